@@ -1,0 +1,2 @@
+//! The `cachelens` command line (placeholder).
+fn main() {}

@@ -1,0 +1,1 @@
+//! cachelens core (placeholder).

@@ -1,0 +1,92 @@
+//! Content digests (`sha256:<hex>`) as a validated type.
+
+use sha2::{Digest as _, Sha256};
+use std::fmt;
+
+/// A `sha256:<64 lowercase hex>` digest.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Digest(String);
+
+impl Digest {
+    /// The sha256 digest of these bytes.
+    pub fn sha256(bytes: &[u8]) -> Self {
+        Digest(format!("sha256:{}", hex(&Sha256::digest(bytes))))
+    }
+
+    /// Parses `sha256:<64 lowercase hex>`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let hexpart = text.strip_prefix("sha256:")?;
+        (hexpart.len() == 64
+            && hexpart
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+        .then(|| Digest(text.to_owned()))
+    }
+
+    /// The full text, e.g. `sha256:4f4f…`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The hex part.
+    pub fn hex(&self) -> &str {
+        self.0.strip_prefix("sha256:").unwrap_or(&self.0)
+    }
+
+    /// The first 12 hex characters, the way `docker images` shortens ids.
+    pub fn short(&self) -> &str {
+        let h = self.hex();
+        &h[..h.len().min(12)]
+    }
+}
+
+impl fmt::Display for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl serde::Serialize for Digest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+/// Lowercase hex of bytes.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(HEX[(b >> 4) as usize] as char);
+        s.push(HEX[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// sha256 of bytes as raw 32 bytes.
+pub(crate) fn sha256_raw(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_vectors() {
+        // sha256("/") is the selector ExecOp writes for a root mount (see the format notes).
+        assert_eq!(
+            Digest::sha256(b"/").as_str(),
+            "sha256:8a5edab282632443219e051e4ade2d1d5bbc671c781051bf1437897cbdfea0f1"
+        );
+        assert_eq!(Digest::sha256(b"/").short(), "8a5edab28263");
+        assert!(
+            Digest::parse(
+                "sha256:8a5edab282632443219e051e4ade2d1d5bbc671c781051bf1437897cbdfea0f1"
+            )
+            .is_some()
+        );
+        assert!(Digest::parse("sha256:8A5E").is_none());
+        assert!(Digest::parse("md5:00").is_none());
+    }
+}

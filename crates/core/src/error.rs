@@ -1,0 +1,246 @@
+//! The one error type of the core: every error says which side and where.
+
+use std::fmt;
+
+/// Which input an error or warning is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// The first input (the "before" of a diff).
+    Left,
+    /// The second input (the "after" of a diff).
+    Right,
+}
+
+impl Side {
+    /// `"left"` or `"right"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Left => "left",
+            Side::Right => "right",
+        }
+    }
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error (or, when it does not stop the rest of the input from being compared, a warning).
+///
+/// `side` is filled in once the input is known to be the left or right one; `pointer` names the
+/// place in the input's JSON (RFC 6901) the problem sits under, when there is one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Error {
+    /// Which input.
+    pub side: Option<Side>,
+    /// Where in the input's JSON document (e.g. `/moby.buildkit.cache.v0`), when it applies.
+    pub pointer: Option<String>,
+    /// What went wrong, with its own location details.
+    pub kind: ErrorKind,
+}
+
+impl Error {
+    /// An error of this kind with no side or pointer yet.
+    pub fn new(kind: ErrorKind) -> Self {
+        Error {
+            side: None,
+            pointer: None,
+            kind,
+        }
+    }
+
+    /// Sets the side.
+    #[must_use]
+    pub fn on(mut self, side: Option<Side>) -> Self {
+        if self.side.is_none() {
+            self.side = side;
+        }
+        self
+    }
+
+    /// Sets the JSON Pointer the problem sits under (kept if already set).
+    #[must_use]
+    pub fn at(mut self, pointer: impl Into<String>) -> Self {
+        if self.pointer.is_none() {
+            self.pointer = Some(pointer.into());
+        }
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(side) = self.side {
+            write!(f, "{side}: ")?;
+        }
+        if let Some(p) = &self.pointer {
+            if p.is_empty() {
+                write!(f, "at the document root: ")?;
+            } else {
+                write!(f, "at {p}: ")?;
+            }
+        }
+        write!(f, "{}", self.kind)
+    }
+}
+
+/// What went wrong. Each variant carries the location it needs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input is empty or only whitespace.
+    #[error("the input is empty")]
+    Empty,
+    /// The input is not UTF-8 text.
+    #[error("the input is not UTF-8 text (invalid byte at offset {byte}){hint}")]
+    NotUtf8 {
+        /// Byte offset of the first invalid byte.
+        byte: usize,
+        /// Extra hint, e.g. that it looks like UTF-16.
+        hint: String,
+    },
+    /// The input (or a decoded cache value) is not valid JSON.
+    #[error("invalid JSON at line {line}, column {column}: {message}")]
+    Json {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column (in characters of that line, as serde_json counts).
+        column: usize,
+        /// The parser's description.
+        message: String,
+    },
+    /// A base64 value has a character outside the alphabet or bad padding.
+    #[error("invalid base64 at character {position}: {message}")]
+    Base64 {
+        /// 0-based character position in the value as given (whitespace included).
+        position: usize,
+        /// What is wrong there.
+        message: String,
+    },
+    /// The base64 value decoded, but not to JSON.
+    #[error(
+        "the base64 value decodes to {len} bytes that are not JSON (line {line}, column {column}: {message})"
+    )]
+    DecodedNotJson {
+        /// Number of decoded bytes.
+        len: usize,
+        /// Line in the decoded text.
+        line: usize,
+        /// Column in the decoded text.
+        column: usize,
+        /// The parser's description.
+        message: String,
+    },
+    /// A cache value or record has the wrong JSON shape.
+    #[error("{what}: expected {expected}, found {found}")]
+    Shape {
+        /// Which field, e.g. `record 3 field "link" of input 0`.
+        what: String,
+        /// What was expected.
+        expected: &'static str,
+        /// What was found.
+        found: String,
+    },
+    /// A `link` that points outside the records.
+    #[error(
+        "record {record} input {input} alternative {alternative}: link {link} is {reason} ({records} records)"
+    )]
+    Link {
+        /// Index of the record holding the link.
+        record: usize,
+        /// Input position.
+        input: usize,
+        /// Alternative within the input position.
+        alternative: usize,
+        /// The link value as given.
+        link: i64,
+        /// "out of range" or "negative".
+        reason: &'static str,
+        /// How many records there are.
+        records: usize,
+    },
+    /// Links that form a cycle (BuildKit rejects these).
+    #[error("record {record} input {input}: link {link} closes a cycle ({path})")]
+    Cycle {
+        /// Record where the cycle was found.
+        record: usize,
+        /// Input position.
+        input: usize,
+        /// The link closing the cycle.
+        link: usize,
+        /// The records of the cycle, e.g. "3 -> 5 -> 3".
+        path: String,
+    },
+    /// A layer `parent` outside the layers, or parents that loop.
+    #[error("layer {layer}: parent {parent} is {reason} ({layers} layers)")]
+    Parent {
+        /// Index of the layer.
+        layer: usize,
+        /// The parent as given.
+        parent: i64,
+        /// "out of range", "negative" or "part of a loop".
+        reason: &'static str,
+        /// How many layers there are.
+        layers: usize,
+    },
+    /// A result refers to a layer index that does not exist.
+    #[error("record {record} {field}[{result}]: layer {layer} is {reason} ({layers} layers)")]
+    LayerIndex {
+        /// Record index.
+        record: usize,
+        /// `layers` or `chains`.
+        field: &'static str,
+        /// Result index.
+        result: usize,
+        /// Layer index as given.
+        layer: i64,
+        /// "out of range" or "negative".
+        reason: &'static str,
+        /// How many layers are known (diff_ids or cache config layers).
+        layers: usize,
+    },
+    /// A timestamp that is not RFC 3339.
+    #[error("{what}: {value:?} is not an RFC 3339 time")]
+    Time {
+        /// Which field.
+        what: String,
+        /// The value as given.
+        value: String,
+    },
+    /// An input is larger than the core accepts.
+    #[error("the input is {size} bytes, over the limit of {limit} bytes")]
+    TooLarge {
+        /// Input size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Something the user should know that is not an error (e.g. a byte-order mark was skipped).
+    #[error("{0}")]
+    Notice(String),
+    /// A share link or bundle could not be read.
+    #[error("share link: {0}")]
+    Share(String),
+    /// A JSON Pointer is not valid RFC 6901 text.
+    #[error("invalid JSON Pointer {0:?}: it must be empty or start with '/'")]
+    Pointer(String),
+}
+
+/// Describes a JSON value's type the way error messages name it.
+pub(crate) fn type_name(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("boolean {b}"),
+        Value::Number(n) => format!("number {n}"),
+        Value::String(s) if s.chars().count() > 40 => {
+            format!("a string of {} characters", s.chars().count())
+        }
+        Value::String(s) => format!("string {s:?}"),
+        Value::Array(a) => format!("an array of {}", a.len()),
+        Value::Object(_) => "an object".into(),
+    }
+}

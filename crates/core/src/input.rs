@@ -1,0 +1,134 @@
+//! Bytes to an [`Analysis`]: text decoding, JSON parsing, kind detection, canonical form, digests.
+
+use crate::canon::{CacheInfo, CanonOptions, canonicalize};
+use crate::detect::{INLINE_CACHE_KEY, Kind, detect};
+use crate::{Digest, Error, ErrorKind, Side, json};
+use serde_json::Value;
+
+/// The largest input accepted (100 MiB); larger inputs are refused with a message naming it.
+pub const MAX_INPUT_BYTES: usize = 100 * 1024 * 1024;
+
+/// Everything the core knows about one input.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// Which side it is, when part of a comparison.
+    pub side: Option<Side>,
+    /// What it is.
+    pub kind: Kind,
+    /// Its size in bytes.
+    pub size: usize,
+    /// sha256 of the exact bytes.
+    pub digest: Digest,
+    /// sha256 of its compact re-encoding the way Go writes JSON, when that differs from the bytes
+    /// (e.g. the input went through `jq .`): recovers the registry's digest.
+    pub compact_digest: Option<Digest>,
+    /// For an image config with an inline cache: the digest it would have without
+    /// `moby.buildkit.cache.v0` (Go compact encoding, keys in the given order).
+    pub without_cache_digest: Option<Digest>,
+    /// Whether the input was JSON (false for a bare base64 value).
+    pub is_json: bool,
+    /// The parsed input, key order and number spellings as given.
+    pub original: Value,
+    /// The canonical document.
+    pub canonical: Value,
+    /// Decoded caches inside it.
+    pub caches: Vec<CacheInfo>,
+    /// Problems that did not stop the analysis.
+    pub warnings: Vec<Error>,
+}
+
+impl Analysis {
+    /// The canonical document as pretty JSON text (what `cachelens canon` prints).
+    pub fn canonical_text(&self) -> String {
+        json::to_pretty(&self.canonical)
+    }
+}
+
+/// Analyses one input.
+pub fn analyze(bytes: &[u8], side: Option<Side>) -> Result<Analysis, Error> {
+    analyze_with(bytes, side, &CanonOptions::default())
+}
+
+/// Analyses one input with extra facts (e.g. diff_ids for a bare inline cache).
+pub fn analyze_with(
+    bytes: &[u8],
+    side: Option<Side>,
+    opts: &CanonOptions,
+) -> Result<Analysis, Error> {
+    let fail = |kind| Err(Error::new(kind).on(side));
+    if bytes.len() > MAX_INPUT_BYTES {
+        return fail(ErrorKind::TooLarge {
+            size: bytes.len(),
+            limit: MAX_INPUT_BYTES,
+        });
+    }
+    let mut warnings = Vec::new();
+    let mut body = bytes;
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        body = rest;
+        warnings.push(Error::new(ErrorKind::Notice(
+            "a UTF-8 byte-order mark was skipped (it is part of the bytes the digest is taken of)"
+                .into(),
+        )));
+    }
+    if body.starts_with(b"\xFF\xFE") || body.starts_with(b"\xFE\xFF") {
+        return fail(ErrorKind::NotUtf8 {
+            byte: 0,
+            hint: "; it starts with a UTF-16 byte-order mark: convert it to UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)".into(),
+        });
+    }
+    let text = match std::str::from_utf8(body) {
+        Ok(t) => t,
+        Err(e) => {
+            let byte = e.valid_up_to() + (bytes.len() - body.len());
+            let nuls = body.iter().take(64).filter(|b| **b == 0).count();
+            let hint = if nuls > 8 {
+                "; it looks like UTF-16 text: convert it to UTF-8"
+            } else {
+                ""
+            };
+            return fail(ErrorKind::NotUtf8 {
+                byte,
+                hint: hint.into(),
+            });
+        }
+    };
+    if text.trim().is_empty() {
+        return fail(ErrorKind::Empty);
+    }
+    let (original, is_json) = match json::parse(text) {
+        Ok(v) => (v, true),
+        Err(e) => match crate::decode::looks_like_base64(text) {
+            Some(b64) => (Value::String(b64.to_owned()), false),
+            None => return Err(e.on(side)),
+        },
+    };
+    let kind = detect(&original);
+    let canon = canonicalize(&original, kind, opts);
+    warnings.extend(canon.warnings);
+    let compact = is_json.then(|| json::to_go_compact(&original));
+    let compact_digest = compact
+        .filter(|c| c.as_slice() != bytes)
+        .map(|c| Digest::sha256(&c));
+    let without_cache_digest = match (&original, kind) {
+        (Value::Object(m), Kind::ImageConfig) if m.contains_key(INLINE_CACHE_KEY) => {
+            let mut m = m.clone();
+            m.shift_remove(INLINE_CACHE_KEY);
+            Some(Digest::sha256(&json::to_go_compact(&Value::Object(m))))
+        }
+        _ => None,
+    };
+    Ok(Analysis {
+        side,
+        kind,
+        size: bytes.len(),
+        digest: Digest::sha256(bytes),
+        compact_digest,
+        without_cache_digest,
+        is_json,
+        original,
+        canonical: canon.doc,
+        caches: canon.caches,
+        warnings: warnings.into_iter().map(|w| w.on(side)).collect(),
+    })
+}

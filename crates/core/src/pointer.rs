@@ -1,0 +1,124 @@
+//! JSON Pointer (RFC 6901) paths as typed segments.
+
+use std::fmt;
+
+/// A JSON Pointer: a list of reference tokens, rendered as RFC 6901 text (`/a/b~1c/0`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Pointer(Vec<String>);
+
+impl Pointer {
+    /// The root pointer (`""`).
+    pub fn root() -> Self {
+        Pointer(Vec::new())
+    }
+
+    /// Parses RFC 6901 text: empty, or `/`-separated tokens with `~1` for `/` and `~0` for `~`.
+    pub fn parse(text: &str) -> Result<Self, crate::Error> {
+        if text.is_empty() {
+            return Ok(Pointer::root());
+        }
+        let Some(rest) = text.strip_prefix('/') else {
+            return Err(crate::Error::new(crate::ErrorKind::Pointer(
+                text.to_owned(),
+            )));
+        };
+        Ok(Pointer(
+            rest.split('/')
+                .map(|t| t.replace("~1", "/").replace("~0", "~"))
+                .collect(),
+        ))
+    }
+
+    /// This pointer with one more token.
+    #[must_use]
+    pub fn child(&self, token: impl Into<String>) -> Self {
+        let mut v = self.0.clone();
+        v.push(token.into());
+        Pointer(v)
+    }
+
+    /// This pointer with an array index appended.
+    #[must_use]
+    pub fn index(&self, i: usize) -> Self {
+        self.child(i.to_string())
+    }
+
+    /// The reference tokens.
+    pub fn tokens(&self) -> &[String] {
+        &self.0
+    }
+
+    /// Whether `self` equals `prefix` or lies under it.
+    pub fn starts_with(&self, prefix: &Pointer) -> bool {
+        self.0.starts_with(&prefix.0)
+    }
+
+    /// Whether this is the root pointer.
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The parent pointer and the last token, unless this is the root.
+    pub fn split_last(&self) -> Option<(Pointer, &str)> {
+        let (last, rest) = self.0.split_last()?;
+        Some((Pointer(rest.to_vec()), last.as_str()))
+    }
+}
+
+impl fmt::Display for Pointer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for t in &self.0 {
+            f.write_str("/")?;
+            f.write_str(&t.replace('~', "~0").replace('/', "~1"))?;
+        }
+        Ok(())
+    }
+}
+
+impl serde::Serialize for Pointer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl std::str::FromStr for Pointer {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Pointer::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_rfc6901_examples() {
+        for text in [
+            "",
+            "/foo",
+            "/foo/0",
+            "/",
+            "/a~1b",
+            "/c%d",
+            "/m~0n",
+            "/moby.buildkit.cache.v0/records/ab",
+        ] {
+            let p = Pointer::parse(text).unwrap();
+            assert_eq!(p.to_string(), text);
+        }
+        assert_eq!(Pointer::parse("/a~1b").unwrap().tokens(), ["a/b"]);
+        assert_eq!(Pointer::parse("/m~0n").unwrap().tokens(), ["m~n"]);
+        // ~01 is "~1", not "/".
+        assert_eq!(Pointer::parse("/~01").unwrap().tokens(), ["~1"]);
+        assert!(Pointer::parse("foo").is_err());
+    }
+
+    #[test]
+    fn prefix() {
+        let a = Pointer::parse("/history/2/created").unwrap();
+        assert!(a.starts_with(&Pointer::parse("/history").unwrap()));
+        assert!(!a.starts_with(&Pointer::parse("/hist").unwrap()));
+        assert!(a.starts_with(&Pointer::root()));
+    }
+}

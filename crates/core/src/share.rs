@@ -1,0 +1,962 @@
+//! Share-link codec: packs both inputs of a diff (exact bytes) plus the diff options into a URL
+//! fragment or a bundle file, so one link reopens the exact diff with no server in between.
+//!
+//! The wire format is specified in `SHARE-LINK-FORMAT.md`. In short: a fragment is
+//! `v1.` + base64url (no padding) of the raw deflate of a container, and the container is a
+//! 4-byte checksum followed by tag-length-value records. Decoders skip unknown tags, so v1 can
+//! grow new fields; an incompatible change gets a new `v<N>.` prefix and old prefixes keep
+//! decoding forever.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use miniz_oxide::inflate::TINFLStatus;
+use sha2::{Digest as _, Sha256};
+
+/// Size thresholds the UI uses to warn: chat tools cut links around 8 KB; browsers refuse around 2 MB.
+pub const LINK_WARN_BYTES: usize = 8 * 1024;
+/// Links longer than this are refused by browsers; offer a bundle file instead.
+pub const LINK_MAX_BYTES: usize = 2 * 1024 * 1024;
+/// Largest decompressed container a decoder accepts (zip-bomb defence).
+pub const MAX_DECOMPRESSED_BYTES: usize = 256 * 1024 * 1024;
+/// The format version written by [`encode_fragment`] and [`encode_bundle`].
+pub const FORMAT_VERSION: u32 = 1;
+/// Every bundle file starts with these bytes, followed by the `v<N>.` version prefix.
+pub const BUNDLE_MAGIC: &[u8] = b"cachelens-share:";
+
+const COMPRESSION_LEVEL: u8 = 9;
+const CHECKSUM_LEN: usize = 4;
+
+// Record tags (see SHARE-LINK-FORMAT.md). Top level:
+const TAG_LEFT: u64 = 1;
+const TAG_RIGHT: u64 = 2;
+const TAG_OPTIONS: u64 = 3;
+// Inside a side:
+const TAG_SIDE_BYTES: u64 = 1;
+const TAG_SIDE_NAME: u64 = 2;
+const TAG_SIDE_DIGEST: u64 = 3;
+const TAG_SIDE_REDACTED: u64 = 4;
+// Inside options:
+const TAG_OPT_FLAGS: u64 = 1;
+const TAG_OPT_IGNORE_POINTER: u64 = 2;
+const TAG_OPT_VIEW: u64 = 3;
+const FLAG_IGNORE_TIMESTAMPS: u64 = 1 << 0;
+const FLAG_IGNORE_CACHE: u64 = 1 << 1;
+
+/// What a share link carries.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SharePayload {
+    /// The left (old) input of the diff.
+    pub left: ShareSide,
+    /// The right (new) input of the diff.
+    pub right: ShareSide,
+    /// The diff options the sender had set.
+    pub options: ShareOptions,
+}
+
+/// One input of the diff.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ShareSide {
+    /// The exact bytes of the input as shared (after any redaction the user chose).
+    pub bytes: Vec<u8>,
+    /// Optional file name the user loaded it from (e.g. "left.json").
+    pub name: Option<String>,
+    /// sha256 of the ORIGINAL input bytes as "sha256:<64 lowercase hex>", so a reader can check they see the reporter's data even when values were redacted.
+    pub original_digest: Option<String>,
+    /// JSON Pointers (RFC 6901) of values that were redacted before sharing (keys kept, values replaced); empty when nothing was redacted.
+    pub redacted: Vec<String>,
+}
+
+/// The diff options carried by a link.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ShareOptions {
+    /// Ignore timestamp fields.
+    pub ignore_timestamps: bool,
+    /// Ignore build-cache metadata.
+    pub ignore_cache: bool,
+    /// JSON Pointer prefixes to ignore.
+    pub ignore_pointers: Vec<String>,
+    /// Which view the sender had open, e.g. "canonical" or "raw"; free text, optional.
+    pub view: Option<String>,
+}
+
+/// How a link's length compares with what chat tools and browsers accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkSize {
+    /// At most [`LINK_WARN_BYTES`]: safe to paste anywhere.
+    Fine,
+    /// Over [`LINK_WARN_BYTES`]: chat tools may cut it; works in a browser.
+    Long,
+    /// Over [`LINK_MAX_BYTES`]: browsers refuse it; use a bundle file.
+    TooLong,
+}
+
+/// Why a link or bundle could not be decoded. Decoding never panics; every failure is one of these.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ShareError {
+    /// The text has no `v<N>.` version prefix.
+    #[error("not a cachelens share link: expected a fragment starting with \"v1.\"")]
+    NotAShareLink,
+    /// The bytes do not start with [`BUNDLE_MAGIC`] and a version prefix.
+    #[error("not a cachelens share bundle: expected a file starting with \"cachelens-share:v1.\"")]
+    NotABundle,
+    /// The version prefix names a format this build cannot read.
+    #[error(
+        "share format v{version} is not supported (this cachelens reads v1); a newer cachelens may be needed to open it"
+    )]
+    UnknownVersion {
+        /// The version number found in the prefix.
+        version: u32,
+    },
+    /// The text after the version prefix is not valid base64url.
+    #[error("invalid base64url data at character {position} after the version prefix: {problem}")]
+    BadBase64 {
+        /// Character index within the data after `v<N>.` (whitespace and wrapping removed).
+        position: usize,
+        /// What is wrong there.
+        problem: &'static str,
+    },
+    /// The deflate stream is damaged or truncated.
+    #[error("share data is damaged: decompression failed ({problem})")]
+    Decompress {
+        /// What the decompressor reported.
+        problem: &'static str,
+    },
+    /// The decompressed container would exceed the size cap.
+    #[error("share data decompresses to more than {limit} bytes; refusing to continue")]
+    TooLarge {
+        /// The cap in bytes ([`MAX_DECOMPRESSED_BYTES`] for the public API).
+        limit: usize,
+    },
+    /// The container's checksum does not match its content.
+    #[error("share data is damaged: checksum mismatch")]
+    ChecksumMismatch,
+    /// The container is truncated or structurally invalid.
+    #[error("malformed share data at byte {offset} of the container ({field}): {problem}")]
+    Malformed {
+        /// Byte offset within the decompressed container.
+        offset: usize,
+        /// The field being read.
+        field: &'static str,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// A text field is not valid UTF-8.
+    #[error("{field} is not valid UTF-8 (byte {offset} of the container)")]
+    InvalidUtf8 {
+        /// The text field.
+        field: &'static str,
+        /// Byte offset of the first invalid byte within the decompressed container.
+        offset: usize,
+    },
+}
+
+/// Returns `"sha256:<64 lowercase hex>"` for `bytes`, the form used by [`ShareSide::original_digest`].
+pub fn sha256_digest(bytes: &[u8]) -> String {
+    format!("sha256:{:x}", Sha256::digest(bytes))
+}
+
+/// Encodes `payload` as fragment text (the part after `#`, without the `#`).
+pub fn encode_fragment(payload: &SharePayload) -> String {
+    fragment_from_container(&encode_container(payload))
+}
+
+/// Decodes fragment text, with or without a leading `#`, tolerating chat-tool damage
+/// (surrounding `<...>`, trailing punctuation, whitespace, percent-encoding).
+pub fn decode_fragment(fragment: &str) -> Result<SharePayload, ShareError> {
+    decode_text(fragment, MAX_DECOMPRESSED_BYTES)
+}
+
+/// Returns `base` with any existing fragment replaced by the share fragment for `payload`.
+pub fn make_link(base: &str, payload: &SharePayload) -> String {
+    let base = base.split_once('#').map_or(base, |(before, _)| before);
+    format!("{base}#{}", encode_fragment(payload))
+}
+
+/// Decodes a whole share URL or just its fragment (the text after the last `#` is used).
+pub fn payload_from_link(link: &str) -> Result<SharePayload, ShareError> {
+    decode_fragment(link)
+}
+
+/// Classifies a link length against [`LINK_WARN_BYTES`] and [`LINK_MAX_BYTES`].
+pub const fn link_size_class(len: usize) -> LinkSize {
+    if len <= LINK_WARN_BYTES {
+        LinkSize::Fine
+    } else if len <= LINK_MAX_BYTES {
+        LinkSize::Long
+    } else {
+        LinkSize::TooLong
+    }
+}
+
+/// A bundle file (for payloads too large for a link): the same container as the fragment but as bytes, with a recognisable magic/prefix, so the page can open it again by drop or upload.
+pub fn encode_bundle(payload: &SharePayload) -> Vec<u8> {
+    let compressed = compress(&encode_container(payload));
+    let mut out = BUNDLE_MAGIC.to_vec();
+    out.extend_from_slice(format!("v{FORMAT_VERSION}.").as_bytes());
+    out.extend_from_slice(&compressed);
+    out
+}
+
+/// Decodes a bundle file made by [`encode_bundle`].
+pub fn decode_bundle(bytes: &[u8]) -> Result<SharePayload, ShareError> {
+    decode_bundle_with_limit(bytes, MAX_DECOMPRESSED_BYTES)
+}
+
+/// Whether `bytes` look like a bundle file (start with [`BUNDLE_MAGIC`]).
+pub fn is_bundle(bytes: &[u8]) -> bool {
+    bytes.starts_with(BUNDLE_MAGIC)
+}
+
+// ---------------------------------------------------------------- encoding
+
+fn put_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value & 0x7f) as u8 | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+fn put_record(out: &mut Vec<u8>, tag: u64, value: &[u8]) {
+    put_varint(out, tag);
+    put_varint(out, value.len() as u64);
+    out.extend_from_slice(value);
+}
+
+fn put_text(out: &mut Vec<u8>, tag: u64, value: Option<&str>) {
+    if let Some(text) = value {
+        put_record(out, tag, text.as_bytes());
+    }
+}
+
+fn encode_side(side: &ShareSide) -> Vec<u8> {
+    let mut out = Vec::with_capacity(side.bytes.len() + 64);
+    put_record(&mut out, TAG_SIDE_BYTES, &side.bytes);
+    put_text(&mut out, TAG_SIDE_NAME, side.name.as_deref());
+    put_text(&mut out, TAG_SIDE_DIGEST, side.original_digest.as_deref());
+    for pointer in &side.redacted {
+        put_record(&mut out, TAG_SIDE_REDACTED, pointer.as_bytes());
+    }
+    out
+}
+
+fn encode_options(options: &ShareOptions) -> Vec<u8> {
+    let mut flags = 0;
+    if options.ignore_timestamps {
+        flags |= FLAG_IGNORE_TIMESTAMPS;
+    }
+    if options.ignore_cache {
+        flags |= FLAG_IGNORE_CACHE;
+    }
+    let mut encoded_flags = Vec::new();
+    put_varint(&mut encoded_flags, flags);
+    let mut out = Vec::new();
+    put_record(&mut out, TAG_OPT_FLAGS, &encoded_flags);
+    for pointer in &options.ignore_pointers {
+        put_record(&mut out, TAG_OPT_IGNORE_POINTER, pointer.as_bytes());
+    }
+    put_text(&mut out, TAG_OPT_VIEW, options.view.as_deref());
+    out
+}
+
+/// The uncompressed container: checksum, then the top-level records.
+fn encode_container(payload: &SharePayload) -> Vec<u8> {
+    let mut body = Vec::new();
+    put_record(&mut body, TAG_LEFT, &encode_side(&payload.left));
+    put_record(&mut body, TAG_RIGHT, &encode_side(&payload.right));
+    put_record(&mut body, TAG_OPTIONS, &encode_options(&payload.options));
+    seal(&body)
+}
+
+/// Prefixes `body` with its checksum.
+fn seal(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(CHECKSUM_LEN + body.len());
+    out.extend_from_slice(&checksum(body));
+    out.extend_from_slice(body);
+    out
+}
+
+fn checksum(body: &[u8]) -> [u8; CHECKSUM_LEN] {
+    let digest = Sha256::digest(body);
+    let mut out = [0; CHECKSUM_LEN];
+    out.copy_from_slice(&digest[..CHECKSUM_LEN]);
+    out
+}
+
+fn compress(container: &[u8]) -> Vec<u8> {
+    miniz_oxide::deflate::compress_to_vec(container, COMPRESSION_LEVEL)
+}
+
+fn fragment_from_container(container: &[u8]) -> String {
+    format!(
+        "v{FORMAT_VERSION}.{}",
+        URL_SAFE_NO_PAD.encode(compress(container))
+    )
+}
+
+// ---------------------------------------------------------------- decoding
+
+fn decode_text(text: &str, limit: usize) -> Result<SharePayload, ShareError> {
+    let cleaned = clean(text);
+    let (version, data) = split_version(cleaned.as_bytes()).ok_or(ShareError::NotAShareLink)?;
+    check_version(version)?;
+    let compressed = URL_SAFE_NO_PAD.decode(data).map_err(base64_error)?;
+    decode_compressed(&compressed, limit)
+}
+
+fn decode_bundle_with_limit(bytes: &[u8], limit: usize) -> Result<SharePayload, ShareError> {
+    let rest = bytes
+        .strip_prefix(BUNDLE_MAGIC)
+        .ok_or(ShareError::NotABundle)?;
+    let (version, compressed) = split_version(rest).ok_or(ShareError::NotABundle)?;
+    check_version(version)?;
+    decode_compressed(compressed, limit)
+}
+
+fn check_version(version: u32) -> Result<(), ShareError> {
+    match version {
+        1 => Ok(()),
+        version => Err(ShareError::UnknownVersion { version }),
+    }
+}
+
+/// Undoes what chat tools and browsers do to links: percent-encoding, a URL before `#`,
+/// `<...>`/quote/bracket wrapping, trailing punctuation, line breaks and invisible spaces.
+fn clean(text: &str) -> String {
+    let decoded = percent_decode(text.as_bytes());
+    let decoded = String::from_utf8_lossy(&decoded);
+    let fragment = decoded.rsplit('#').next().unwrap_or_default();
+    let compact: String = fragment
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}'))
+        .collect();
+    compact
+        .trim_start_matches(['<', '(', '[', '"', '\'', '`', '*'])
+        .trim_end_matches([
+            '.', ',', ';', ':', '!', '?', ')', ']', '}', '>', '"', '\'', '`', '*',
+        ])
+        .to_owned()
+}
+
+fn percent_decode(input: &[u8]) -> Vec<u8> {
+    fn hex(byte: Option<&u8>) -> Option<u8> {
+        byte.and_then(|b| char::from(*b).to_digit(16))
+            .and_then(|d| u8::try_from(d).ok())
+    }
+    let mut out = Vec::with_capacity(input.len());
+    let mut rest = input;
+    while let [first, tail @ ..] = rest {
+        if *first == b'%'
+            && let (Some(hi), Some(lo)) = (hex(tail.first()), hex(tail.get(1)))
+        {
+            out.push((hi << 4) | lo);
+            rest = tail.get(2..).unwrap_or_default();
+            continue;
+        }
+        out.push(*first);
+        rest = tail;
+    }
+    out
+}
+
+/// Splits `v<digits>.` off the front; `None` when there is no such prefix.
+fn split_version(input: &[u8]) -> Option<(u32, &[u8])> {
+    let rest = input.strip_prefix(b"v")?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if !(1..=9).contains(&digits) {
+        return None;
+    }
+    let (number, rest) = rest.split_at_checked(digits)?;
+    let version = std::str::from_utf8(number).ok()?.parse().ok()?;
+    Some((version, rest.strip_prefix(b".")?))
+}
+
+fn base64_error(err: base64::DecodeError) -> ShareError {
+    let (position, problem) = match err {
+        base64::DecodeError::InvalidByte(at, _) => (at, "unexpected character"),
+        base64::DecodeError::InvalidLength(len) => (len, "impossible length (link cut short?)"),
+        base64::DecodeError::InvalidLastSymbol(at, _) => {
+            (at, "invalid final character (link cut short or altered?)")
+        }
+        base64::DecodeError::InvalidPadding => (0, "unexpected '=' padding"),
+    };
+    ShareError::BadBase64 { position, problem }
+}
+
+fn decode_compressed(compressed: &[u8], limit: usize) -> Result<SharePayload, ShareError> {
+    let container =
+        miniz_oxide::inflate::decompress_to_vec_with_limit(compressed, limit).map_err(|err| {
+            match err.status {
+                TINFLStatus::HasMoreOutput => ShareError::TooLarge { limit },
+                TINFLStatus::FailedCannotMakeProgress | TINFLStatus::NeedsMoreInput => {
+                    ShareError::Decompress {
+                        problem: "the data ends early (link cut short?)",
+                    }
+                }
+                _ => ShareError::Decompress {
+                    problem: "invalid deflate data (link altered?)",
+                },
+            }
+        })?;
+    parse_container(&container)
+}
+
+fn malformed(offset: usize, field: &'static str, problem: &'static str) -> ShareError {
+    ShareError::Malformed {
+        offset,
+        field,
+        problem,
+    }
+}
+
+/// A bounds-checked reader over one record list; `base` is its offset in the container.
+struct Cursor<'a> {
+    data: &'a [u8],
+    pos: usize,
+    base: usize,
+}
+
+struct Record<'a> {
+    tag: u64,
+    offset: usize,
+    value: &'a [u8],
+    value_offset: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(data: &'a [u8], base: usize) -> Self {
+        Self { data, pos: 0, base }
+    }
+
+    fn at_end(&self) -> bool {
+        self.pos >= self.data.len()
+    }
+
+    fn varint(&mut self, field: &'static str) -> Result<u64, ShareError> {
+        let start = self.base + self.pos;
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = *self
+                .data
+                .get(self.pos)
+                .ok_or_else(|| malformed(start, field, "data ends inside a varint"))?;
+            self.pos += 1;
+            let low = u64::from(byte & 0x7f);
+            if shift == 63 && low > 1 {
+                return Err(malformed(start, field, "varint overflows 64 bits"));
+            }
+            value |= low << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(malformed(start, field, "varint longer than 10 bytes"))
+    }
+
+    fn record(&mut self, field: &'static str) -> Result<Record<'a>, ShareError> {
+        let offset = self.base + self.pos;
+        let tag = self.varint(field)?;
+        let len = self.varint(field)?;
+        let start = self.pos;
+        let value = usize::try_from(len)
+            .ok()
+            .and_then(|len| self.data.get(start..start.checked_add(len)?))
+            .ok_or_else(|| malformed(offset, field, "record runs past the end of its container"))?;
+        self.pos = start + value.len();
+        Ok(Record {
+            tag,
+            offset,
+            value,
+            value_offset: self.base + start,
+        })
+    }
+}
+
+impl Record<'_> {
+    fn text(&self, field: &'static str) -> Result<String, ShareError> {
+        String::from_utf8(self.value.to_vec()).map_err(|err| ShareError::InvalidUtf8 {
+            field,
+            offset: self.value_offset + err.utf8_error().valid_up_to(),
+        })
+    }
+
+    fn nested(&self) -> Cursor<'_> {
+        Cursor::new(self.value, self.value_offset)
+    }
+}
+
+/// Stores a singular field, rejecting a second occurrence.
+fn set_once<T>(
+    slot: &mut Option<T>,
+    value: T,
+    rec: &Record<'_>,
+    field: &'static str,
+) -> Result<(), ShareError> {
+    match slot.replace(value) {
+        Some(_) => Err(malformed(rec.offset, field, "field appears more than once")),
+        None => Ok(()),
+    }
+}
+
+fn parse_container(container: &[u8]) -> Result<SharePayload, ShareError> {
+    let (sum, body) = container.split_at_checked(CHECKSUM_LEN).ok_or_else(|| {
+        malformed(
+            0,
+            "checksum",
+            "container is shorter than its 4-byte checksum",
+        )
+    })?;
+    if sum != checksum(body) {
+        return Err(ShareError::ChecksumMismatch);
+    }
+    let (mut left, mut right, mut options) = (None, None, None);
+    let mut cursor = Cursor::new(body, CHECKSUM_LEN);
+    while !cursor.at_end() {
+        let rec = cursor.record("top-level record")?;
+        match rec.tag {
+            TAG_LEFT => set_once(&mut left, parse_side(&rec, "left side")?, &rec, "left side")?,
+            TAG_RIGHT => set_once(
+                &mut right,
+                parse_side(&rec, "right side")?,
+                &rec,
+                "right side",
+            )?,
+            TAG_OPTIONS => set_once(&mut options, parse_options(&rec)?, &rec, "options")?,
+            _ => {} // unknown tags are skipped: later v1 writers may add fields
+        }
+    }
+    Ok(SharePayload {
+        left: left.unwrap_or_default(),
+        right: right.unwrap_or_default(),
+        options: options.unwrap_or_default(),
+    })
+}
+
+fn parse_side(outer: &Record<'_>, field: &'static str) -> Result<ShareSide, ShareError> {
+    let (mut bytes, mut name, mut digest) = (None, None, None);
+    let mut redacted = Vec::new();
+    let mut cursor = outer.nested();
+    while !cursor.at_end() {
+        let rec = cursor.record(field)?;
+        match rec.tag {
+            TAG_SIDE_BYTES => set_once(&mut bytes, rec.value.to_vec(), &rec, "side bytes")?,
+            TAG_SIDE_NAME => set_once(&mut name, rec.text("side name")?, &rec, "side name")?,
+            TAG_SIDE_DIGEST => {
+                set_once(&mut digest, rec.text("side digest")?, &rec, "side digest")?;
+            }
+            TAG_SIDE_REDACTED => redacted.push(rec.text("redacted pointer")?),
+            _ => {}
+        }
+    }
+    Ok(ShareSide {
+        bytes: bytes.unwrap_or_default(),
+        name,
+        original_digest: digest,
+        redacted,
+    })
+}
+
+fn parse_options(outer: &Record<'_>) -> Result<ShareOptions, ShareError> {
+    let (mut flags, mut view) = (None, None);
+    let mut ignore_pointers = Vec::new();
+    let mut cursor = outer.nested();
+    while !cursor.at_end() {
+        let rec = cursor.record("options")?;
+        match rec.tag {
+            TAG_OPT_FLAGS => {
+                let mut inner = rec.nested();
+                let value = inner.varint("option flags")?;
+                if !inner.at_end() {
+                    return Err(malformed(
+                        rec.offset,
+                        "option flags",
+                        "bytes after the flags",
+                    ));
+                }
+                set_once(&mut flags, value, &rec, "option flags")?;
+            }
+            TAG_OPT_IGNORE_POINTER => ignore_pointers.push(rec.text("ignore pointer")?),
+            TAG_OPT_VIEW => set_once(&mut view, rec.text("view")?, &rec, "view")?,
+            _ => {}
+        }
+    }
+    let flags = flags.unwrap_or(0); // unknown flag bits are ignored, like unknown tags
+    Ok(ShareOptions {
+        ignore_timestamps: flags & FLAG_IGNORE_TIMESTAMPS != 0,
+        ignore_cache: flags & FLAG_IGNORE_CACHE != 0,
+        ignore_pointers,
+        view,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// Builds a fragment from hand-written records (for forward-compatibility and error tests).
+    fn fragment_from_body(body: &[u8]) -> String {
+        fragment_from_container(&seal(body))
+    }
+
+    fn record(tag: u64, value: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        put_record(&mut out, tag, value);
+        out
+    }
+
+    fn sample() -> SharePayload {
+        SharePayload {
+            left: ShareSide {
+                bytes: br#"{"a":1}"#.to_vec(),
+                name: Some("left.json".into()),
+                original_digest: Some(sha256_digest(br#"{"a":1}"#)),
+                redacted: vec![],
+            },
+            right: ShareSide {
+                bytes: "{\"a\":2,\"é\":\"✓\"}".into(),
+                name: Some("right.json".into()),
+                original_digest: Some(sha256_digest("{\"a\":2,\"é\":\"hunter2\"}".as_bytes())),
+                redacted: vec!["/é".into()],
+            },
+            options: ShareOptions {
+                ignore_timestamps: true,
+                ignore_cache: false,
+                ignore_pointers: vec!["/created".into()],
+                view: Some("canonical".into()),
+            },
+        }
+    }
+
+    /// Property tests (proptest does not build for wasm32; these run natively).
+    #[cfg(not(target_arch = "wasm32"))]
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn side() -> impl Strategy<Value = ShareSide> {
+            (
+                prop::collection::vec(any::<u8>(), 0..2048),
+                any::<Option<String>>(),
+                any::<Option<String>>(),
+                prop::collection::vec(any::<String>(), 0..8),
+            )
+                .prop_map(|(bytes, name, original_digest, redacted)| ShareSide {
+                    bytes,
+                    name,
+                    original_digest,
+                    redacted,
+                })
+        }
+
+        fn payload() -> impl Strategy<Value = SharePayload> {
+            let options = (
+                any::<bool>(),
+                any::<bool>(),
+                prop::collection::vec(any::<String>(), 0..100),
+                any::<Option<String>>(),
+            )
+                .prop_map(
+                    |(ignore_timestamps, ignore_cache, ignore_pointers, view)| ShareOptions {
+                        ignore_timestamps,
+                        ignore_cache,
+                        ignore_pointers,
+                        view,
+                    },
+                );
+            (side(), side(), options).prop_map(|(left, right, options)| SharePayload {
+                left,
+                right,
+                options,
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn fragment_and_bundle_round_trip(p in payload()) {
+                let fragment = encode_fragment(&p);
+                prop_assert!(fragment.starts_with("v1."));
+                prop_assert_eq!(decode_fragment(&fragment)?, p.clone());
+                prop_assert_eq!(decode_fragment(&format!("#{fragment}"))?, p.clone());
+                let bundle = encode_bundle(&p);
+                prop_assert!(is_bundle(&bundle));
+                prop_assert_eq!(decode_bundle(&bundle)?, p);
+            }
+
+            #[test]
+            fn link_round_trip(p in payload(), base in prop::sample::select(vec![
+                "https://cachelens.example/", "https://x.example/view?mode=raw&a=b",
+                "https://x.example/#old-fragment", "https://x.example/p?q=1#v1.stale", "",
+            ])) {
+                let link = make_link(base, &p);
+                prop_assert_eq!(link.matches('#').count(), 1);
+                prop_assert!(link.starts_with(base.split('#').next().unwrap_or_default()));
+                prop_assert_eq!(payload_from_link(&link)?, p);
+            }
+
+            #[test]
+            fn random_text_never_panics(s in any::<String>(), b64 in "[A-Za-z0-9_-]{0,200}") {
+                prop_assert!(decode_fragment(&s).is_err());
+                prop_assert!(payload_from_link(&s).is_err());
+                let forged = format!("v1.{b64}");
+                prop_assert!(decode_fragment(&forged).is_err());
+            }
+
+            #[test]
+            fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+                prop_assert!(decode_bundle(&bytes).is_err());
+                let mut forged = b"cachelens-share:v1.".to_vec();
+                forged.extend_from_slice(&bytes);
+                prop_assert!(decode_bundle(&forged).is_err());
+                // A valid checksum over random records exercises the container parser itself.
+                let _ = parse_container(&seal(&bytes));
+            }
+        }
+    }
+
+    #[test]
+    fn non_ascii_text_and_binary_bytes_round_trip() {
+        let mut p = sample();
+        p.left.name = Some("日本語 🚀 עברית مرحبا.json".into());
+        p.left.bytes = vec![0xff, 0xfe, 0x00, 0x80, 0xc3];
+        p.right = ShareSide::default();
+        p.options.ignore_pointers = (0..500).map(|i| format!("/layers/{i}/🙂")).collect();
+        p.options.view = Some(String::new());
+        assert_eq!(decode_fragment(&encode_fragment(&p)), Ok(p.clone()));
+        assert_eq!(
+            decode_fragment(&encode_fragment(&SharePayload::default())),
+            Ok(SharePayload::default())
+        );
+    }
+
+    #[test]
+    fn large_input_round_trips() {
+        let mut json = String::from("{\"history\":[");
+        for i in 0..40_000 {
+            json.push_str(&format!(
+                "{{\"created\":\"2024-01-{:02}T00:00:{:02}Z\",\"created_by\":\"RUN step {i} && echo {}\"}},",
+                i % 28 + 1,
+                i % 60,
+                i * 7919 % 100_003
+            ));
+        }
+        json.push_str("{}]}");
+        assert!((1 << 20..5 << 20).contains(&json.len()), "{}", json.len());
+        let mut p = sample();
+        p.right.bytes = json.into_bytes();
+        let link = make_link("https://cachelens.example/", &p);
+        assert_ne!(link_size_class(link.len()), LinkSize::Fine);
+        assert_eq!(payload_from_link(&link), Ok(p.clone()));
+        assert_eq!(decode_bundle(&encode_bundle(&p)), Ok(p));
+    }
+
+    #[test]
+    fn tolerates_chat_tool_damage() {
+        let p = sample();
+        let link = make_link("https://cachelens.example/?x=1", &p);
+        let fragment = encode_fragment(&p);
+        let percent: String = fragment.bytes().map(|b| format!("%{b:02X}")).collect();
+        let wrapped: String = fragment
+            .as_bytes()
+            .chunks(20)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join("\n");
+        for variant in [
+            format!("{link}."),
+            format!("({link})"),
+            format!("<{link}>"),
+            format!("  {link} \n"),
+            format!("{link}).,"),
+            format!("#{fragment}\u{200B}"),
+            format!("'{fragment}'"),
+            format!("https://cachelens.example/#{percent}"),
+            link.replace('#', "%23"),
+            wrapped,
+        ] {
+            assert_eq!(payload_from_link(&variant), Ok(p.clone()), "{variant:?}");
+        }
+    }
+
+    #[test]
+    fn corrupted_links_never_yield_wrong_data() {
+        let p = sample();
+        let fragment = encode_fragment(&p);
+        let flip = |s: &str, at: usize| -> String {
+            s.char_indices()
+                .map(|(i, c)| match (i == at, c) {
+                    (false, c) => c,
+                    (true, 'A') => 'B',
+                    (true, _) => 'A',
+                })
+                .collect()
+        };
+        assert!(decode_fragment(&flip(&fragment, fragment.len() / 2)).is_err());
+        // Every single-character change either errors or (when it only touches unused
+        // padding bits) still yields the exact original payload.
+        for at in 3..fragment.len() {
+            if let Ok(decoded) = decode_fragment(&flip(&fragment, at)) {
+                assert_eq!(decoded, p, "position {at}");
+            }
+        }
+        for cut in 1..fragment.len() - 3 {
+            assert!(
+                decode_fragment(&fragment[..fragment.len() - cut]).is_err(),
+                "cut {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn reports_checksum_and_container_errors() {
+        let good = record(TAG_LEFT, &record(TAG_SIDE_NAME, b"x"));
+        let mut bad_sum = seal(&good);
+        if let Some(first) = bad_sum.first_mut() {
+            *first ^= 1;
+        }
+        assert_eq!(
+            decode_fragment(&fragment_from_container(&bad_sum)),
+            Err(ShareError::ChecksumMismatch)
+        );
+        assert!(matches!(
+            decode_fragment(&fragment_from_container(b"ab")),
+            Err(ShareError::Malformed {
+                offset: 0,
+                field: "checksum",
+                ..
+            })
+        ));
+        // Declared length 9 but only 1 byte follows (record at container byte 4).
+        assert!(matches!(
+            decode_fragment(&fragment_from_body(&[1, 9, 0])),
+            Err(ShareError::Malformed { offset: 4, .. })
+        ));
+        let twice = [good.clone(), good].concat();
+        assert!(matches!(
+            decode_fragment(&fragment_from_body(&twice)),
+            Err(ShareError::Malformed {
+                field: "left side",
+                ..
+            })
+        ));
+        let bad_name = record(TAG_RIGHT, &record(TAG_SIDE_NAME, b"ok\xff"));
+        assert_eq!(
+            decode_fragment(&fragment_from_body(&bad_name)),
+            Err(ShareError::InvalidUtf8 {
+                field: "side name",
+                offset: 10
+            })
+        );
+        assert_eq!(
+            decode_fragment("https://x.example/"),
+            Err(ShareError::NotAShareLink)
+        );
+        assert!(matches!(
+            decode_fragment("v1.ab$d"),
+            Err(ShareError::BadBase64 { position: 2, .. })
+        ));
+        assert_eq!(decode_bundle(b"PK\x03\x04"), Err(ShareError::NotABundle));
+    }
+
+    #[test]
+    fn unknown_fields_and_flags_are_skipped() {
+        let mut flags = Vec::new();
+        put_varint(&mut flags, FLAG_IGNORE_CACHE | (1 << 40));
+        let side = [
+            record(TAG_SIDE_BYTES, b"{}"),
+            record(99, b"future"),
+            record(TAG_SIDE_REDACTED, b"/k"),
+        ];
+        let body = [
+            record(1_000_000, b"future top-level field"),
+            record(TAG_LEFT, &side.concat()),
+            record(
+                TAG_OPTIONS,
+                &[record(TAG_OPT_FLAGS, &flags), record(7, b"")].concat(),
+            ),
+        ]
+        .concat();
+        let expected = SharePayload {
+            left: ShareSide {
+                bytes: b"{}".to_vec(),
+                redacted: vec!["/k".into()],
+                ..ShareSide::default()
+            },
+            options: ShareOptions {
+                ignore_cache: true,
+                ..ShareOptions::default()
+            },
+            ..SharePayload::default()
+        };
+        assert_eq!(decode_fragment(&fragment_from_body(&body)), Ok(expected));
+    }
+
+    #[test]
+    fn unknown_versions_are_named() {
+        for (text, version) in [("v2.AAAA", 2), ("#v0.AA", 0), ("https://x/#v17.zz", 17)] {
+            let err = decode_fragment(text).err();
+            assert_eq!(err, Some(ShareError::UnknownVersion { version }));
+            assert!(err.is_some_and(|e| e.to_string().contains("newer cachelens")));
+        }
+        assert_eq!(
+            decode_bundle(b"cachelens-share:v2.xyz"),
+            Err(ShareError::UnknownVersion { version: 2 })
+        );
+    }
+
+    #[test]
+    fn decompression_is_size_limited() {
+        // 8 MiB of zeros deflates to a few KiB: a miniature zip bomb.
+        let bomb = fragment_from_container(&vec![0; 8 << 20]);
+        assert!(bomb.len() < 16 * 1024);
+        let limit = 1 << 20;
+        assert_eq!(
+            decode_text(&bomb, limit),
+            Err(ShareError::TooLarge { limit })
+        );
+        let mut bundle = b"cachelens-share:v1.".to_vec();
+        bundle.extend_from_slice(&compress(&vec![0; 8 << 20]));
+        assert_eq!(
+            decode_bundle_with_limit(&bundle, limit),
+            Err(ShareError::TooLarge { limit })
+        );
+    }
+
+    #[test]
+    fn link_size_classes() {
+        assert_eq!(link_size_class(0), LinkSize::Fine);
+        assert_eq!(link_size_class(LINK_WARN_BYTES), LinkSize::Fine);
+        assert_eq!(link_size_class(LINK_WARN_BYTES + 1), LinkSize::Long);
+        assert_eq!(link_size_class(LINK_MAX_BYTES), LinkSize::Long);
+        assert_eq!(link_size_class(LINK_MAX_BYTES + 1), LinkSize::TooLong);
+    }
+
+    /// Stored link made by the first v1 encoder. This test must keep passing forever: it proves
+    /// links people have already pasted keep opening. Never regenerate the fixture file; if this
+    /// fails, the decoder broke compatibility (see fixtures/README.md).
+    #[test]
+    fn stored_v1_link_fixture_still_decodes() {
+        let p = decode_fragment(include_str!("../fixtures/v1-link.txt")).unwrap_or_default();
+        assert_eq!(p.left.bytes, br#"{"a":1}"#);
+        assert_eq!(p.left.name.as_deref(), Some("left.json"));
+        assert_eq!(
+            p.left.original_digest.as_deref(),
+            Some("sha256:015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862")
+        );
+        assert!(p.left.redacted.is_empty());
+        assert_eq!(p.right.bytes, "{\"a\":2,\"é\":\"✓\"}".as_bytes());
+        assert_eq!(p.right.name.as_deref(), Some("right.json"));
+        assert_eq!(
+            p.right.original_digest.as_deref(),
+            Some("sha256:82b479221ccdb10dda7a524c9ffcfcd9bbb01b3494216460c99dd9e0dbe606a9")
+        );
+        assert_eq!(p.right.redacted, ["/é"]);
+        assert!(p.options.ignore_timestamps);
+        assert!(!p.options.ignore_cache);
+        assert_eq!(p.options.ignore_pointers, ["/created"]);
+        assert_eq!(p.options.view.as_deref(), Some("canonical"));
+        assert_eq!(p, sample());
+    }
+}

@@ -189,30 +189,34 @@ impl CacheSummary {
     /// One phrase: "1 record lost its chains; 1 record added".
     pub fn phrase(&self) -> String {
         let mut parts = Vec::new();
-        let count = |n: usize, what: &str| {
-            if n == 1 {
-                format!("1 record {what}")
-            } else {
-                format!("{n} records {what}")
-            }
-        };
-        let mut tally: BTreeMap<&str, usize> = BTreeMap::new();
+        // (singular, plural) phrasing of what happened to a record's results.
+        let mut tally: BTreeMap<(&str, &str), usize> = BTreeMap::new();
         for c in &self.changed {
             for (field, d) in [("layers", c.layers), ("chains", c.chains)] {
-                let key = match d {
-                    Some(ResultDelta::Lost(_)) if field == "layers" => "lost its layers",
-                    Some(ResultDelta::Lost(_)) => "lost its chains",
-                    Some(ResultDelta::Gained(_)) if field == "layers" => "gained layers",
-                    Some(ResultDelta::Gained(_)) => "gained chains",
-                    Some(ResultDelta::Changed(_)) if field == "layers" => "changed its layers",
-                    Some(ResultDelta::Changed(_)) => "changed its chains",
-                    None => continue,
+                let key = match (d, field) {
+                    (Some(ResultDelta::Lost(_)), "layers") => {
+                        ("lost its layers", "lost their layers")
+                    }
+                    (Some(ResultDelta::Lost(_)), _) => ("lost its chains", "lost their chains"),
+                    (Some(ResultDelta::Gained(_)), "layers") => ("gained layers", "gained layers"),
+                    (Some(ResultDelta::Gained(_)), _) => ("gained chains", "gained chains"),
+                    (Some(ResultDelta::Changed(_)), "layers") => {
+                        ("changed its layers", "changed their layers")
+                    }
+                    (Some(ResultDelta::Changed(_)), _) => {
+                        ("changed its chains", "changed their chains")
+                    }
+                    (None, _) => continue,
                 };
                 *tally.entry(key).or_default() += 1;
             }
         }
-        for (what, n) in tally {
-            parts.push(count(n, what));
+        for ((one, many), n) in tally {
+            parts.push(if n == 1 {
+                format!("1 record {one}")
+            } else {
+                format!("{n} records {many}")
+            });
         }
         if !self.added.is_empty() {
             parts.push(if self.added.len() == 1 {
@@ -421,7 +425,14 @@ pub fn compare(left: &Analysis, right: &Analysis, opts: &Options) -> Comparison 
             left.without_cache_digest.as_ref().map(Digest::as_str).unwrap_or_default()
         ));
     }
-    let headline = headline(verdict, &attribution, cache.as_ref(), opts, &changes);
+    let headline = headline(
+        verdict,
+        &attribution,
+        cache.as_ref(),
+        opts,
+        &changes,
+        right.kind,
+    );
     Comparison {
         verdict,
         headline,
@@ -440,6 +451,7 @@ fn headline(
     cache: Option<&CacheSummary>,
     opts: &Options,
     changes: &[Change],
+    kind: Kind,
 ) -> String {
     match verdict {
         Verdict::Identical => "Identical: the two inputs are the same bytes.".into(),
@@ -476,8 +488,13 @@ fn headline(
             let areas: Vec<&str> = attr.areas.iter().map(|(a, _)| a.as_str()).collect();
             let cache_words = cache.map(CacheSummary::phrase);
             if areas == ["cache"] {
+                let what = if kind.is_cache_only() {
+                    "the cache"
+                } else {
+                    INLINE_CACHE_KEY
+                };
                 match cache_words {
-                    Some(w) => format!("Different: only {INLINE_CACHE_KEY} differs; {w}."),
+                    Some(w) => format!("Different: only {what} differs; {w}."),
                     None => format!(
                         "Different: only the cache differs ({n} change{}).",
                         if n == 1 { "" } else { "s" }

@@ -187,20 +187,19 @@ fn diff_arrays(path: &Pointer, a: &[Value], b: &[Value], out: &mut Vec<Change>) 
         })
         .collect();
     let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &ea, &eb);
-    // Indexes are positions in the array as patched so far: everything before `new_index` already
-    // equals the right side, so the current position of the next element is its new index.
+    // `cur` is the position in the array as patched so far: everything before it already
+    // equals the right side (similar's own `new_index` on a Delete is not that position).
+    let mut cur = 0usize;
     for op in ops {
         match op {
-            DiffOp::Equal { .. } => {}
+            DiffOp::Equal { len, .. } => cur += len,
             DiffOp::Delete {
-                old_index,
-                old_len,
-                new_index,
+                old_index, old_len, ..
             } => {
                 for k in 0..old_len {
                     out.push(Change {
                         op: Op::Remove,
-                        path: path.index(new_index),
+                        path: path.index(cur),
                         value: None,
                         old: Some(a[old_index + k].clone()),
                     });
@@ -212,10 +211,11 @@ fn diff_arrays(path: &Pointer, a: &[Value], b: &[Value], out: &mut Vec<Change>) 
                 for k in 0..new_len {
                     out.push(Change {
                         op: Op::Add,
-                        path: path.index(new_index + k),
+                        path: path.index(cur),
                         value: Some(b[new_index + k].clone()),
                         old: None,
                     });
+                    cur += 1;
                 }
             }
             DiffOp::Replace {
@@ -228,20 +228,21 @@ fn diff_arrays(path: &Pointer, a: &[Value], b: &[Value], out: &mut Vec<Change>) 
                 for k in 0..pairs {
                     let (l, r) = (&a[old_index + k], &b[new_index + k]);
                     if same_container(l, r) {
-                        diff_at(&path.index(new_index + k), l, r, out);
+                        diff_at(&path.index(cur), l, r, out);
                     } else {
                         out.push(Change {
                             op: Op::Replace,
-                            path: path.index(new_index + k),
+                            path: path.index(cur),
                             value: Some(r.clone()),
                             old: Some(l.clone()),
                         });
                     }
+                    cur += 1;
                 }
                 for k in pairs..old_len {
                     out.push(Change {
                         op: Op::Remove,
-                        path: path.index(new_index + pairs),
+                        path: path.index(cur),
                         value: None,
                         old: Some(a[old_index + k].clone()),
                     });
@@ -249,10 +250,11 @@ fn diff_arrays(path: &Pointer, a: &[Value], b: &[Value], out: &mut Vec<Change>) 
                 for k in pairs..new_len {
                     out.push(Change {
                         op: Op::Add,
-                        path: path.index(new_index + k),
+                        path: path.index(cur),
                         value: Some(b[new_index + k].clone()),
                         old: None,
                     });
+                    cur += 1;
                 }
             }
         }

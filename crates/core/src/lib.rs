@@ -85,9 +85,12 @@ mod digest;
 mod error;
 mod input;
 pub mod json;
+pub mod overview;
 mod pointer;
+pub mod redact;
 pub mod report;
 pub mod share;
+pub mod view;
 
 pub use canon::{CacheForm, CacheInfo, CanonOptions, Canonical, canonicalize};
 pub use compare::{

@@ -1,1 +1,371 @@
-//! Renderers (placeholder).
+//! Renderers: a comparison as text (for terminals), JSON (a documented contract) and Markdown
+//! (for a GitHub issue). Renderers read the [`Comparison`]; they never re-parse input.
+
+use crate::compare::{CacheSummary, Comparison, Options, ResultDelta};
+use crate::diff::{Change, Op};
+use crate::{Analysis, Digest, Error};
+use serde::Serialize;
+use serde_json::Value;
+use std::fmt::Write as _;
+
+/// Values longer than this are shortened in text and folded in Markdown.
+const LONG_VALUE: usize = 160;
+
+/// One side as reported.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SideReport {
+    /// A name for people (the file name, or "left"/"right").
+    pub name: String,
+    /// The detected kind.
+    pub kind: crate::Kind,
+    /// sha256 of the exact bytes.
+    pub digest: Digest,
+    /// Size in bytes.
+    pub size: usize,
+    /// sha256 of the Go-compact re-encoding, when that differs from the bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compact_digest: Option<Digest>,
+    /// The digest the config would have without `moby.buildkit.cache.v0`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub without_cache_digest: Option<Digest>,
+}
+
+impl SideReport {
+    /// Describes one analysed input.
+    pub fn new(a: &Analysis, name: impl Into<String>) -> Self {
+        SideReport {
+            name: name.into(),
+            kind: a.kind,
+            digest: a.digest.clone(),
+            size: a.size,
+            compact_digest: a.compact_digest.clone(),
+            without_cache_digest: a.without_cache_digest.clone(),
+        }
+    }
+}
+
+/// A warning as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct WarningReport {
+    /// `left` or `right`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side: Option<crate::Side>,
+    /// Where in the input, as a JSON Pointer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// The full message (says where).
+    pub message: String,
+}
+
+impl From<&Error> for WarningReport {
+    fn from(e: &Error) -> Self {
+        WarningReport {
+            side: e.side,
+            pointer: e.pointer.clone(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// The options in force, as reported.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OptionsReport {
+    /// Timestamps ignored.
+    pub ignore_timestamps: bool,
+    /// Cache ignored.
+    pub ignore_cache: bool,
+    /// Ignored pointers.
+    pub ignore: Vec<String>,
+}
+
+/// Everything a renderer shows. Its JSON form is the `cachelens diff --format json` contract:
+/// `verdict`, `left`/`right` (`kind`, `digest`), `changes` (`op`, `path`, `value`, `old`) and
+/// `warnings` (`side`, `message`) keep their meaning; fields may be added.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// identical / equivalent / different.
+    pub verdict: crate::Verdict,
+    /// The verdict in one sentence.
+    pub headline: String,
+    /// The left input.
+    pub left: SideReport,
+    /// The right input.
+    pub right: SideReport,
+    /// The changes, a JSON Patch over the canonical documents.
+    pub changes: Vec<Change>,
+    /// Problems that did not stop the comparison.
+    pub warnings: Vec<WarningReport>,
+    /// Areas and digest attribution.
+    pub attribution: crate::Attribution,
+    /// Cache summary.
+    pub cache: Option<CacheSummary>,
+    /// Facts worth saying.
+    pub notes: Vec<String>,
+    /// The options in force.
+    pub options: OptionsReport,
+}
+
+impl Report {
+    /// Builds the report of a comparison.
+    pub fn new(
+        left: &Analysis,
+        right: &Analysis,
+        cmp: &Comparison,
+        opts: &Options,
+        names: (&str, &str),
+    ) -> Self {
+        Report {
+            verdict: cmp.verdict,
+            headline: cmp.headline.clone(),
+            left: SideReport::new(left, names.0),
+            right: SideReport::new(right, names.1),
+            changes: cmp.changes.clone(),
+            warnings: left
+                .warnings
+                .iter()
+                .chain(&right.warnings)
+                .map(WarningReport::from)
+                .collect(),
+            attribution: cmp.attribution.clone(),
+            cache: cmp.cache.clone(),
+            notes: cmp.notes.clone(),
+            options: OptionsReport {
+                ignore_timestamps: opts.ignore_timestamps,
+                ignore_cache: opts.ignore_cache,
+                ignore: opts.ignore.iter().map(ToString::to_string).collect(),
+            },
+        }
+    }
+
+    /// The JSON contract, pretty-printed with a final newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// Unified-style text with paths; `color` adds ANSI colours for a terminal.
+    pub fn to_text(&self, color: bool) -> String {
+        let paint = |code: &str, s: &str| {
+            if color {
+                format!("\x1b[{code}m{s}\x1b[0m")
+            } else {
+                s.to_owned()
+            }
+        };
+        let mut out = String::new();
+        let verdict_color = match self.verdict {
+            crate::Verdict::Different => "1;31",
+            _ => "1;32",
+        };
+        let _ = writeln!(out, "{}", paint(verdict_color, &self.headline));
+        let _ = writeln!(out);
+        for (mark, s) in [("---", &self.left), ("+++", &self.right)] {
+            let _ = writeln!(
+                out,
+                "{} {}  {}  {}  ({} bytes)",
+                paint("1", mark),
+                s.name,
+                s.kind,
+                s.digest,
+                s.size
+            );
+        }
+        if let Some(c) = &self.cache {
+            let _ = writeln!(out);
+            let _ = writeln!(out, "{} {}", paint("1", "cache:"), c.phrase());
+            for line in cache_lines(c) {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
+        for c in &self.changes {
+            let _ = writeln!(out);
+            let _ = writeln!(
+                out,
+                "{}",
+                paint("36", &format!("@ {} {}", c.op.as_str(), c.path))
+            );
+            if let Some(old) = &c.old {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    paint("31", &format!("- {}", shorten(&compact(old), 1000)))
+                );
+            }
+            if let Some(new) = &c.value {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    paint("32", &format!("+ {}", shorten(&compact(new), 1000)))
+                );
+            }
+        }
+        if !self.notes.is_empty() || !self.warnings.is_empty() {
+            let _ = writeln!(out);
+        }
+        for w in &self.warnings {
+            let _ = writeln!(out, "{} {}", paint("1;33", "warning:"), w.message);
+        }
+        for n in &self.notes {
+            let _ = writeln!(out, "{} {n}", paint("1", "note:"));
+        }
+        out
+    }
+
+    /// Markdown for a GitHub issue: verdict, both digests, summary, changes (long values folded).
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "### cachelens: {}", self.verdict.as_str());
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", self.headline);
+        let _ = writeln!(out);
+        let _ = writeln!(out, "| side | kind | digest | size |");
+        let _ = writeln!(out, "|---|---|---|---|");
+        for s in [&self.left, &self.right] {
+            let _ = writeln!(
+                out,
+                "| {} | {} | `{}` | {} bytes |",
+                md_cell(&s.name),
+                s.kind,
+                s.digest,
+                s.size
+            );
+        }
+        if let Some(c) = &self.cache {
+            let _ = writeln!(out);
+            let _ = writeln!(out, "**Cache:** {}", c.phrase());
+            let _ = writeln!(out);
+            for line in cache_lines(c) {
+                let _ = writeln!(out, "- {line}");
+            }
+        }
+        if !self.changes.is_empty() {
+            let _ = writeln!(out);
+            let _ = writeln!(out, "**Changes ({}):**", self.changes.len());
+            let _ = writeln!(out);
+            for c in &self.changes {
+                let _ = writeln!(
+                    out,
+                    "- `{}` `{}`",
+                    c.op.as_str(),
+                    md_code(&c.path.to_string())
+                );
+                for (label, v) in [("old", &c.old), ("new", &c.value)] {
+                    let Some(v) = v else { continue };
+                    let text = compact(v);
+                    if text.chars().count() > LONG_VALUE {
+                        let _ = writeln!(
+                            out,
+                            "  <details><summary>{label}: {} characters</summary>",
+                            text.chars().count()
+                        );
+                        let _ = writeln!(out);
+                        let _ = writeln!(out, "  ```json");
+                        let _ = writeln!(
+                            out,
+                            "  {}",
+                            serde_json::to_string_pretty(v)
+                                .unwrap_or_default()
+                                .replace('\n', "\n  ")
+                        );
+                        let _ = writeln!(out, "  ```");
+                        let _ = writeln!(out, "  </details>");
+                    } else {
+                        let _ = writeln!(out, "  - {label}: `{}`", md_code(&text));
+                    }
+                }
+            }
+        }
+        if !self.warnings.is_empty() || !self.notes.is_empty() {
+            let _ = writeln!(out);
+        }
+        for w in &self.warnings {
+            let _ = writeln!(out, "> **Warning:** {}", md_cell(&w.message));
+        }
+        for n in &self.notes {
+            let _ = writeln!(out, "> {}", md_cell(n));
+        }
+        out
+    }
+}
+
+fn cache_lines(c: &CacheSummary) -> Vec<String> {
+    let mut lines = Vec::new();
+    let short = |d: &str| {
+        d.strip_prefix("sha256:")
+            .map_or(d, |h| &h[..h.len().min(12)])
+            .to_owned()
+    };
+    for r in &c.changed {
+        for (field, d) in [("layers", r.layers), ("chains", r.chains)] {
+            let what = match d {
+                Some(ResultDelta::Lost(n)) => format!("lost its {field} ({n})"),
+                Some(ResultDelta::Gained(n)) => format!("gained {field} ({n})"),
+                Some(ResultDelta::Changed(_)) => format!("changed its {field}"),
+                None => continue,
+            };
+            lines.push(format!(
+                "record {} (digest {}) {what}",
+                r.record.id,
+                short(&r.record.digest)
+            ));
+        }
+    }
+    for r in &c.added {
+        lines.push(format!(
+            "record {} (digest {}) added",
+            r.id,
+            short(&r.digest)
+        ));
+    }
+    for r in &c.removed {
+        lines.push(format!(
+            "record {} (digest {}) removed",
+            r.id,
+            short(&r.digest)
+        ));
+    }
+    lines.push(format!(
+        "{} records left, {} right",
+        c.records_left, c.records_right
+    ));
+    if let Some(noise) = c.noise_phrase() {
+        lines.push(noise);
+    }
+    lines
+}
+
+fn compact(v: &Value) -> String {
+    crate::json::to_compact_pub(v)
+}
+
+fn shorten(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        s.to_owned()
+    } else {
+        let head: String = s.chars().take(max).collect();
+        format!("{head}… ({} more characters)", n - max)
+    }
+}
+
+fn md_code(s: &str) -> String {
+    s.replace('`', "'")
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The op of a change as a diff(1)-style sign.
+pub fn sign(op: Op) -> char {
+    match op {
+        Op::Add => '+',
+        Op::Remove => '-',
+        Op::Replace => '~',
+    }
+}

@@ -1,0 +1,206 @@
+//! One input at a glance (what `cachelens show` prints): kind, digests, layers, cache counts.
+
+use crate::canon::CacheForm;
+use crate::{Analysis, Digest, Kind};
+use serde::Serialize;
+use serde_json::Value;
+
+/// A layer as listed by `show`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LayerOverview {
+    /// Position (0-based, manifest / rootfs order).
+    pub index: usize,
+    /// Blob digest (manifests).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// Uncompressed digest (configs' `rootfs.diff_ids`, docker inspect `RootFS.Layers`).
+    #[serde(rename = "diffID", skip_serializing_if = "Option::is_none")]
+    pub diff_id: Option<String>,
+    /// Size in bytes (manifests).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// Media type (manifests).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+}
+
+/// Counts over a decoded cache.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CacheOverview {
+    /// Where it sits in the canonical document.
+    pub pointer: String,
+    /// Inline or registry.
+    pub form: CacheForm,
+    /// Records.
+    pub records: usize,
+    /// Records with no inputs.
+    pub roots: usize,
+    /// Records with `layers` results.
+    pub with_results: usize,
+    /// Records with `chains`.
+    pub with_chains: usize,
+    /// `link` values.
+    pub links: usize,
+    /// Layers of a cache config, or diff_ids the inline cache resolved against.
+    pub layers: usize,
+}
+
+/// One input at a glance.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Overview {
+    /// Detected kind.
+    pub kind: Kind,
+    /// sha256 of the exact bytes.
+    pub digest: Digest,
+    /// Size in bytes.
+    pub size: usize,
+    /// Digest of the Go-compact re-encoding, when it differs from the bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compact_digest: Option<Digest>,
+    /// Digest without `moby.buildkit.cache.v0`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub without_cache_digest: Option<Digest>,
+    /// The image's layers (manifest descriptors, or config diff_ids), in order.
+    pub layers: Vec<LayerOverview>,
+    /// The last layer, the usual CI cache key.
+    pub last_layer: Option<LayerOverview>,
+    /// Decoded caches.
+    pub caches: Vec<CacheOverview>,
+    /// Warnings, with where.
+    pub warnings: Vec<String>,
+}
+
+fn str_of(v: &Value, k: &str) -> Option<String> {
+    v.get(k).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// Summarises one analysed input.
+pub fn overview(a: &Analysis) -> Overview {
+    let doc = &a.original;
+    let layers: Vec<LayerOverview> = match a.kind {
+        Kind::ImageManifest | Kind::CacheManifest => doc
+            .get("layers")
+            .and_then(Value::as_array)
+            .map(|ls| {
+                ls.iter()
+                    .enumerate()
+                    .map(|(index, l)| LayerOverview {
+                        index,
+                        digest: str_of(l, "digest"),
+                        diff_id: l
+                            .get("annotations")
+                            .and_then(|x| x.get("containerd.io/uncompressed"))
+                            .and_then(Value::as_str)
+                            .map(str::to_owned),
+                        size: l.get("size").and_then(Value::as_u64),
+                        media_type: str_of(l, "mediaType"),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Kind::ImageConfig => diff_ids(doc.get("rootfs").and_then(|r| r.get("diff_ids"))),
+        Kind::DockerInspect => diff_ids(
+            doc.get(0)
+                .and_then(|i| i.get("RootFS"))
+                .and_then(|r| r.get("Layers")),
+        ),
+        _ => Vec::new(),
+    };
+    let caches = a
+        .caches
+        .iter()
+        .map(|c| CacheOverview {
+            pointer: c.pointer.to_string(),
+            form: c.form,
+            records: c.records.len(),
+            roots: c.records.iter().filter(|r| r.links.is_empty()).count(),
+            with_results: c.records.iter().filter(|r| r.results > 0).count(),
+            with_chains: c.records.iter().filter(|r| r.chains > 0).count(),
+            links: c.records.iter().map(|r| r.links.len()).sum(),
+            layers: c.layers,
+        })
+        .collect();
+    Overview {
+        kind: a.kind,
+        digest: a.digest.clone(),
+        size: a.size,
+        compact_digest: a.compact_digest.clone(),
+        without_cache_digest: a.without_cache_digest.clone(),
+        last_layer: layers.last().cloned(),
+        layers,
+        caches,
+        warnings: a.warnings.iter().map(ToString::to_string).collect(),
+    }
+}
+
+fn diff_ids(v: Option<&Value>) -> Vec<LayerOverview> {
+    v.and_then(Value::as_array)
+        .map(|ids| {
+            ids.iter()
+                .enumerate()
+                .map(|(index, d)| LayerOverview {
+                    index,
+                    digest: None,
+                    diff_id: d.as_str().map(str::to_owned),
+                    size: None,
+                    media_type: None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Overview {
+    /// Text for people.
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let _ = writeln!(out, "kind:    {} ({})", self.kind, self.kind.describe());
+        let _ = writeln!(out, "digest:  {}", self.digest);
+        let _ = writeln!(out, "size:    {} bytes", self.size);
+        if let Some(d) = &self.compact_digest {
+            let _ = writeln!(
+                out,
+                "compact: {d} (re-encoded the way Go writes JSON: the registry's digest)"
+            );
+        }
+        if let Some(d) = &self.without_cache_digest {
+            let _ = writeln!(out, "without moby.buildkit.cache.v0: {d}");
+        }
+        if !self.layers.is_empty() {
+            let _ = writeln!(out, "layers:  {}", self.layers.len());
+            for l in &self.layers {
+                let id = l.digest.as_deref().or(l.diff_id.as_deref()).unwrap_or("?");
+                let size = l.size.map(|s| format!("  {s} bytes")).unwrap_or_default();
+                let _ = writeln!(out, "  {:>3}  {id}{size}", l.index);
+            }
+        }
+        for c in &self.caches {
+            let _ = writeln!(
+                out,
+                "cache:   {} form at {}: {} records ({} roots, {} with layers, {} with chains), {} links",
+                match c.form {
+                    CacheForm::Inline => "inline",
+                    CacheForm::Registry => "registry",
+                },
+                if c.pointer.is_empty() {
+                    "the root"
+                } else {
+                    c.pointer.as_str()
+                },
+                c.records,
+                c.roots,
+                c.with_results,
+                c.with_chains,
+                c.links
+            );
+        }
+        for w in &self.warnings {
+            let _ = writeln!(out, "warning: {w}");
+        }
+        out
+    }
+}

@@ -1,0 +1,155 @@
+//! Values that may hold secrets (config `Env` values and `Labels`), found and redacted before
+//! an input is shared. Keys are kept; the redacted places are listed as JSON Pointers.
+
+use crate::{Error, Pointer, json};
+use serde_json::Value;
+
+/// What replaces a redacted value.
+pub const REDACTED: &str = "<redacted>";
+
+/// A value that may be a secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Sensitive {
+    /// Where it is (RFC 6901).
+    pub pointer: String,
+    /// The variable or label name (kept when redacting).
+    pub key: String,
+    /// `env` or `label`.
+    pub kind: &'static str,
+}
+
+/// Lists `Env` values (`KEY=value` strings in an array under a key named `Env`) and `Labels`
+/// values (strings in an object under a key named `Labels`), wherever they sit (image config
+/// `config`, `container_config`, docker inspect `Config`).
+pub fn find_sensitive(v: &Value) -> Vec<Sensitive> {
+    let mut out = Vec::new();
+    walk(v, &Pointer::root(), &mut out);
+    out
+}
+
+fn walk(v: &Value, at: &Pointer, out: &mut Vec<Sensitive>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = at.child(k.as_str());
+                match x {
+                    Value::Array(a) if k.eq_ignore_ascii_case("env") => {
+                        for (i, e) in a.iter().enumerate() {
+                            if let Some(s) = e.as_str() {
+                                let key = s.split_once('=').map_or(s, |(k, _)| k);
+                                out.push(Sensitive {
+                                    pointer: p.index(i).to_string(),
+                                    key: key.to_owned(),
+                                    kind: "env",
+                                });
+                            }
+                        }
+                    }
+                    Value::Object(labels) if k.eq_ignore_ascii_case("labels") => {
+                        for (lk, lv) in labels {
+                            if lv.is_string() {
+                                out.push(Sensitive {
+                                    pointer: p.child(lk.as_str()).to_string(),
+                                    key: lk.clone(),
+                                    kind: "label",
+                                });
+                            }
+                        }
+                    }
+                    _ => walk(x, &p, out),
+                }
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                walk(x, &at.index(i), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The result of redacting an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redacted {
+    /// The input with values replaced (`KEY=<redacted>`, label value `<redacted>`), written
+    /// compactly the way Go writes JSON if the input was compact, pretty otherwise.
+    pub bytes: Vec<u8>,
+    /// JSON Pointers of what was replaced.
+    pub redacted: Vec<String>,
+}
+
+/// Redacts every [`find_sensitive`] value. Input that is not JSON (a bare base64 cache value)
+/// holds no such values and comes back unchanged.
+pub fn redact(bytes: &[u8]) -> Result<Redacted, Error> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Ok(Redacted {
+            bytes: bytes.to_vec(),
+            redacted: Vec::new(),
+        });
+    };
+    let Ok(mut v) = json::parse(text) else {
+        return Ok(Redacted {
+            bytes: bytes.to_vec(),
+            redacted: Vec::new(),
+        });
+    };
+    let found = find_sensitive(&v);
+    if found.is_empty() {
+        return Ok(Redacted {
+            bytes: bytes.to_vec(),
+            redacted: Vec::new(),
+        });
+    }
+    let was_compact = json::to_go_compact(&v) == bytes;
+    for s in &found {
+        let p = Pointer::parse(&s.pointer)?;
+        if let Some(slot) = p.tokens().iter().try_fold(&mut v, |cur, t| match cur {
+            Value::Object(m) => m.get_mut(t),
+            Value::Array(a) => t.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
+            _ => None,
+        }) {
+            *slot = Value::String(match s.kind {
+                "env" => format!("{}={REDACTED}", s.key),
+                _ => REDACTED.to_owned(),
+            });
+        }
+    }
+    let bytes = if was_compact {
+        json::to_go_compact(&v)
+    } else {
+        json::to_pretty(&v).into_bytes()
+    };
+    Ok(Redacted {
+        bytes,
+        redacted: found.into_iter().map(|s| s.pointer).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn finds_and_redacts_env_and_labels_keeping_keys() {
+        let input = br#"{"config":{"Env":["PATH=/bin","TOKEN=s3cr3t"],"Labels":{"a/b":"x"}},"rootfs":{"diff_ids":[]}}"#;
+        let found = find_sensitive(&json::parse(std::str::from_utf8(input).unwrap()).unwrap());
+        assert_eq!(
+            found.iter().map(|s| s.pointer.as_str()).collect::<Vec<_>>(),
+            ["/config/Env/0", "/config/Env/1", "/config/Labels/a~1b"]
+        );
+        let r = redact(input).unwrap();
+        assert_eq!(
+            String::from_utf8(r.bytes).unwrap(),
+            r#"{"config":{"Env":["PATH=\u003credacted\u003e","TOKEN=\u003credacted\u003e"],"Labels":{"a/b":"\u003credacted\u003e"}},"rootfs":{"diff_ids":[]}}"#
+        );
+        assert_eq!(r.redacted.len(), 3);
+        // Nothing to redact: the bytes are untouched.
+        assert_eq!(
+            redact(b"W3siZGlnZXN0IjoieCJ9XQ==").unwrap().bytes,
+            b"W3siZGlnZXN0IjoieCJ9XQ=="
+        );
+    }
+}

@@ -1,0 +1,304 @@
+//! Line views of two documents for people: unified and side-by-side rows with changed words
+//! marked and long unchanged stretches folded (the viewer renders these; it computes nothing).
+
+use similar::{ChangeTag, TextDiff};
+
+/// What a row shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tag {
+    /// Unchanged line.
+    Equal,
+    /// Line only on the left.
+    Delete,
+    /// Line only on the right.
+    Insert,
+}
+
+/// A piece of a line; `changed` marks the words that differ from the paired line.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Segment {
+    /// Whether this piece differs.
+    pub changed: bool,
+    /// The text (no trailing newline).
+    pub text: String,
+}
+
+/// One line of a view.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Line {
+    /// Equal, delete or insert.
+    pub tag: Tag,
+    /// 1-based line number on the left, if the line is there.
+    pub left_no: Option<usize>,
+    /// 1-based line number on the right.
+    pub right_no: Option<usize>,
+    /// The text in pieces.
+    pub segments: Vec<Segment>,
+}
+
+/// A row of the unified view.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum Row {
+    /// A line.
+    Line(Line),
+    /// `count` unchanged lines, folded: left lines `left_start..left_start+count` (0-based),
+    /// right lines from `right_start`. Expand with [`unfold`].
+    Fold {
+        /// First folded line on the left (0-based).
+        left_start: usize,
+        /// First folded line on the right (0-based).
+        right_start: usize,
+        /// How many lines.
+        count: usize,
+    },
+}
+
+/// A row of the side-by-side view: a left line, a right line, or a fold.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum SideRow {
+    /// A pair (either side may be absent for an insert or delete).
+    Pair {
+        /// Left line.
+        left: Option<Line>,
+        /// Right line.
+        right: Option<Line>,
+    },
+    /// Folded unchanged lines.
+    Fold {
+        /// First folded line on the left (0-based).
+        left_start: usize,
+        /// First folded line on the right (0-based).
+        right_start: usize,
+        /// How many lines.
+        count: usize,
+    },
+}
+
+/// Unified view rows of two texts, with `context` unchanged lines kept around each change and
+/// longer unchanged stretches folded.
+pub fn unified(left: &str, right: &str, context: usize) -> Vec<Row> {
+    let diff = TextDiff::configure()
+        .algorithm(similar::Algorithm::Myers)
+        .diff_lines(left, right);
+    let mut lines: Vec<Line> = Vec::new();
+    for op in diff.ops() {
+        for change in diff.iter_inline_changes(op) {
+            let segments = change
+                .iter_strings_lossy()
+                .map(|(changed, s)| Segment {
+                    changed: changed && change.tag() != ChangeTag::Equal,
+                    text: s.trim_end_matches(['\n', '\r']).to_owned(),
+                })
+                .filter(|s| !s.text.is_empty() || change.tag() == ChangeTag::Equal)
+                .collect();
+            lines.push(Line {
+                tag: match change.tag() {
+                    ChangeTag::Equal => Tag::Equal,
+                    ChangeTag::Delete => Tag::Delete,
+                    ChangeTag::Insert => Tag::Insert,
+                },
+                left_no: change.old_index().map(|i| i + 1),
+                right_no: change.new_index().map(|i| i + 1),
+                segments: merge(segments),
+            });
+        }
+    }
+    fold(lines, context)
+}
+
+/// Joins adjacent segments with the same `changed` flag.
+fn merge(segments: Vec<Segment>) -> Vec<Segment> {
+    let mut out: Vec<Segment> = Vec::with_capacity(segments.len());
+    for s in segments {
+        match out.last_mut() {
+            Some(last) if last.changed == s.changed => last.text.push_str(&s.text),
+            _ => out.push(s),
+        }
+    }
+    out
+}
+
+fn fold(lines: Vec<Line>, context: usize) -> Vec<Row> {
+    let n = lines.len();
+    let mut keep = vec![false; n];
+    for (i, l) in lines.iter().enumerate() {
+        if l.tag != Tag::Equal {
+            for k in i.saturating_sub(context)..(i + context + 1).min(n) {
+                keep[k] = true;
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    let mut i = 0;
+    let mut lines = lines.into_iter().map(Some).collect::<Vec<_>>();
+    while i < n {
+        if keep[i] {
+            if let Some(l) = lines[i].take() {
+                rows.push(Row::Line(l));
+            }
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < n && !keep[i] {
+            i += 1;
+        }
+        let count = i - start;
+        let first = lines[start].as_ref();
+        let (ls, rs) = (
+            first.and_then(|l| l.left_no).unwrap_or(1) - 1,
+            first.and_then(|l| l.right_no).unwrap_or(1) - 1,
+        );
+        if count <= 1 {
+            // Folding one line saves nothing.
+            for l in lines[start..i].iter_mut().filter_map(Option::take) {
+                rows.push(Row::Line(l));
+            }
+        } else {
+            rows.push(Row::Fold {
+                left_start: ls,
+                right_start: rs,
+                count,
+            });
+        }
+    }
+    rows
+}
+
+/// The unchanged lines a fold hides, as rows (taken from the left text).
+pub fn unfold(left: &str, left_start: usize, right_start: usize, count: usize) -> Vec<Line> {
+    left.lines()
+        .skip(left_start)
+        .take(count)
+        .enumerate()
+        .map(|(k, text)| Line {
+            tag: Tag::Equal,
+            left_no: Some(left_start + k + 1),
+            right_no: Some(right_start + k + 1),
+            segments: vec![Segment {
+                changed: false,
+                text: text.to_owned(),
+            }],
+        })
+        .collect()
+}
+
+/// Side-by-side rows: runs of deletes and inserts are paired line by line.
+pub fn side_by_side(left: &str, right: &str, context: usize) -> Vec<SideRow> {
+    let mut out = Vec::new();
+    let mut dels: Vec<Line> = Vec::new();
+    let mut ins: Vec<Line> = Vec::new();
+    let flush = |dels: &mut Vec<Line>, ins: &mut Vec<Line>, out: &mut Vec<SideRow>| {
+        let n = dels.len().max(ins.len());
+        let mut d = dels.drain(..);
+        let mut i = ins.drain(..);
+        for _ in 0..n {
+            out.push(SideRow::Pair {
+                left: d.next(),
+                right: i.next(),
+            });
+        }
+    };
+    for row in unified(left, right, context) {
+        match row {
+            Row::Line(l) if l.tag == Tag::Delete => dels.push(l),
+            Row::Line(l) if l.tag == Tag::Insert => ins.push(l),
+            Row::Line(l) => {
+                flush(&mut dels, &mut ins, &mut out);
+                out.push(SideRow::Pair {
+                    left: Some(l.clone()),
+                    right: Some(l),
+                });
+            }
+            Row::Fold {
+                left_start,
+                right_start,
+                count,
+            } => {
+                flush(&mut dels, &mut ins, &mut out);
+                out.push(SideRow::Fold {
+                    left_start,
+                    right_start,
+                    count,
+                });
+            }
+        }
+    }
+    flush(&mut dels, &mut ins, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn numbered(n: usize) -> String {
+        (1..=n).map(|i| format!("line {i}\n")).collect()
+    }
+
+    #[test]
+    fn folds_long_unchanged_stretches_and_marks_words() {
+        let left = numbered(100);
+        let right = left.replace("line 50\n", "line fifty\n");
+        let rows = unified(&left, &right, 3);
+        // fold, 3 context, delete, insert, 3 context, fold
+        assert_eq!(rows.len(), 10, "{rows:#?}");
+        assert_eq!(
+            rows[0],
+            Row::Fold {
+                left_start: 0,
+                right_start: 0,
+                count: 46
+            }
+        );
+        let Row::Line(del) = &rows[4] else { panic!() };
+        assert_eq!(del.tag, Tag::Delete);
+        assert_eq!(del.left_no, Some(50));
+        assert!(
+            del.segments
+                .iter()
+                .any(|s| s.changed && s.text.contains("50"))
+        );
+        assert!(
+            del.segments
+                .iter()
+                .any(|s| !s.changed && s.text.contains("line"))
+        );
+        assert_eq!(
+            rows[9],
+            Row::Fold {
+                left_start: 53,
+                right_start: 53,
+                count: 47
+            }
+        );
+        assert_eq!(unfold(&left, 53, 53, 47).len(), 47);
+        assert_eq!(unfold(&left, 53, 53, 47)[0].segments[0].text, "line 54");
+    }
+
+    #[test]
+    fn side_by_side_pairs_changes() {
+        let rows = side_by_side("a\nb\nc\n", "a\nB\nc\nd\n", 3);
+        assert_eq!(rows.len(), 4);
+        let SideRow::Pair { left, right } = &rows[1] else {
+            panic!()
+        };
+        assert_eq!(
+            left.as_ref()
+                .unwrap()
+                .segments
+                .iter()
+                .map(|s| s.text.as_str())
+                .collect::<String>(),
+            "b"
+        );
+        assert_eq!(right.as_ref().unwrap().right_no, Some(2));
+        let SideRow::Pair { left, right } = &rows[3] else {
+            panic!()
+        };
+        assert!(left.is_none() && right.as_ref().unwrap().tag == Tag::Insert);
+    }
+}

@@ -156,7 +156,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn read_input(path: &PathBuf) -> Result<Vec<u8>> {
+fn read_input(path: &std::path::Path) -> Result<Vec<u8>> {
     if path.as_os_str() == "-" {
         let mut buf = Vec::new();
         std::io::stdin()
@@ -168,7 +168,7 @@ fn read_input(path: &PathBuf) -> Result<Vec<u8>> {
     }
 }
 
-fn name_of(path: &PathBuf) -> String {
+fn name_of(path: &std::path::Path) -> String {
     if path.as_os_str() == "-" {
         "<stdin>".into()
     } else {

@@ -38,26 +38,25 @@ fn check_case(dir: &Path) -> Vec<String> {
     let run = diff(dir, &[]);
     let mut problems = Vec::new();
     let mut fail = |msg: String| problems.push(msg);
-    if let Some(code) = expect.get("exit").and_then(Value::as_i64) {
-        if i64::from(run.code) != code {
-            fail(format!(
-                "exit {} != {code}; stderr: {}",
-                run.code, run.stderr
-            ));
-        }
+    if let Some(code) = expect.get("exit").and_then(Value::as_i64)
+        && i64::from(run.code) != code
+    {
+        fail(format!(
+            "exit {} != {code}; stderr: {}",
+            run.code, run.stderr
+        ));
     }
-    if let Some(codes) = expect.get("exit_in").and_then(Value::as_array) {
-        if !codes
+    if let Some(codes) = expect.get("exit_in").and_then(Value::as_array)
+        && !codes
             .iter()
             .any(|c| c.as_i64() == Some(i64::from(run.code)))
-        {
-            fail(format!("exit {} not in {codes:?}", run.code));
-        }
+    {
+        fail(format!("exit {} not in {codes:?}", run.code));
     }
-    if let Some(s) = expect.get("stderr_has").and_then(Value::as_str) {
-        if !run.stderr.contains(s) {
-            fail(format!("stderr {:?} lacks {s:?}", run.stderr));
-        }
+    if let Some(s) = expect.get("stderr_has").and_then(Value::as_str)
+        && !run.stderr.contains(s)
+    {
+        fail(format!("stderr {:?} lacks {s:?}", run.stderr));
     }
     if let Some(w) = expect.get("warning").and_then(Value::as_str) {
         let in_json = run.json.as_ref().is_some_and(|j| {
@@ -86,25 +85,25 @@ fn check_case(dir: &Path) -> Vec<String> {
             fail(format!("JSON output lacks {key}"));
         }
     }
-    if let Some(v) = expect.get("verdict") {
-        if &j["verdict"] != v {
-            fail(format!("verdict {} != {v}", j["verdict"]));
-        }
+    if let Some(v) = expect.get("verdict")
+        && &j["verdict"] != v
+    {
+        fail(format!("verdict {} != {v}", j["verdict"]));
     }
     let changes = j["changes"].as_array().cloned().unwrap_or_default();
     let paths: Vec<&str> = changes
         .iter()
         .map(|c| c["path"].as_str().unwrap_or(""))
         .collect();
-    if let Some(n) = expect.get("min_changes").and_then(Value::as_u64) {
-        if (changes.len() as u64) < n {
-            fail(format!("{} changes < {n}: {paths:?}", changes.len()));
-        }
+    if let Some(n) = expect.get("min_changes").and_then(Value::as_u64)
+        && (changes.len() as u64) < n
+    {
+        fail(format!("{} changes < {n}: {paths:?}", changes.len()));
     }
-    if let Some(n) = expect.get("max_changes").and_then(Value::as_u64) {
-        if changes.len() as u64 > n {
-            fail(format!("{} changes > {n}: {paths:?}", changes.len()));
-        }
+    if let Some(n) = expect.get("max_changes").and_then(Value::as_u64)
+        && changes.len() as u64 > n
+    {
+        fail(format!("{} changes > {n}: {paths:?}", changes.len()));
     }
     if let Some(re) = expect.get("all_paths").and_then(Value::as_str) {
         let re = Regex::new(re).unwrap();
@@ -124,10 +123,10 @@ fn check_case(dir: &Path) -> Vec<String> {
             fail(format!("path {p} matches {re}"));
         }
     }
-    if let Some(b) = expect.get("digests_differ").and_then(Value::as_bool) {
-        if (j["left"]["digest"] != j["right"]["digest"]) != b {
-            fail(format!("digests_differ should be {b}"));
-        }
+    if let Some(b) = expect.get("digests_differ").and_then(Value::as_bool)
+        && (j["left"]["digest"] != j["right"]["digest"]) != b
+    {
+        fail(format!("digests_differ should be {b}"));
     }
     if let Some(d) = expect.get("removed_results_of").and_then(Value::as_str) {
         let lost = j["cache"]["changed"].as_array().is_some_and(|cs| {

@@ -137,18 +137,18 @@ fn image_config(v: &Value, out: &mut Canonical) -> Value {
                 .collect()
         });
     let pointer = Pointer::root().child(INLINE_CACHE_KEY);
-    if let Some(Value::Object(m)) = Some(&mut doc) {
-        if let Some(cache) = m.get_mut(INLINE_CACHE_KEY) {
-            let already_canonical = cache.get("records").is_some_and(Value::is_object);
-            if !already_canonical && !cache.is_null() {
-                match cache_value(cache, diff_ids.as_deref(), pointer.clone()) {
-                    Ok((c, info)) => {
-                        *cache = c;
-                        out.caches.push(info);
-                    }
-                    Err(e) => out.warnings.push(e.at(pointer.to_string())),
-                }
+    // A cache already decoded in place (a canonical document) is left as it is.
+    if let Value::Object(m) = &mut doc
+        && let Some(cache) = m.get_mut(INLINE_CACHE_KEY)
+        && !cache.get("records").is_some_and(Value::is_object)
+        && !cache.is_null()
+    {
+        match cache_value(cache, diff_ids.as_deref(), pointer.clone()) {
+            Ok((c, info)) => {
+                *cache = c;
+                out.caches.push(info);
             }
+            Err(e) => out.warnings.push(e.at(pointer.to_string())),
         }
     }
     doc
@@ -450,7 +450,9 @@ fn record_keys(records: &[Record]) -> Result<Vec<[u8; 32]>, Error> {
         if state[start] == DONE {
             continue;
         }
-        let mut stack: Vec<(usize, Vec<(usize, usize)>, usize)> = vec![(start, children(start), 0)];
+        // (record, its (input, link) children, next child to visit)
+        type Frame = (usize, Vec<(usize, usize)>, usize);
+        let mut stack: Vec<Frame> = vec![(start, children(start), 0)];
         state[start] = OPEN;
         while let Some((node, kids, cursor)) = stack.last_mut() {
             if let Some(&(p, child)) = kids.get(*cursor) {
@@ -634,10 +636,10 @@ fn canon_cache_config(cfg: &CacheConfig) -> Result<(Value, Vec<RecordInfo>), Err
         if let Some(Value::Object(a)) = &l.annotations {
             let mut a = a.clone();
             for (k, v) in a.iter_mut() {
-                if k.eq_ignore_ascii_case("createdAt") {
-                    if let Value::String(s) = v {
-                        *s = canon_time(s);
-                    }
+                if k.eq_ignore_ascii_case("createdAt")
+                    && let Value::String(s) = v
+                {
+                    *s = canon_time(s);
                 }
             }
             m.insert("annotations".into(), Value::Object(a));

@@ -630,10 +630,9 @@ fn cache_summary(
             if let Some(idx) = right_links
                 .get_mut(&(x.input, x.target.as_str(), x.selector.as_str()))
                 .and_then(Vec::pop)
+                && idx != x.index
             {
-                if idx != x.index {
-                    links_renumbered += 1;
-                }
+                links_renumbered += 1;
             }
         }
     }

@@ -229,7 +229,7 @@ fn as_string(v: &Value, what: impl FnOnce() -> String) -> Result<String, Error> 
     }
 }
 
-fn as_array<'v>(v: &'v Value, what: impl FnOnce() -> String) -> Result<&'v [Value], Error> {
+fn as_array(v: &Value, what: impl FnOnce() -> String) -> Result<&[Value], Error> {
     match v {
         Value::Null => Ok(&[]),
         Value::Array(a) => Ok(a),
@@ -241,10 +241,10 @@ fn as_array<'v>(v: &'v Value, what: impl FnOnce() -> String) -> Result<&'v [Valu
     }
 }
 
-fn as_object<'v>(
-    v: &'v Value,
+fn as_object(
+    v: &Value,
     what: impl FnOnce() -> String,
-) -> Result<Option<&'v Map<String, Value>>, Error> {
+) -> Result<Option<&Map<String, Value>>, Error> {
     match v {
         Value::Null => Ok(None),
         Value::Object(m) => Ok(Some(m)),
@@ -424,6 +424,8 @@ fn layer(k: usize, v: &Value) -> Result<Layer, Error> {
 mod tests {
     use super::*;
     use crate::json::parse;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn base64_tolerance() {

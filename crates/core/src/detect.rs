@@ -171,8 +171,10 @@ fn detect_object(m: &Map<String, Value>) -> Kind {
     {
         return Kind::ImageConfig;
     }
-    if let Some(manifests) = m.get("manifests").and_then(Value::as_array) {
-        if media_type.is_none_or(|t| INDEX_TYPES.contains(&t)) {
+    if let Some(manifests) = m.get("manifests").and_then(Value::as_array)
+        && media_type.is_none_or(|t| INDEX_TYPES.contains(&t))
+    {
+        {
             let cache = manifests.iter().any(|d| {
                 d.get("mediaType").and_then(Value::as_str) == Some(CACHE_CONFIG_MEDIA_TYPE)
             });
@@ -183,8 +185,10 @@ fn detect_object(m: &Map<String, Value>) -> Kind {
             };
         }
     }
-    if let (Some(config), Some(Value::Array(_))) = (m.get("config"), m.get("layers")) {
-        if media_type.is_none_or(|t| MANIFEST_TYPES.contains(&t)) && config.get("digest").is_some()
+    if let (Some(config), Some(Value::Array(_))) = (m.get("config"), m.get("layers"))
+        && media_type.is_none_or(|t| MANIFEST_TYPES.contains(&t))
+        && config.get("digest").is_some()
+    {
         {
             let cache =
                 config.get("mediaType").and_then(Value::as_str) == Some(CACHE_CONFIG_MEDIA_TYPE);
@@ -210,6 +214,8 @@ fn detect_object(m: &Map<String, Value>) -> Kind {
 mod tests {
     use super::*;
     use crate::json::parse;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn kind(text: &str) -> Kind {
         detect(&parse(text).unwrap())

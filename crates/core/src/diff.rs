@@ -332,6 +332,8 @@ fn apply_one(doc: &mut Value, c: &Change) -> Result<(), &'static str> {
 mod tests {
     use super::*;
     use crate::json::parse;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn check(l: &str, r: &str, want: &[(&str, &str)]) {
         let (l, r) = (parse(l).unwrap(), parse(r).unwrap());

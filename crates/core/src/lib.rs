@@ -102,3 +102,6 @@ pub use digest::Digest;
 pub use error::{Error, ErrorKind, Side};
 pub use input::{Analysis, MAX_INPUT_BYTES, analyze, analyze_with};
 pub use pointer::Pointer;
+
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

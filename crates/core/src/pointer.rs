@@ -91,6 +91,8 @@ impl std::str::FromStr for Pointer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn round_trips_rfc6901_examples() {

@@ -124,9 +124,7 @@ fn fold(lines: Vec<Line>, context: usize) -> Vec<Row> {
     let mut keep = vec![false; n];
     for (i, l) in lines.iter().enumerate() {
         if l.tag != Tag::Equal {
-            for k in i.saturating_sub(context)..(i + context + 1).min(n) {
-                keep[k] = true;
-            }
+            keep[i.saturating_sub(context)..(i + context + 1).min(n)].fill(true);
         }
     }
     let mut rows = Vec::new();

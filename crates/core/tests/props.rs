@@ -227,11 +227,11 @@ fn mutate(v: &Value, seed: u64) -> Value {
             Value::Array(a) => {
                 let mut out: Vec<Value> = Vec::new();
                 for x in a {
-                    if next() % 5 != 0 {
+                    if !next().is_multiple_of(5) {
                         out.push(walk(x, next));
                     }
                 }
-                if next() % 3 == 0 {
+                if next().is_multiple_of(3) {
                     let at = (next() as usize) % (out.len() + 1);
                     out.insert(at, Value::from(next() % 7));
                 }
@@ -240,16 +240,16 @@ fn mutate(v: &Value, seed: u64) -> Value {
             Value::Object(m) => {
                 let mut out = serde_json::Map::new();
                 for (k, x) in m {
-                    if next() % 5 != 0 {
+                    if !next().is_multiple_of(5) {
                         out.insert(k.clone(), walk(x, next));
                     }
                 }
-                if next() % 3 == 0 {
+                if next().is_multiple_of(3) {
                     out.insert(format!("n{}", next() % 4), Value::from(next() % 7));
                 }
                 Value::Object(out)
             }
-            Value::Number(_) if next() % 4 == 0 => Value::from(next() % 7),
+            Value::Number(_) if next().is_multiple_of(4) => Value::from(next() % 7),
             other => other.clone(),
         }
     }

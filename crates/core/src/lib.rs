@@ -85,6 +85,7 @@ mod digest;
 mod error;
 mod input;
 pub mod json;
+pub mod image;
 pub mod overview;
 mod pointer;
 pub mod redact;

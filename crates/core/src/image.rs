@@ -1,0 +1,1 @@
+//! Images on disk without a registry or daemon (OCI layouts, docker-save tarballs): placeholder.

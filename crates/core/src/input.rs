@@ -77,6 +77,21 @@ pub fn analyze_with(
             hint: "; it starts with a UTF-16 byte-order mark: convert it to UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)".into(),
         });
     }
+    // ASCII text in UTF-16 has a NUL in every other byte (and is valid UTF-8, NULs and all).
+    let head = &body[..body.len().min(64)];
+    let nul_pairs = head
+        .chunks(2)
+        .filter(|p| p.len() == 2 && (p[0] == 0) != (p[1] == 0))
+        .count();
+    if head.len() >= 8 && nul_pairs * 4 >= head.len() * 2 {
+        let byte = head.iter().position(|b| *b == 0).unwrap_or(0) + (bytes.len() - body.len());
+        return fail(ErrorKind::NotUtf8 {
+            byte,
+            hint:
+                "; it looks like UTF-16 text: convert it to UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)"
+                    .into(),
+        });
+    }
     let text = match std::str::from_utf8(body) {
         Ok(t) => t,
         Err(e) => {

@@ -83,14 +83,15 @@ pub mod detect;
 pub mod diff;
 mod digest;
 mod error;
+pub mod image;
 mod input;
 pub mod json;
-pub mod image;
 pub mod overview;
 mod pointer;
 pub mod redact;
 pub mod report;
 pub mod share;
+pub mod synth;
 pub mod view;
 
 pub use canon::{CacheForm, CacheInfo, CanonOptions, Canonical, canonicalize};

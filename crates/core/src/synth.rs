@@ -1,0 +1,310 @@
+//! Synthetic inputs for benchmarks and tests: realistic BuildKit caches of any size, each with a
+//! twin that is renumbered (as BuildKit's unstable sort does) and carries a few real changes.
+//! Deterministic for a given seed; pure like the rest of the core.
+
+use serde_json::{Value, json};
+
+/// A generated pair and what a correct comparison must find.
+#[derive(Debug, Clone)]
+pub struct Pair {
+    /// Left input bytes (Go-compact JSON, as a registry stores it).
+    pub left: Vec<u8>,
+    /// Right input bytes: the same cache renumbered, plus the real changes below.
+    pub right: Vec<u8>,
+    /// Digest of the record whose results were dropped on the right.
+    pub dropped_results_of: String,
+    /// Digest of the root record added on the right.
+    pub added_root: String,
+}
+
+/// splitmix64: small, fast, good enough to shape test data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+fn digest(tag: &str, n: usize) -> String {
+    crate::Digest::sha256(format!("{tag}{n}").as_bytes()).to_string()
+}
+
+/// One record before numbering: links are indexes into the generation order.
+#[derive(Clone)]
+struct Rec {
+    digest: String,
+    inputs: Vec<Vec<(String, usize)>>,
+    result: Option<(usize, String)>,
+}
+
+fn graph(records: usize, layers: usize, rng: &mut Rng) -> Vec<Rec> {
+    let selectors = [
+        digest("sel", 0),
+        digest("sel", 1),
+        digest("sel", 2),
+        String::new(),
+    ];
+    let distinct = (records * 2 / 3).max(1);
+    (0..records)
+        .map(|i| {
+            let root = i < 4 || rng.chance(8);
+            let inputs = if root {
+                Vec::new()
+            } else {
+                (0..1 + usize::from(rng.chance(25)))
+                    .map(|_| {
+                        (0..1 + usize::from(rng.chance(20)))
+                            .map(|_| {
+                                // Mostly recent records, as build steps chain.
+                                let back = 1 + rng.below(i.min(40));
+                                (selectors[rng.below(4)].clone(), i - back)
+                            })
+                            .collect()
+                    })
+                    .collect()
+            };
+            let result = (!root && rng.chance(35)).then(|| {
+                let t = format!(
+                    "2025-03-04T10:{:02}:{:02}.{:09}Z",
+                    rng.below(60),
+                    rng.below(60),
+                    rng.next() % 1_000_000_000
+                );
+                (rng.below(layers), t)
+            });
+            Rec {
+                digest: digest("rec", rng.below(distinct)),
+                inputs,
+                result,
+            }
+        })
+        .collect()
+}
+
+/// Numbers the records by BuildKit's order (digest, then an arbitrary tie-break from `rng`, as
+/// its unstable sort gives) and writes them as JSON values.
+fn number(recs: &[Rec], rng: &mut Rng, registry_layers: Option<&[usize]>) -> Vec<Value> {
+    let mut order: Vec<(String, u64, usize)> = recs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.digest.clone(), rng.next(), i))
+        .collect();
+    order.sort();
+    let mut pos = vec![0usize; recs.len()];
+    for (p, (_, _, i)) in order.iter().enumerate() {
+        pos[*i] = p;
+    }
+    order
+        .iter()
+        .map(|(_, _, i)| {
+            let r = &recs[*i];
+            let mut m = serde_json::Map::new();
+            if let Some((layer, t)) = &r.result {
+                let layer = registry_layers.map_or(*layer, |map| map[*layer]);
+                m.insert("layers".into(), json!([{"layer": layer, "createdAt": t}]));
+            }
+            m.insert("digest".into(), json!(r.digest));
+            if !r.inputs.is_empty() {
+                let inputs: Vec<Value> = r
+                    .inputs
+                    .iter()
+                    .map(|pos_alts| {
+                        let mut alts: Vec<(usize, &str)> = pos_alts
+                            .iter()
+                            .map(|(s, l)| (pos[*l], s.as_str()))
+                            .collect();
+                        alts.sort();
+                        Value::Array(
+                            alts.into_iter()
+                                .map(|(l, s)| {
+                                    if s.is_empty() {
+                                        json!({"link": l})
+                                    } else {
+                                        json!({"selector": s, "link": l})
+                                    }
+                                })
+                                .collect(),
+                        )
+                    })
+                    .collect();
+                m.insert("inputs".into(), Value::Array(inputs));
+            }
+            Value::Object(m)
+        })
+        .collect()
+}
+
+fn changed(recs: &[Rec], rng: &mut Rng) -> (Vec<Rec>, String, String) {
+    let mut twin = recs.to_vec();
+    let with_result: Vec<usize> = (0..twin.len())
+        .filter(|&i| twin[i].result.is_some())
+        .collect();
+    let dropped = with_result
+        .get(rng.below(with_result.len()))
+        .copied()
+        .unwrap_or(0);
+    twin[dropped].result = None;
+    let added = digest("new-root", 0);
+    twin.push(Rec {
+        digest: added.clone(),
+        inputs: Vec::new(),
+        result: None,
+    });
+    (twin, recs[dropped].digest.clone(), added)
+}
+
+fn diff_ids(n: usize) -> Vec<String> {
+    (0..n).map(|i| digest("layer", i)).collect()
+}
+
+/// An image config with an inline cache of about `records` records (≈ 0.5 KB each), and its twin.
+pub fn inline_config_pair(records: usize, seed: u64) -> Pair {
+    let mut rng = Rng(seed);
+    let layers = 24;
+    let recs = graph(records, layers, &mut rng);
+    let (twin, dropped, added) = changed(&recs, &mut rng);
+    let config = |recs: &[Rec], rng: &mut Rng| {
+        let cache = crate::json::to_go_compact(&Value::Array(number(recs, rng, None)));
+        use base64::Engine as _;
+        let value = base64::engine::general_purpose::STANDARD.encode(cache);
+        let history: Vec<Value> = (0..layers)
+            .map(|i| json!({"created": "2025-03-04T10:00:00Z", "created_by": format!("RUN step {i}"), "comment": "buildkit.dockerfile.v0"}))
+            .collect();
+        let doc = json!({
+            "architecture": "amd64",
+            "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": ["/app"], "WorkingDir": "/app"},
+            "created": "2025-03-04T10:00:00Z",
+            "history": history,
+            "moby.buildkit.cache.v0": value,
+            "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": diff_ids(layers)},
+        });
+        crate::json::to_go_compact(&doc)
+    };
+    Pair {
+        left: config(&recs, &mut rng),
+        right: config(&twin, &mut rng),
+        dropped_results_of: dropped,
+        added_root: added,
+    }
+}
+
+/// A registry cache config (`mode=max`) of about `records` records, and its twin.
+pub fn cache_config_pair(records: usize, seed: u64) -> Pair {
+    let mut rng = Rng(seed);
+    let nlayers = (records / 3).max(2);
+    let recs = graph(records, nlayers, &mut rng);
+    // Layers: chains of a few blobs each, parents pointing back.
+    let layers: Vec<(String, Option<usize>)> = (0..nlayers)
+        .map(|k| {
+            (
+                digest("blob", k),
+                (k > 0 && rng.chance(80)).then(|| k - 1 - rng.below(k.min(3))),
+            )
+        })
+        .collect();
+    let (twin, dropped, added) = changed(&recs, &mut rng);
+    let doc = |recs: &[Rec], rng: &mut Rng| {
+        // Layers sorted by blob with arbitrary tie-breaks; parents and results remapped.
+        let mut order: Vec<(String, u64, usize)> = layers
+            .iter()
+            .enumerate()
+            .map(|(k, (b, _))| (b.clone(), rng.next(), k))
+            .collect();
+        order.sort();
+        let mut lpos = vec![0usize; nlayers];
+        for (p, (_, _, k)) in order.iter().enumerate() {
+            lpos[*k] = p;
+        }
+        let ls: Vec<Value> = order
+            .iter()
+            .map(|(b, _, k)| match layers[*k].1 {
+                None => json!({"blob": b, "parent": -1}),
+                Some(p) if lpos[p] == 0 => json!({"blob": b}),
+                Some(p) => json!({"blob": b, "parent": lpos[p]}),
+            })
+            .collect();
+        let records = number(recs, rng, Some(&lpos));
+        crate::json::to_go_compact(&json!({"layers": ls, "records": records}))
+    };
+    Pair {
+        left: doc(&recs, &mut rng),
+        right: doc(&twin, &mut rng),
+        dropped_results_of: dropped,
+        added_root: added,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Options, analyze, compare};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn check(p: &Pair) {
+        let l = analyze(&p.left, None).unwrap();
+        let r = analyze(&p.right, None).unwrap();
+        assert!(
+            l.warnings.is_empty() && r.warnings.is_empty(),
+            "{:?} {:?}",
+            l.warnings,
+            r.warnings
+        );
+        let cmp = compare(&l, &r, &Options::default());
+        let cache = cmp.cache.unwrap();
+        // Exactly the two real changes; the renumbering is noise.
+        assert_eq!(
+            cache
+                .added
+                .iter()
+                .map(|r| r.digest.as_str())
+                .collect::<Vec<_>>(),
+            [p.added_root.as_str()]
+        );
+        assert!(
+            cache
+                .changed
+                .iter()
+                .any(|c| c.record.digest == p.dropped_results_of),
+            "{:?}",
+            cache.changed
+        );
+        assert!(cache.links_renumbered > 0);
+        assert!(
+            cmp.changes.len() <= 3,
+            "{:#?}",
+            cmp.changes
+                .iter()
+                .map(|c| c.path.to_string())
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn generated_pairs_hold_exactly_their_real_changes() {
+        check(&inline_config_pair(300, 7));
+        check(&cache_config_pair(300, 7));
+    }
+
+    #[test]
+    fn sizes_are_realistic() {
+        let p = inline_config_pair(1000, 1);
+        assert!(
+            (250_000..1_000_000).contains(&p.left.len()),
+            "{}",
+            p.left.len()
+        );
+    }
+}

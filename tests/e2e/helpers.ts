@@ -1,7 +1,7 @@
 // Shared helpers for the cachelens end-to-end specs: watch a page for console errors,
 // page errors, failed requests and requests to other origins, and save screenshots.
 import * as path from 'node:path';
-import { expect, type Page } from '@playwright/test';
+import { test as base, expect, type Page } from '@playwright/test';
 
 /** Where specs save screenshots (gitignored). */
 export const SCREENSHOTS_DIR = path.join(__dirname, 'screenshots');
@@ -84,7 +84,27 @@ export function watchPage(page: Page): PageWatch {
       expect(failures, 'failed requests').toEqual([]);
       const foreign = foreignRequests(requests, page.url()).map((r) => `${r.method} ${r.url}`);
       expect(foreign, `requests to origins other than ${new URL(page.url()).origin}`).toEqual([]);
-      expect(requests.length, 'the page made requests (the recorder works)').toBeGreaterThan(0);
+      if (page.url() !== 'about:blank') {
+        expect(requests.length, 'the page made requests (the recorder works)').toBeGreaterThan(0);
+      }
     },
   };
 }
+
+/**
+ * Playwright's `test`, with a `watch` fixture that is on for every test: it starts watching
+ * the page before the test and, after it (even a failed one), fails on any console error,
+ * page error, failed request or request to another origin. Specs import `test` from here.
+ */
+export const test = base.extend<{ watch: PageWatch }>({
+  watch: [
+    async ({ page }, use) => {
+      const watch = watchPage(page);
+      await use(watch);
+      watch.expectClean();
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };

@@ -23,10 +23,15 @@ pub fn run(ctx: &Ctx) -> Result<()> {
 }
 
 /// `cargo fetch --locked` (Trunk.toml sets `offline = true`, which makes trunk's cargo
-/// offline too), then `trunk build --release` into `dist/`.
+/// offline too), then `trunk build --release` into `dist/`. trunk finds wasm-bindgen and
+/// wasm-opt on PATH (see [`Ctx::path`]) at the versions of Trunk.toml's `[tools]`.
 pub fn build(ctx: &Ctx) -> Result<()> {
     ctx::run(ctx.cmd("cargo").args(["fetch", "--locked"]))?;
-    ctx::run(ctx.cmd("trunk").args(["build", "--release"]))?;
+    // --skip-version-check: no request to crates.io asking whether a newer trunk exists.
+    ctx::run(
+        ctx.cmd("trunk")
+            .args(["build", "--release", "--skip-version-check"]),
+    )?;
     if !ctx.dist_dir().join("index.html").is_file() {
         bail!("trunk build succeeded but wrote no dist/index.html");
     }

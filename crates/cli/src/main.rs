@@ -1,14 +1,21 @@
 //! `cachelens`: why did my image digest change, and is it real? A thin shell over cachelens-core.
 //!
-//! Exit status follows diff(1): 0 no (semantic) difference, 1 different, 2 trouble.
+//! Exit status follows diff(1): 0 no (semantic) difference, 1 different, 2 trouble (including
+//! an image archive with missing blobs or mismatched digests).
+//!
+//! Inputs are JSON files, or image archives (`docker save`, BuildKit `type=oci`/`type=docker`
+//! tarballs) and OCI layout folders, told apart by content: a tar header at the start, or a
+//! folder. Archives are read by seeking: only tar headers and small JSON blobs, never layers.
 
 use anyhow::{Context as _, Result};
+use cachelens_core::image::{self, ByteSource, ImageSet};
 use cachelens_core::report::Report;
 use cachelens_core::share::{self, SharePayload, ShareSide};
 use cachelens_core::{Analysis, Options, Pointer, Side, analyze, compare};
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::{IsTerminal as _, Read as _, Write as _};
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{IsTerminal as _, Read as _, Seek as _, SeekFrom, Write as _};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Where `cachelens link` points when no --base is given: the local viewer of `cargo xtask serve`.
@@ -30,16 +37,18 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Compare two inputs (files, or - for standard input).
+    /// Compare two inputs (files, image archives or OCI layout folders, or - for standard input).
     Diff(DiffArgs),
     /// Print the canonical document of an input (pretty JSON; a stable format to script against).
     Canon {
-        /// A file, or - for standard input.
+        /// A file, image archive or layout folder, or - for standard input.
         file: PathBuf,
     },
-    /// Describe one input: kind, digests, layers, cache summary.
+    /// Describe one input: kind, digests, layers, cache summary. For an image archive or OCI
+    /// layout folder: every image's manifest, config, layers, diff_ids, chain IDs and last layer
+    /// (`--format json`: `.images[0].lastLayer.digest`), checked against the blobs present.
     Show {
-        /// A file, or - for standard input.
+        /// A file, image archive (tar) or OCI layout folder, or - for standard input.
         file: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
@@ -168,6 +177,146 @@ fn read_input(path: &std::path::Path) -> Result<Vec<u8>> {
     }
 }
 
+/// One input as read: JSON (or base64) bytes, or the images of an archive or layout folder.
+enum Input {
+    Bytes(Vec<u8>),
+    Images(Box<ImageSet>),
+}
+
+/// An archive file read by seeking.
+struct FileSource {
+    file: File,
+    len: u64,
+}
+
+impl ByteSource for FileSource {
+    type Error = anyhow::Error;
+    fn size(&self) -> u64 {
+        self.len
+    }
+    fn read_at(&mut self, offset: u64, len: usize) -> Result<Vec<u8>> {
+        self.file.seek(SeekFrom::Start(offset))?;
+        let mut buf = vec![0; len];
+        self.file
+            .read_exact(&mut buf)
+            .with_context(|| format!("{len} bytes at offset {offset}"))?;
+        Ok(buf)
+    }
+}
+
+/// Reads an input, telling archives (a tar header at the start) and layout folders from JSON
+/// by content, not by name.
+fn load(path: &Path) -> Result<Input> {
+    let name = name_of(path);
+    let trouble = |e: cachelens_core::Error| Trouble(format!("{name}: {e}"));
+    if path.as_os_str() == "-" {
+        let buf = read_input(path)?;
+        if image::looks_like_tar(&buf) {
+            let set = image::read_archive_bytes(&buf).map_err(trouble)?;
+            return Ok(Input::Images(Box::new(set)));
+        }
+        return Ok(Input::Bytes(buf));
+    }
+    if path.is_dir() {
+        return Ok(Input::Images(Box::new(read_folder(path)?)));
+    }
+    let cannot = || format!("cannot read {}", path.display());
+    let mut file = File::open(path).with_context(cannot)?;
+    let mut head = Vec::with_capacity(512);
+    (&mut file)
+        .take(512)
+        .read_to_end(&mut head)
+        .with_context(cannot)?;
+    if image::looks_like_tar(&head) {
+        let len = file.metadata().with_context(cannot)?.len();
+        let set = image::read_archive(&mut FileSource { file, len }).map_err(|e| {
+            match e.downcast::<cachelens_core::Error>() {
+                Ok(e) => Trouble(format!("{name}: {e}")).into(),
+                Err(e) => e.context(cannot()),
+            }
+        })?;
+        return Ok(Input::Images(Box::new(set)));
+    }
+    file.read_to_end(&mut head).with_context(cannot)?;
+    Ok(Input::Bytes(head))
+}
+
+/// An OCI layout (or extracted docker save) folder: lists its files, reads only the small JSON
+/// ones the core asks for. Links to files are followed; links to folders are not.
+fn read_folder(root: &Path) -> Result<ImageSet> {
+    fn walk(root: &Path, rel: &str, out: &mut Vec<(String, u64)>) -> Result<()> {
+        let dir = root.join(rel);
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .collect::<std::io::Result<_>>()
+            .with_context(|| format!("cannot read {}", dir.display()))?;
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for e in entries {
+            let file_name = e.file_name();
+            let Some(file_name) = file_name.to_str() else {
+                continue; // not UTF-8: no layout file is named so
+            };
+            let path = if rel.is_empty() {
+                file_name.to_owned()
+            } else {
+                format!("{rel}/{file_name}")
+            };
+            let kind = e.file_type()?;
+            if kind.is_dir() {
+                walk(root, &path, out)?;
+            } else if let Ok(meta) = std::fs::metadata(e.path())
+                && meta.is_file()
+            {
+                out.push((path, meta.len()));
+            }
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    if root.join("index.json").is_file() || root.join("manifest.json").is_file() {
+        walk(root, "", &mut files)?;
+    } else {
+        // Not a layout: no need to walk a whole tree to say so. The top level, and layout files
+        // one folder down (for the core's hint), are enough.
+        for e in
+            std::fs::read_dir(root).with_context(|| format!("cannot read {}", root.display()))?
+        {
+            let e = e?;
+            let Some(file_name) = e.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            files.push((file_name.clone(), 0));
+            for inner in ["index.json", "manifest.json"] {
+                if e.path().join(inner).is_file() {
+                    files.push((format!("{file_name}/{inner}"), 0));
+                }
+            }
+        }
+    }
+    let name = root.display().to_string();
+    image::read_layout(files, |rel: &str| {
+        std::fs::read(root.join(rel)).with_context(|| format!("cannot read {name}/{rel}"))
+    })
+    .map_err(|e| match e.downcast::<cachelens_core::Error>() {
+        Ok(e) => Trouble(format!("{name}: {e}")).into(),
+        Err(e) => e,
+    })
+}
+
+/// Says on standard error that an archive has problems (exit status 2 follows).
+fn report_problems(name: &str, set: &ImageSet, each: bool) {
+    if each {
+        for p in &set.problems {
+            eprintln!("cachelens: {name}: {p}");
+        }
+    }
+    eprintln!(
+        "cachelens: {name}: the archive is damaged or incomplete ({} problem{})",
+        set.problems.len(),
+        if set.problems.len() == 1 { "" } else { "s" }
+    );
+}
+
 fn name_of(path: &std::path::Path) -> String {
     if path.as_os_str() == "-" {
         "<stdin>".into()
@@ -208,61 +357,88 @@ fn run(cli: Cli) -> Result<u8> {
                     if l.as_os_str() == "-" && r.as_os_str() == "-" {
                         return Err(Trouble("only one side can be standard input".into()).into());
                     }
-                    (read_input(&l)?, read_input(&r)?, name_of(&l), name_of(&r))
+                    let (ln, rn) = (name_of(&l), name_of(&r));
+                    match (load(&l)?, load(&r)?) {
+                        (Input::Bytes(lb), Input::Bytes(rb)) => (lb, rb, ln, rn),
+                        (Input::Images(li), Input::Images(ri)) => {
+                            return diff_images(&li, &ri, &opts, &args, (&ln, &rn), &mut out);
+                        }
+                        (li, _) => {
+                            let (archive, other) = match li {
+                                Input::Images(_) => (&ln, &rn),
+                                Input::Bytes(_) => (&rn, &ln),
+                            };
+                            return Err(Trouble(format!(
+                                "{archive} is an image archive and {other} is not: compare two archives (or layout folders), or two JSON documents"
+                            ))
+                            .into());
+                        }
+                    }
                 }
             };
             let left = analyze_side(&lb, Side::Left, &ln)?;
             let right = analyze_side(&rb, Side::Right, &rn)?;
             let cmp = compare(&left, &right, &opts);
             let report = Report::new(&left, &right, &cmp, &opts, (&ln, &rn));
-            let color = match args.color {
-                Color::Always => true,
-                Color::Never => false,
-                Color::Auto => {
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                }
-            };
-            let text = match args.format {
-                Format::Text => report.to_text(color),
-                Format::Json => report.to_json(),
-                Format::Markdown => report.to_markdown(),
-            };
-            out.write_all(text.as_bytes())?;
-            for w in &report.warnings {
-                if args.format != Format::Text {
-                    eprintln!("cachelens: warning: {}", w.message);
-                }
-            }
+            render_diff(&report, &args, &mut out)?;
             Ok(cmp.verdict.exit_code())
         }
         Command::Canon { file } => {
-            let bytes = read_input(&file)?;
-            let a =
-                analyze(&bytes, None).map_err(|e| Trouble(format!("{}: {e}", name_of(&file))))?;
+            let name = name_of(&file);
+            let (a, set) = match load(&file)? {
+                Input::Bytes(bytes) => (
+                    analyze(&bytes, None).map_err(|e| Trouble(format!("{name}: {e}")))?,
+                    None,
+                ),
+                Input::Images(set) => (image::document(&set), Some(set)),
+            };
             for w in &a.warnings {
                 eprintln!("cachelens: warning: {w}");
             }
             out.write_all(a.canonical_text().as_bytes())?;
+            if let Some(set) = set.filter(|s| s.has_problems()) {
+                report_problems(&name, &set, false);
+                return Ok(2);
+            }
             Ok(0)
         }
         Command::Show { file, format } => {
-            let bytes = read_input(&file)?;
-            let a =
-                analyze(&bytes, None).map_err(|e| Trouble(format!("{}: {e}", name_of(&file))))?;
-            let o = cachelens_core::overview::overview(&a);
+            let name = name_of(&file);
+            let set = match load(&file)? {
+                Input::Bytes(bytes) => {
+                    let a = analyze(&bytes, None).map_err(|e| Trouble(format!("{name}: {e}")))?;
+                    let o = cachelens_core::overview::overview(&a);
+                    let text = match format {
+                        ShowFormat::Text => o.to_text(),
+                        ShowFormat::Json => format!("{}\n", serde_json::to_string_pretty(&o)?),
+                    };
+                    out.write_all(text.as_bytes())?;
+                    return Ok(0);
+                }
+                Input::Images(set) => set,
+            };
             let text = match format {
-                ShowFormat::Text => o.to_text(),
-                ShowFormat::Json => format!("{}\n", serde_json::to_string_pretty(&o)?),
+                ShowFormat::Text => set.to_text(),
+                ShowFormat::Json => format!("{}\n", serde_json::to_string_pretty(&set)?),
             };
             out.write_all(text.as_bytes())?;
+            if set.has_problems() {
+                report_problems(&name, &set, format != ShowFormat::Text);
+                return Ok(2);
+            }
             Ok(0)
         }
         Command::Link(args) => {
             let opts = args.flags.options()?;
             let mut sides = Vec::new();
             for (path, side) in [(&args.left, Side::Left), (&args.right, Side::Right)] {
-                let bytes = read_input(path)?;
                 let name = name_of(path);
+                let Input::Bytes(bytes) = load(path)? else {
+                    return Err(Trouble(format!(
+                        "{name} is an image archive: a share link carries JSON documents; give the config or manifest instead (cachelens show lists their digests)"
+                    ))
+                    .into());
+                };
                 // Refuse what the page could not read either.
                 analyze_side(&bytes, side, &name)?;
                 let original_digest = Some(share::sha256_digest(&bytes));
@@ -310,4 +486,49 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
     }
+}
+
+/// Renders a diff report in the chosen format.
+fn render_diff(report: &Report, args: &DiffArgs, out: &mut impl std::io::Write) -> Result<()> {
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let text = match args.format {
+        Format::Text => report.to_text(color),
+        Format::Json => report.to_json(),
+        Format::Markdown => report.to_markdown(),
+    };
+    out.write_all(text.as_bytes())?;
+    for w in &report.warnings {
+        if args.format != Format::Text {
+            eprintln!("cachelens: warning: {}", w.message);
+        }
+    }
+    Ok(())
+}
+
+/// Compares two image archives: the core pairs their images and builds one document per side,
+/// so the ordinary comparison, report and exit codes apply.
+fn diff_images(
+    left: &ImageSet,
+    right: &ImageSet,
+    opts: &Options,
+    args: &DiffArgs,
+    names: (&str, &str),
+    out: &mut impl std::io::Write,
+) -> Result<u8> {
+    let (l, r) = image::comparable(left, right, opts);
+    let cmp = compare(&l, &r, opts);
+    let report = Report::new(&l, &r, &cmp, opts, names);
+    render_diff(&report, args, out)?;
+    let mut damaged = false;
+    for (name, set) in [(names.0, left), (names.1, right)] {
+        if set.has_problems() {
+            report_problems(name, set, false);
+            damaged = true;
+        }
+    }
+    Ok(if damaged { 2 } else { cmp.verdict.exit_code() })
 }

@@ -227,6 +227,16 @@ pub enum ErrorKind {
     /// A JSON Pointer is not valid RFC 6901 text.
     #[error("invalid JSON Pointer {0:?}: it must be empty or start with '/'")]
     Pointer(String),
+    /// An image archive (tar) or layout folder is damaged or incomplete: which entry, which byte.
+    #[error("{}{problem}", crate::image::location(.entry, .offset))]
+    Archive {
+        /// The entry's path inside the archive or folder, when the problem is about one.
+        entry: Option<String>,
+        /// Byte offset in the archive (an entry's tar header, or where reading stopped).
+        offset: Option<u64>,
+        /// What is wrong (boxed: keeps every `Result<_, Error>` small).
+        problem: Box<crate::image::Problem>,
+    },
 }
 
 /// Describes a JSON value's type the way error messages name it.

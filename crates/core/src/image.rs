@@ -1,1 +1,1059 @@
-//! Images on disk without a registry or daemon (OCI layouts, docker-save tarballs): placeholder.
+//! Images on disk without a registry or daemon: OCI image layouts and `docker save` tarballs.
+//!
+//! BuildKit can write the image it built to a file (`--output type=oci,dest=img.tar`,
+//! `type=oci,tar=false,dest=DIR`, `type=docker,dest=img.tar`) and `docker save` writes one too
+//! (moby/buildkit#4854). This module reads such an archive, or an OCI layout folder, and reports
+//! for every image in it the manifest, config and layer digests, diff_ids, chain IDs, the last
+//! layer (a CI cache key), annotations, platform and the inline cache, after checking every
+//! descriptor against the blobs present.
+//!
+//! It reads **only tar headers and small JSON documents**, never layer contents, so a
+//! multi-gigabyte tarball opens at once. Like the rest of the core it does no I/O: an
+//! [`ArchiveReader`] asks for byte ranges ([`ArchiveReader::next_request`]) and the caller
+//! supplies them ([`ArchiveReader::feed`]), the browser with `File.slice`, the CLI with seeks.
+//! [`read_archive`] drives it over a synchronous [`ByteSource`]; [`LayoutReader`] and
+//! [`read_layout`] do the same over a folder's file list.
+//!
+//! ```
+//! use cachelens_core::image::{ArchiveReader, read_archive_bytes};
+//!
+//! // An empty tar (two zero blocks) holds no layout: the error says so.
+//! let err = read_archive_bytes(&[0u8; 1024]).unwrap_err();
+//! assert!(err.to_string().contains("neither index.json"));
+//!
+//! // The state machine asks for the first header before anything else.
+//! let reader = ArchiveReader::new(1024);
+//! assert_eq!(reader.next_request(), Some(0..512));
+//! ```
+//!
+//! [`comparable`] turns two read archives into two [`Analysis`] values the ordinary
+//! [`compare`](crate::compare) understands (see [`document`] for their shape), so diffs,
+//! verdicts, renderers and exit codes work on images unchanged.
+
+mod document;
+mod layout;
+mod tar;
+
+pub use document::{comparable, document};
+
+use crate::overview::CacheOverview;
+use crate::{Digest, Error, ErrorKind};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::ops::Range;
+
+/// JSON documents larger than this (16 MiB) are not read from an archive: an index, manifest or
+/// config is a few KiB; only a huge inline cache comes near.
+pub const MAX_JSON_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Archives with more entries than this are refused (a layout has a few per layer).
+pub const MAX_ENTRIES: usize = 200_000;
+
+/// Whether a file's first bytes are a tar header (`ustar` magic at offset 257 and a valid
+/// header checksum). Give it at least the first 512 bytes.
+pub fn looks_like_tar(first_block: &[u8]) -> bool {
+    tar::looks_like_tar(first_block)
+}
+
+/// chainID(L0) = diffID(L0); chainID(Ln) = sha256(chainID(Ln-1) + " " + diffID(Ln)), as the
+/// OCI image spec defines them (and as `containerd`/`docker` name layer snapshots).
+pub fn chain_ids(diff_ids: &[Digest]) -> Vec<Digest> {
+    let mut out: Vec<Digest> = Vec::with_capacity(diff_ids.len());
+    for d in diff_ids {
+        let next = match out.last() {
+            None => d.clone(),
+            Some(prev) => Digest::sha256(format!("{prev} {d}").as_bytes()),
+        };
+        out.push(next);
+    }
+    out
+}
+
+/// What the archive or folder is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArchiveKind {
+    /// A tar holding an OCI image layout (`type=oci`).
+    OciArchive,
+    /// A tar holding `manifest.json` (`docker save`, `type=docker`), with or without an OCI
+    /// layout beside it (docker 25 and later write both).
+    DockerArchive,
+    /// A folder holding an OCI image layout (`type=oci,tar=false`).
+    OciLayout,
+    /// A folder holding `manifest.json` (an extracted `docker save`).
+    DockerDirectory,
+}
+
+impl ArchiveKind {
+    /// `oci-archive`, `docker-archive`, `oci-layout` or `docker-directory`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArchiveKind::OciArchive => "oci-archive",
+            ArchiveKind::DockerArchive => "docker-archive",
+            ArchiveKind::OciLayout => "oci-layout",
+            ArchiveKind::DockerDirectory => "docker-directory",
+        }
+    }
+}
+
+impl std::fmt::Display for ArchiveKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The outcome of one check of a blob against what a descriptor (or file name) declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// The blob was read and matches.
+    Verified,
+    /// The blob does not match (the problem is listed with both values).
+    Mismatch,
+    /// The blob is not in the archive.
+    Missing,
+    /// A layer: its content is never read, so its digest is not checked.
+    LayerNotRead,
+    /// Over [`MAX_JSON_BYTES`], so not read.
+    TooLarge,
+    /// Nothing was declared to check against; the value shown was computed from the archive
+    /// (docker save names configs and layers by path, with no descriptor).
+    Computed,
+}
+
+impl Status {
+    /// The text used in output: `verified`, `mismatch`, `missing`,
+    /// `not verified (layer content not read)`, `not verified (over the read limit)`,
+    /// `computed (nothing declared)`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Verified => "verified",
+            Status::Mismatch => "mismatch",
+            Status::Missing => "missing",
+            Status::LayerNotRead => "not verified (layer content not read)",
+            Status::TooLarge => "not verified (over the read limit)",
+            Status::Computed => "computed (nothing declared)",
+        }
+    }
+}
+
+impl Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// How a blob's digest and size held up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// The digest check.
+    pub digest: Status,
+    /// The size check.
+    pub size: Status,
+}
+
+/// A JSON blob (manifest, config, index) as found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Blob {
+    /// The digest (as declared; the problem list says when the bytes hash differently).
+    pub digest: Digest,
+    /// Size in bytes (as declared, or as found when nothing declares it).
+    pub size: u64,
+    /// Media type, as declared by the descriptor or the document itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    /// Where it sits in the archive (`blobs/sha256/<hex>`, or docker save's `<hex>.json`).
+    pub path: String,
+    /// How the digest and size held up.
+    pub check: Check,
+}
+
+/// An image config: the blob, and what the core makes of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigInfo {
+    /// The config blob.
+    #[serde(flatten)]
+    pub blob: Blob,
+    /// The digest it would have without `moby.buildkit.cache.v0` (Go compact encoding).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub without_cache_digest: Option<Digest>,
+    /// Decoded inline caches (from [`crate::overview::overview`]).
+    pub caches: Vec<CacheOverview>,
+    /// Problems decoding the config or its cache that did not stop the rest.
+    pub warnings: Vec<String>,
+}
+
+/// One layer of an image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Layer {
+    /// Position (0 = base layer).
+    pub index: usize,
+    /// Blob digest from the manifest. For docker save's `<id>/layer.tar`, which has no
+    /// descriptor, the diff_id (the layer is stored uncompressed, so they are the same).
+    pub digest: Option<Digest>,
+    /// Size in bytes (declared, or the tar entry's size for docker save).
+    pub size: Option<u64>,
+    /// Media type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    /// Uncompressed digest: the config's `rootfs.diff_ids` at the same position.
+    #[serde(rename = "diffID")]
+    pub diff_id: Option<Digest>,
+    /// Chain ID of the layers up to and including this one.
+    #[serde(rename = "chainID")]
+    pub chain_id: Option<Digest>,
+    /// Where the blob sits in the archive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Size checked against the tar entry; the digest never is (contents are not read).
+    pub check: Check,
+    /// The descriptor's annotations.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// One image (one platform of an index, or one entry of docker save's `manifest.json`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Image {
+    /// `os/architecture[/variant]` from the index descriptor, else from the config; `unknown`
+    /// when neither says.
+    pub platform: String,
+    /// `org.opencontainers.image.ref.name` from the descriptors that lead to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ref_name: Option<String>,
+    /// docker save's `RepoTags`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub repo_tags: Vec<String>,
+    /// The manifest blob (none for a docker save without an OCI layout: it keeps no manifest).
+    pub manifest: Option<Blob>,
+    /// The config.
+    pub config: Option<ConfigInfo>,
+    /// Layers in order.
+    pub layers: Vec<Layer>,
+    /// The config's `rootfs.diff_ids`.
+    #[serde(rename = "diffIDs")]
+    pub diff_ids: Vec<Digest>,
+    /// Chain IDs computed from the diff_ids.
+    #[serde(rename = "chainIDs")]
+    pub chain_ids: Vec<Digest>,
+    /// The last layer (the usual CI cache key), the same value as the last of `layers`.
+    pub last_layer: Option<Layer>,
+    /// The manifest's own annotations.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    /// Annotations of the index descriptors that lead to it, outermost first, inner ones
+    /// overriding (e.g. `org.opencontainers.image.ref.name`, `io.containerd.image.name`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub index_annotations: BTreeMap<String, String>,
+    /// How it was reached: `index.json` or `manifest.json`, then the digests of nested indexes.
+    pub via: Vec<String>,
+    /// The manifest as parsed (for [`document`]).
+    #[serde(skip)]
+    manifest_doc: Option<serde_json::Value>,
+    /// The index descriptor's platform as given (for [`document`]).
+    #[serde(skip)]
+    platform_doc: Option<serde_json::Value>,
+    /// The config as analysed (for [`document`]).
+    #[serde(skip)]
+    config_analysis: Option<crate::Analysis>,
+}
+
+/// An index: `index.json` or an image index blob inside the layout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IndexInfo {
+    /// `index.json`, or the blob's path.
+    pub path: String,
+    /// sha256 of its bytes.
+    pub digest: Digest,
+    /// Size in bytes.
+    pub size: u64,
+    /// Its `mediaType`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    /// Its annotations.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    /// How many descriptors it lists.
+    pub manifests: usize,
+    /// For a blob: how its digest and size held up against the descriptor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<Check>,
+}
+
+/// A plain file of the layout (`manifest.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileInfo {
+    /// Its path.
+    pub path: String,
+    /// sha256 of its bytes.
+    pub digest: Digest,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// Everything found in an image archive or layout folder: what `cachelens show` prints for one.
+///
+/// Its JSON form (`cachelens show --format json img.tar`) is a documented contract (see
+/// `docs/images.md`); fields may be added, existing ones keep their meaning:
+///
+/// * `kind`: `oci-archive`, `docker-archive`, `oci-layout` or `docker-directory`;
+/// * `size`, `entries`: bytes and entries of the archive (or of the folder's files);
+/// * `index`: `index.json` (`digest`, `size`, `annotations`, `manifests`), `indexes`: nested
+///   image indexes (plus `check`), `dockerManifest`: docker save's `manifest.json`;
+/// * `images[]`: each image: `platform`, `refName`, `repoTags`, `manifest` and `config`
+///   (`digest`, `size`, `mediaType`, `path`, `check: {digest, size}`; the config adds
+///   `withoutCacheDigest`, `caches`, `warnings`), `layers[]` (`index`, `digest`, `size`,
+///   `mediaType`, `diffID`, `chainID`, `path`, `check`), `diffIDs`, `chainIDs`,
+///   **`lastLayer`** (the last of `layers`, or null when the image has none: so
+///   `jq -r '.images[0].lastLayer.digest'` gives a CI cache key), `annotations`,
+///   `indexAnnotations`, `via`;
+/// * `attestations[]`: attestation manifests (`vnd.docker.reference.type:
+///   attestation-manifest`, e.g. provenance), same shape, kept out of `images`;
+/// * `problems`: damage found (missing blobs, digest or size mismatches), each a message that
+///   names the entry; `warnings`: things worth knowing that are not damage.
+///
+/// A check's `digest`/`size` is `verified`, `mismatch`, `missing`,
+/// `not verified (layer content not read)` (every layer digest: contents are never read),
+/// `not verified (over the read limit)` or `computed (nothing declared)`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageSet {
+    /// What the archive or folder is.
+    pub kind: ArchiveKind,
+    /// Size in bytes of the archive, or of the folder's files together.
+    pub size: u64,
+    /// Number of tar entries, or files.
+    pub entries: usize,
+    /// `index.json`, for an OCI layout.
+    pub index: Option<IndexInfo>,
+    /// Image indexes found inside the layout, in the order they were reached.
+    pub indexes: Vec<IndexInfo>,
+    /// docker save's `manifest.json`.
+    pub docker_manifest: Option<FileInfo>,
+    /// The images, in index (or `manifest.json`) order.
+    pub images: Vec<Image>,
+    /// Attestation manifests (provenance, SBOM), apart from the images they describe.
+    pub attestations: Vec<Image>,
+    /// Damage: missing blobs, digests or sizes that do not match. Never hidden.
+    #[serde(serialize_with = "messages")]
+    pub problems: Vec<Error>,
+    /// Things worth knowing that are not damage (e.g. a descriptor of a media type not read).
+    #[serde(serialize_with = "messages")]
+    pub warnings: Vec<Error>,
+}
+
+fn messages<S: serde::Serializer>(errors: &[Error], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(errors.iter().map(ToString::to_string))
+}
+
+/// What is wrong with an archive or layout. [`ErrorKind::Archive`] carries it with the entry
+/// and byte offset.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Problem {
+    /// The archive ends inside a 512-byte tar header.
+    #[error("the archive ends inside a tar header ({available} of 512 bytes there)")]
+    TruncatedHeader {
+        /// Bytes present from the header's start to the end.
+        available: u64,
+    },
+    /// A header's checksum does not match its bytes (not a tar, or damaged).
+    #[error("bad tar header checksum: the header says {stored}, its bytes sum to {computed}")]
+    BadChecksum {
+        /// The checksum field as written (empty or garbled: "unreadable").
+        stored: String,
+        /// The sum of the header's bytes.
+        computed: u64,
+    },
+    /// A numeric header field that is neither octal nor base-256.
+    #[error("the tar header's {field} field is not a number: {value:?}")]
+    BadNumber {
+        /// `size` or `chksum`.
+        field: &'static str,
+        /// The field's bytes, as text.
+        value: String,
+    },
+    /// An entry's declared size runs past the end of the archive.
+    #[error(
+        "its declared size ({size} bytes, from byte {start}) runs past the end of the archive ({len} bytes)"
+    )]
+    PastEnd {
+        /// Declared size.
+        size: u64,
+        /// Where its data starts.
+        start: u64,
+        /// The archive's length.
+        len: u64,
+    },
+    /// An entry name that would leave the archive's root (`../x`, `/etc/x`). Such names are
+    /// reported, never used.
+    #[error("unsafe entry name: it {reason}; names must stay inside the archive")]
+    UnsafePath {
+        /// `is absolute` or `climbs out with ".."`.
+        reason: &'static str,
+    },
+    /// A PAX extended header that cannot be read.
+    #[error("malformed PAX extended header: {reason}")]
+    BadPax {
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// An entry type this reader does not handle.
+    #[error("unsupported tar entry type {typeflag:?} ({what})")]
+    UnsupportedEntry {
+        /// The type flag.
+        typeflag: char,
+        /// What it is.
+        what: &'static str,
+    },
+    /// An extended header, link name or JSON document over a limit.
+    #[error("{what} is {size} bytes, over the limit of {limit} bytes")]
+    TooLarge {
+        /// What (e.g. `a PAX extended header`, `the JSON blob`).
+        what: &'static str,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// More entries than [`MAX_ENTRIES`].
+    #[error("the archive has more than {limit} entries")]
+    TooManyEntries {
+        /// The limit.
+        limit: usize,
+    },
+    /// Two entries with the same name; the later one is used, as extraction would.
+    #[error("the name appears twice; the later entry (header at byte {later}) is used")]
+    Duplicate {
+        /// The later entry's header offset.
+        later: u64,
+    },
+    /// A symbolic or hard link that cannot be followed.
+    #[error("link to {target:?} {reason}")]
+    Link {
+        /// The link's target as written.
+        target: String,
+        /// `leaves the archive`, `is missing`, `loops`.
+        reason: &'static str,
+    },
+    /// The bytes fed are not the range requested (a driver bug or a short read).
+    #[error("expected bytes {expected:?}, got {got} bytes at offset {offset}")]
+    UnexpectedRead {
+        /// The range requested.
+        expected: Option<Range<u64>>,
+        /// Where the fed bytes start.
+        offset: u64,
+        /// How many were fed.
+        got: usize,
+    },
+    /// Neither layout file at the top of the archive.
+    #[error(
+        "neither index.json (an OCI image layout) nor manifest.json (docker save) at the top of the archive ({entries} entries){}",
+        nested.as_ref().map(|n| format!("; found {n}: archive the folder's contents, not the folder (e.g. tar -C DIR -cf img.tar .)")).unwrap_or_default()
+    )]
+    NoLayout {
+        /// How many entries were seen.
+        entries: usize,
+        /// An `index.json` or `manifest.json` found deeper, for the hint.
+        nested: Option<String>,
+    },
+    /// A JSON document of the layout that cannot be read (invalid JSON, not UTF-8, ...).
+    #[error("{0}")]
+    Document(Box<Error>),
+    /// A JSON document of the wrong shape.
+    #[error("at {at}: expected {expected}, found {found}")]
+    Shape {
+        /// JSON Pointer inside the document.
+        at: String,
+        /// What was expected.
+        expected: &'static str,
+        /// What was found.
+        found: String,
+    },
+    /// A digest that is not `sha256:<64 hex>`.
+    #[error("at {at}: {value:?} is not a sha256 digest (sha256:<64 lowercase hex>)")]
+    BadDigest {
+        /// JSON Pointer inside the document.
+        at: String,
+        /// The value as given.
+        value: String,
+    },
+    /// A referenced blob or file is not in the archive.
+    #[error("missing: {referrer} refers to it{}", digest.as_ref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    Missing {
+        /// The digest referred to, for a blob.
+        digest: Option<Digest>,
+        /// Which document and place refers to it.
+        referrer: String,
+    },
+    /// A platform's manifest named by an image index but not in the archive: a single-platform
+    /// export (docker save with the containerd store, `--platform`) keeps the full index but
+    /// only its own platform's blobs. A warning, not damage.
+    #[error(
+        "not in the archive: {referrer} names the {platform} image ({digest}); an export of some platforms keeps only their blobs"
+    )]
+    PlatformAbsent {
+        /// The manifest's digest.
+        digest: Digest,
+        /// `os/architecture[/variant]`, or `unknown`.
+        platform: String,
+        /// Which index and place names it.
+        referrer: String,
+    },
+    /// A blob or file that is a directory or device, not a file.
+    #[error("not a regular file: {referrer} refers to it")]
+    NotAFile {
+        /// Which document and place refers to it.
+        referrer: String,
+    },
+    /// A blob whose bytes hash differently from its descriptor.
+    #[error("digest mismatch: {referrer} declares {declared}, the blob hashes to {actual}")]
+    DigestMismatch {
+        /// Declared digest.
+        declared: Digest,
+        /// sha256 of the bytes.
+        actual: Digest,
+        /// Which document and place declares it.
+        referrer: String,
+    },
+    /// A blob whose size differs from its descriptor.
+    #[error("size mismatch: {referrer} declares {declared} bytes, the blob has {actual}")]
+    SizeMismatch {
+        /// Declared size.
+        declared: u64,
+        /// Size in the archive.
+        actual: u64,
+        /// Which document and place declares it.
+        referrer: String,
+    },
+    /// The manifest's layers and the config's diff_ids disagree in number.
+    #[error("{layers} layers but {diff_ids} rootfs.diff_ids in the config")]
+    LayerCount {
+        /// Layers listed.
+        layers: usize,
+        /// diff_ids in the config.
+        diff_ids: usize,
+    },
+    /// Indexes nested too deep, or referring to themselves.
+    #[error("index {digest} {reason}")]
+    Nesting {
+        /// The index.
+        digest: Digest,
+        /// `refers to itself` or `is nested too deep`.
+        reason: &'static str,
+    },
+    /// A descriptor of a media type this reader does not follow (it is listed, not read).
+    #[error("{referrer}: media type {media_type:?} is not an image index or manifest; not read")]
+    OtherMediaType {
+        /// The media type.
+        media_type: String,
+        /// Which document and place.
+        referrer: String,
+    },
+    /// `oci-layout` is missing or names an unknown layout version.
+    #[error("{0}")]
+    LayoutVersion(&'static str),
+}
+
+/// Formats where an archive problem is, for [`ErrorKind::Archive`]'s message.
+pub(crate) fn location(entry: &Option<String>, offset: &Option<u64>) -> String {
+    match (entry, offset) {
+        (Some(e), Some(o)) => format!("archive entry {e:?} (header at byte {o}): "),
+        (Some(e), None) => format!("archive entry {e:?}: "),
+        (None, Some(o)) => format!("archive at byte {o}: "),
+        (None, None) => "archive: ".into(),
+    }
+}
+
+/// An archive error about an entry (`None` when not about one) at an offset.
+pub(crate) fn archive_error(entry: Option<&str>, offset: Option<u64>, problem: Problem) -> Error {
+    Error::new(ErrorKind::Archive {
+        entry: entry.map(str::to_owned),
+        offset,
+        problem: Box::new(problem),
+    })
+}
+
+/// Reads an image tar without doing I/O: it asks for byte ranges, the caller supplies them.
+///
+/// ```
+/// # use cachelens_core::image::ArchiveReader;
+/// # fn demo(archive: &[u8]) -> Result<(), cachelens_core::Error> {
+/// let mut reader = ArchiveReader::new(archive.len() as u64);
+/// while let Some(r) = reader.next_request() {
+///     // The browser: `await file.slice(r.start, r.end).arrayBuffer()`; the CLI: seek + read.
+///     reader.feed(r.start, &archive[r.start as usize..r.end as usize])?;
+/// }
+/// let images = reader.finish()?;
+/// # let _ = images;
+/// # Ok(()) }
+/// ```
+///
+/// Requests are at most [`MAX_JSON_BYTES`] long and never cover a layer's contents: first each
+/// tar header (512 bytes, plus GNU long names and PAX headers), then the JSON the layout needs.
+#[derive(Debug)]
+pub struct ArchiveReader {
+    len: u64,
+    phase: Phase,
+}
+
+#[derive(Debug)]
+enum Phase {
+    Scan(tar::Scanner),
+    Resolve(Box<Resolve>),
+    Failed(Error),
+}
+
+/// The second phase: entries known, fetching the JSON the layout needs.
+#[derive(Debug)]
+struct Resolve {
+    layout: layout::Layout,
+    /// Entries still to fetch (resolved paths); fetched from the front.
+    queue: Vec<String>,
+    result: Option<ImageSet>,
+}
+
+impl Resolve {
+    fn new(layout: layout::Layout) -> Result<Self, Error> {
+        let mut r = Resolve {
+            layout,
+            queue: Vec::new(),
+            result: None,
+        };
+        r.step()?;
+        Ok(r)
+    }
+
+    /// Walks the layout with what is fetched so far: either more to fetch, or done.
+    fn step(&mut self) -> Result<(), Error> {
+        match self.layout.step()? {
+            layout::Step::Need(paths) => self.queue = paths,
+            layout::Step::Done(set) => self.result = Some(*set),
+        }
+        Ok(())
+    }
+
+    fn supply(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        let path = self.queue.remove(0);
+        self.layout.supply(path, bytes.to_vec());
+        if self.queue.is_empty() {
+            self.step()?;
+        }
+        Ok(())
+    }
+}
+
+impl ArchiveReader {
+    /// A reader for an archive of `len` bytes.
+    pub fn new(len: u64) -> Self {
+        let phase = match tar::Scanner::new(len) {
+            Ok(s) => Phase::Scan(s),
+            Err(e) => Phase::Failed(e),
+        };
+        let mut r = ArchiveReader { len, phase };
+        r.advance();
+        r
+    }
+
+    /// The byte range to read next, or `None` when done (call [`finish`](Self::finish)).
+    pub fn next_request(&self) -> Option<Range<u64>> {
+        match &self.phase {
+            Phase::Scan(s) => s.request(),
+            Phase::Resolve(r) => {
+                let path = r.queue.first()?;
+                r.layout.data_range(path)
+            }
+            Phase::Failed(_) => None,
+        }
+    }
+
+    /// Supplies the bytes of the range [`next_request`](Self::next_request) returned.
+    /// An error (a damaged archive) is final: [`finish`](Self::finish) returns it too.
+    pub fn feed(&mut self, offset: u64, bytes: &[u8]) -> Result<(), Error> {
+        let expected = self.next_request();
+        if expected
+            .as_ref()
+            .is_none_or(|r| r.start != offset || r.end - r.start != bytes.len() as u64)
+        {
+            let e = archive_error(
+                None,
+                Some(offset),
+                Problem::UnexpectedRead {
+                    expected,
+                    offset,
+                    got: bytes.len(),
+                },
+            );
+            self.phase = Phase::Failed(e.clone());
+            return Err(e);
+        }
+        let result = match &mut self.phase {
+            Phase::Scan(s) => s.feed(bytes),
+            Phase::Resolve(r) => r.supply(bytes),
+            Phase::Failed(e) => Err(e.clone()),
+        };
+        if let Err(e) = result {
+            self.phase = Phase::Failed(e.clone());
+            return Err(e);
+        }
+        self.advance();
+        match &self.phase {
+            Phase::Failed(e) => Err(e.clone()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Moves from scanning to resolving once the last header is read.
+    fn advance(&mut self) {
+        if let Phase::Scan(s) = &mut self.phase
+            && s.done()
+        {
+            let scanned = std::mem::replace(s, tar::Scanner::empty());
+            let layout = layout::Layout::new(
+                layout::Container::Tar,
+                self.len,
+                scanned.entries,
+                scanned.warnings,
+            );
+            self.phase = match Resolve::new(layout) {
+                Ok(r) => Phase::Resolve(Box::new(r)),
+                Err(e) => Phase::Failed(e),
+            };
+        }
+    }
+
+    /// The images, once [`next_request`](Self::next_request) returns `None`; or the error that
+    /// stopped reading.
+    pub fn finish(self) -> Result<ImageSet, Error> {
+        let pending = self.next_request();
+        let unfinished = || {
+            archive_error(
+                None,
+                pending.as_ref().map(|r| r.start),
+                Problem::UnexpectedRead {
+                    expected: pending.clone(),
+                    offset: 0,
+                    got: 0,
+                },
+            )
+        };
+        match self.phase {
+            Phase::Failed(e) => Err(e),
+            Phase::Resolve(r) => r.result.ok_or_else(unfinished),
+            Phase::Scan(_) => Err(unfinished()),
+        }
+    }
+}
+
+/// Reads an OCI layout folder without doing I/O: give it the file list, it asks for whole files
+/// (only small JSON ones, never layers) by path.
+#[derive(Debug)]
+pub struct LayoutReader {
+    state: Result<Resolve, Error>,
+}
+
+impl LayoutReader {
+    /// A reader over a folder's files: `(path relative to the folder, size)`, `/`-separated.
+    /// Unsafe paths (absolute, `..`) are an error.
+    pub fn new(files: impl IntoIterator<Item = (String, u64)>) -> Self {
+        let state = layout::Layout::from_files(files).and_then(Resolve::new);
+        LayoutReader { state }
+    }
+
+    /// The next file to read whole, or `None` when done.
+    pub fn next_request(&self) -> Option<&str> {
+        self.state
+            .as_ref()
+            .ok()
+            .and_then(|r| r.queue.first())
+            .map(String::as_str)
+    }
+
+    /// Supplies the bytes of the file [`next_request`](Self::next_request) named.
+    pub fn feed(&mut self, path: &str, bytes: &[u8]) -> Result<(), Error> {
+        let expected = self.next_request().map(str::to_owned);
+        let r = match &mut self.state {
+            Ok(r) => r,
+            Err(e) => return Err(e.clone()),
+        };
+        if expected.as_deref() != Some(path) {
+            let e = archive_error(
+                Some(path),
+                None,
+                Problem::UnexpectedRead {
+                    expected: None,
+                    offset: 0,
+                    got: bytes.len(),
+                },
+            );
+            self.state = Err(e.clone());
+            return Err(e);
+        }
+        if let Err(e) = r.supply(bytes) {
+            self.state = Err(e.clone());
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// The images, once [`next_request`](Self::next_request) returns `None`.
+    pub fn finish(self) -> Result<ImageSet, Error> {
+        let r = self.state?;
+        let first = r.queue.first().cloned();
+        r.result.ok_or_else(|| {
+            archive_error(
+                first.as_deref(),
+                None,
+                Problem::UnexpectedRead {
+                    expected: None,
+                    offset: 0,
+                    got: 0,
+                },
+            )
+        })
+    }
+}
+
+/// Random access to an archive's bytes, for [`read_archive`].
+pub trait ByteSource {
+    /// The caller's error (its I/O errors), able to hold the core's.
+    type Error: From<Error>;
+    /// The archive's length in bytes.
+    fn size(&self) -> u64;
+    /// Exactly `len` bytes from `offset`.
+    fn read_at(&mut self, offset: u64, len: usize) -> Result<Vec<u8>, Self::Error>;
+}
+
+/// Reads an image archive through a synchronous source (the CLI's file, a test's bytes),
+/// driving [`ArchiveReader`].
+pub fn read_archive<S: ByteSource + ?Sized>(source: &mut S) -> Result<ImageSet, S::Error> {
+    let mut reader = ArchiveReader::new(source.size());
+    while let Some(r) = reader.next_request() {
+        let len = usize::try_from(r.end - r.start).unwrap_or(usize::MAX);
+        let bytes = source.read_at(r.start, len)?;
+        reader.feed(r.start, &bytes)?;
+    }
+    Ok(reader.finish()?)
+}
+
+/// An archive already in memory.
+#[derive(Debug)]
+struct SliceSource<'a>(&'a [u8]);
+
+impl ByteSource for SliceSource<'_> {
+    type Error = Error;
+    fn size(&self) -> u64 {
+        self.0.len() as u64
+    }
+    fn read_at(&mut self, offset: u64, len: usize) -> Result<Vec<u8>, Error> {
+        let start = usize::try_from(offset).unwrap_or(usize::MAX);
+        self.0
+            .get(start..start.saturating_add(len))
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| {
+                archive_error(
+                    None,
+                    Some(offset),
+                    Problem::UnexpectedRead {
+                        expected: None,
+                        offset,
+                        got: 0,
+                    },
+                )
+            })
+    }
+}
+
+/// Reads an image archive held in memory (tests; a browser that already has the bytes).
+pub fn read_archive_bytes(bytes: &[u8]) -> Result<ImageSet, Error> {
+    read_archive(&mut SliceSource(bytes))
+}
+
+/// Reads an OCI layout (or extracted docker save) folder: `files` lists `(relative path, size)`,
+/// `fetch` returns a file's bytes by that path. Only small JSON files are fetched.
+pub fn read_layout<E: From<Error>>(
+    files: impl IntoIterator<Item = (String, u64)>,
+    mut fetch: impl FnMut(&str) -> Result<Vec<u8>, E>,
+) -> Result<ImageSet, E> {
+    let mut reader = LayoutReader::new(files);
+    while let Some(path) = reader.next_request().map(str::to_owned) {
+        let bytes = fetch(&path)?;
+        reader.feed(&path, &bytes)?;
+    }
+    Ok(reader.finish()?)
+}
+
+impl ImageSet {
+    /// Whether damage was found.
+    pub fn has_problems(&self) -> bool {
+        !self.problems.is_empty()
+    }
+
+    /// Text for people (what `cachelens show img.tar` prints).
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "archive: {} ({} bytes, {} entries)",
+            self.kind, self.size, self.entries
+        );
+        if let Some(i) = &self.index {
+            let _ = writeln!(out, "index:   {} ({} manifests)", i.digest, i.manifests);
+        }
+        for i in &self.indexes {
+            let _ = writeln!(
+                out,
+                "  image index {} ({} manifests){}",
+                i.digest,
+                i.manifests,
+                i.check.map(check_text).unwrap_or_default()
+            );
+        }
+        let n = self.images.len();
+        let _ = writeln!(out, "images:  {n}");
+        for (k, img) in self.images.iter().enumerate() {
+            let _ = writeln!(out);
+            let _ = write!(out, "image {}/{n}: {}", k + 1, img.platform);
+            if let Some(r) = &img.ref_name {
+                let _ = write!(out, "  ref {r}");
+            }
+            if !img.repo_tags.is_empty() {
+                let _ = write!(out, "  tags {}", img.repo_tags.join(", "));
+            }
+            let _ = writeln!(out);
+            image_text(&mut out, img);
+        }
+        if !self.attestations.is_empty() {
+            let _ = writeln!(out);
+            let _ = writeln!(out, "attestations: {}", self.attestations.len());
+            for a in &self.attestations {
+                let what = a
+                    .index_annotations
+                    .get("vnd.docker.reference.digest")
+                    .map(|d| format!(" for {d}"))
+                    .unwrap_or_default();
+                let digest = a.manifest.as_ref().map(|m| m.digest.to_string());
+                let _ = writeln!(out, "  {}{what}", digest.unwrap_or_default());
+            }
+        }
+        if !self.problems.is_empty() || !self.warnings.is_empty() {
+            let _ = writeln!(out);
+        }
+        for p in &self.problems {
+            let _ = writeln!(out, "problem: {p}");
+        }
+        for w in &self.warnings {
+            let _ = writeln!(out, "warning: {w}");
+        }
+        out
+    }
+}
+
+fn check_text(c: Check) -> String {
+    if c.digest == Status::Verified && c.size == Status::Verified {
+        "  [verified]".into()
+    } else {
+        format!("  [digest {}, size {}]", c.digest.as_str(), c.size.as_str())
+    }
+}
+
+fn image_text(out: &mut String, img: &Image) {
+    if let Some(m) = &img.manifest {
+        let _ = writeln!(
+            out,
+            "  manifest: {}  {} bytes{}",
+            m.digest,
+            m.size,
+            check_text(m.check)
+        );
+    }
+    if let Some(c) = &img.config {
+        let _ = writeln!(
+            out,
+            "  config:   {}  {} bytes{}",
+            c.blob.digest,
+            c.blob.size,
+            check_text(c.blob.check)
+        );
+        if let Some(d) = &c.without_cache_digest {
+            let _ = writeln!(out, "  config without moby.buildkit.cache.v0: {d}");
+        }
+        for cache in &c.caches {
+            let _ = writeln!(
+                out,
+                "  cache:    {} records ({} roots, {} with layers, {} with chains), {} links",
+                cache.records, cache.roots, cache.with_results, cache.with_chains, cache.links
+            );
+        }
+        for w in &c.warnings {
+            let _ = writeln!(out, "  config warning: {w}");
+        }
+    }
+    let _ = writeln!(out, "  layers:   {}", img.layers.len());
+    for l in &img.layers {
+        let digest = l.digest.as_ref().map_or("?", Digest::as_str);
+        let size = l.size.map(|s| format!("  {s} bytes")).unwrap_or_default();
+        let flag = match (l.check.digest, l.check.size) {
+            (Status::Missing, _) => "  [missing]",
+            (_, Status::Mismatch) => "  [size mismatch]",
+            _ => "",
+        };
+        let _ = writeln!(out, "    {:>3}  {digest}{size}{flag}", l.index);
+        if let Some(d) = &l.diff_id {
+            let _ = writeln!(out, "         diff_id  {d}");
+        }
+        if let Some(c) = &l.chain_id {
+            let _ = writeln!(out, "         chain_id {c}");
+        }
+    }
+    if let Some(l) = &img.last_layer {
+        let _ = writeln!(
+            out,
+            "  last layer: {}",
+            l.digest.as_ref().map_or("?", Digest::as_str)
+        );
+    }
+    for (k, v) in &img.index_annotations {
+        let _ = writeln!(out, "  index annotation {k}: {v}");
+    }
+    for (k, v) in &img.annotations {
+        let _ = writeln!(out, "  annotation {k}: {v}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn chain_ids_follow_the_spec() {
+        let a = Digest::sha256(b"a");
+        let b = Digest::sha256(b"b");
+        let ids = chain_ids(&[a.clone(), b.clone()]);
+        assert_eq!(ids[0], a);
+        assert_eq!(ids[1], Digest::sha256(format!("{a} {b}").as_bytes()));
+        assert!(chain_ids(&[]).is_empty());
+    }
+
+    #[test]
+    fn locations_read_well() {
+        let e = archive_error(
+            Some("blobs/sha256/ab"),
+            Some(1536),
+            Problem::UnsafePath {
+                reason: "is absolute",
+            },
+        );
+        assert_eq!(
+            e.to_string(),
+            "archive entry \"blobs/sha256/ab\" (header at byte 1536): unsafe entry name: it is absolute; names must stay inside the archive"
+        );
+    }
+}

@@ -1,0 +1,242 @@
+//! Images as documents the ordinary comparison understands: one [`Analysis`] per archive, so
+//! `compare`, the verdict, the renderers and the exit codes apply to images unchanged.
+
+use super::{Image, ImageSet};
+use crate::canon::CacheInfo;
+use crate::detect::{INLINE_CACHE_KEY, Kind};
+use crate::json::sorted;
+use crate::{Analysis, Digest, Error, ErrorKind, Options, Pointer, Side};
+use serde_json::{Map, Value};
+
+/// Keys the image adds beside the config's own fields in a flat document.
+const IMAGE_KEYS: [&str; 4] = ["layers", "manifest", "descriptor", "repoTags"];
+
+/// One archive as a comparable document (what `cachelens canon img.tar` prints); see
+/// [`comparable`] for the shape. An archive with exactly one image gives the flat form.
+pub fn document(set: &ImageSet) -> Analysis {
+    side(set, None, set.images.len() == 1, &Options::default())
+}
+
+/// Two archives as two comparable [`Analysis`] values, for [`crate::compare`] and
+/// [`crate::report::Report`].
+///
+/// **When each side holds one image**, the documents are flat: the config's canonical form
+/// (from [`crate::analyze`]: sorted keys, `moby.buildkit.cache.v0` decoded) with the image's
+/// parts beside its fields:
+///
+/// * `layers`: the manifest's layer descriptors (docker save: `{digest, mediaType, size}` with
+///   the diff_id as digest);
+/// * `manifest`: the rest of the manifest (`schemaVersion`, `mediaType`, `annotations`, the
+///   config descriptor's `mediaType`), without `layers` and without the config descriptor's
+///   `digest` and `size`: the config itself is compared, so its digest would only repeat every
+///   config change (and defeat `--ignore-timestamps`/`--ignore-cache`);
+/// * `descriptor`: the index descriptors' merged `annotations` and `platform`;
+/// * `repoTags`: docker save's tags.
+///
+/// So every path means what it means in a config diff (`/config/Env/1`,
+/// `/moby.buildkit.cache.v0/…`, `/history/3`), areas, `--ignore-cache`, the cache summary and
+/// "only the inline cache differs" work as for configs, and manifest layer changes fall in the
+/// `layers` area.
+///
+/// **Otherwise** images are paired by platform: `{"manifests": {"linux/amd64": <flat>, ...}}`
+/// (a repeated platform gets `#2`, `#3` in archive order); `--ignore-cache` drops each image's
+/// cache here. Attestation manifests are left out (they change with every build).
+///
+/// Each side's `digest` and `size` are those of the image manifest (flat), of the index that
+/// names the whole archive's content (paired), or of the config for a docker save without a
+/// manifest; `kind` says which (`image-manifest`, `image-index`, `image-config`). So two
+/// archives of the same image are `identical` whatever their tar bytes. Archive problems and
+/// warnings become the side's warnings.
+pub fn comparable(left: &ImageSet, right: &ImageSet, opts: &Options) -> (Analysis, Analysis) {
+    let flat = left.images.len() == 1 && right.images.len() == 1;
+    let mut l = side(left, Some(Side::Left), flat, opts);
+    let mut r = side(right, Some(Side::Right), flat, opts);
+    // "The digests differ only because of the inline cache" holds for manifest digests only
+    // when the manifests agree apart from the config descriptor.
+    let same_image_parts = ["layers", "manifest"]
+        .iter()
+        .all(|k| l.canonical.get(k) == r.canonical.get(k));
+    if flat && same_image_parts {
+        let wc = |s: &ImageSet| {
+            s.images[0]
+                .config
+                .as_ref()
+                .and_then(|c| c.without_cache_digest.clone())
+        };
+        l.without_cache_digest = wc(left);
+        r.without_cache_digest = wc(right);
+    }
+    (l, r)
+}
+
+fn side(set: &ImageSet, side: Option<Side>, flat: bool, opts: &Options) -> Analysis {
+    let mut warnings: Vec<Error> = set
+        .problems
+        .iter()
+        .chain(&set.warnings)
+        .cloned()
+        .map(|e| e.on(side))
+        .collect();
+    let (doc, caches, kind, digest, size) = if flat {
+        let img = &set.images[0];
+        let (doc, caches) = image_doc(img, &Pointer::root(), &mut warnings);
+        let (kind, digest, size) = match (&img.manifest, &img.config) {
+            (Some(m), _) => (Kind::ImageManifest, m.digest.clone(), m.size),
+            (None, Some(c)) => (Kind::ImageConfig, c.blob.digest.clone(), c.blob.size),
+            (None, None) => (Kind::ImageManifest, Digest::sha256(b""), 0),
+        };
+        (doc, caches, kind, digest, size)
+    } else {
+        let mut images = Map::new();
+        let mut caches = Vec::new();
+        for img in &set.images {
+            let mut key = img.platform.clone();
+            let mut n = 1;
+            while images.contains_key(&key) {
+                n += 1;
+                key = format!("{}#{n}", img.platform);
+            }
+            let at = Pointer::root().child("manifests").child(key.clone());
+            let (mut doc, mut c) = image_doc(img, &at, &mut warnings);
+            if opts.ignore_cache {
+                if let Value::Object(m) = &mut doc {
+                    m.shift_remove(INLINE_CACHE_KEY);
+                }
+                c.clear();
+            }
+            caches.extend(c);
+            images.insert(key, doc);
+        }
+        let mut top = Map::new();
+        top.insert("manifests".into(), sorted(Value::Object(images)));
+        let (digest, size) = match (&set.index, set.indexes.first(), &set.docker_manifest) {
+            (Some(i), Some(inner), _) if i.manifests == 1 => (inner.digest.clone(), inner.size),
+            (Some(i), _, _) => (i.digest.clone(), i.size),
+            (None, _, Some(m)) => (m.digest.clone(), m.size),
+            (None, _, None) => (Digest::sha256(b""), 0),
+        };
+        (Value::Object(top), caches, Kind::ImageIndex, digest, size)
+    };
+    Analysis {
+        side,
+        kind,
+        size: usize::try_from(size).unwrap_or(usize::MAX),
+        digest,
+        compact_digest: None,
+        without_cache_digest: None,
+        is_json: true,
+        original: doc.clone(),
+        canonical: doc,
+        caches,
+        warnings: warnings.into_iter().map(|w| w.on(side)).collect(),
+    }
+}
+
+/// One image as a flat document, with its caches' pointers placed under `at`.
+fn image_doc(img: &Image, at: &Pointer, warnings: &mut Vec<Error>) -> (Value, Vec<CacheInfo>) {
+    let (mut doc, caches) = match &img.config_analysis {
+        Some(a) => {
+            warnings.extend(a.warnings.iter().map(|w| {
+                let mut w = w.clone();
+                w.pointer = Some(format!("{at}{}", w.pointer.as_deref().unwrap_or("")));
+                w
+            }));
+            let doc = match &a.canonical {
+                Value::Object(m) => m.clone(),
+                _ => Map::new(),
+            };
+            (doc, a.caches.clone())
+        }
+        None => (Map::new(), Vec::new()),
+    };
+    let caches = caches
+        .into_iter()
+        .map(|mut c| {
+            c.pointer = c
+                .pointer
+                .tokens()
+                .iter()
+                .fold(at.clone(), |p, t| p.child(t.clone()));
+            c
+        })
+        .collect();
+    let mut extra: Vec<(&str, Value)> = Vec::new();
+    match &img.manifest_doc {
+        Some(m) => {
+            extra.push(("layers", m.get("layers").cloned().unwrap_or(Value::Null)));
+            let mut rest = m.clone();
+            if let Value::Object(r) = &mut rest {
+                r.shift_remove("layers");
+                if let Some(Value::Object(c)) = r.get_mut("config") {
+                    c.shift_remove("digest");
+                    c.shift_remove("size");
+                }
+            }
+            extra.push(("manifest", rest));
+        }
+        None => {
+            let layers = img
+                .layers
+                .iter()
+                .map(|l| {
+                    let mut o = Map::new();
+                    if let Some(d) = &l.digest {
+                        o.insert("digest".into(), d.as_str().into());
+                    }
+                    if let Some(t) = &l.media_type {
+                        o.insert("mediaType".into(), t.as_str().into());
+                    }
+                    if let Some(s) = l.size {
+                        o.insert("size".into(), s.into());
+                    }
+                    Value::Object(o)
+                })
+                .collect();
+            extra.push(("layers", Value::Array(layers)));
+        }
+    }
+    let mut descriptor = Map::new();
+    if !img.index_annotations.is_empty() {
+        descriptor.insert(
+            "annotations".into(),
+            Value::Object(
+                img.index_annotations
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+                    .collect(),
+            ),
+        );
+    }
+    if let Some(p) = &img.platform_doc {
+        descriptor.insert("platform".into(), p.clone());
+    }
+    if !descriptor.is_empty() {
+        extra.push(("descriptor", Value::Object(descriptor)));
+    }
+    if !img.repo_tags.is_empty() {
+        extra.push((
+            "repoTags",
+            img.repo_tags
+                .iter()
+                .map(|t| Value::from(t.as_str()))
+                .collect(),
+        ));
+    }
+    debug_assert!(extra.iter().all(|(k, _)| IMAGE_KEYS.contains(k)));
+    for (k, v) in extra {
+        let key = if doc.contains_key(k) {
+            let renamed = format!("image.{k}");
+            warnings.push(
+                Error::new(ErrorKind::Notice(format!(
+                    "the config has a top-level {k:?} field of its own; the image's {k} are compared under {renamed:?}"
+                )))
+                .at(at.to_string()),
+            );
+            renamed
+        } else {
+            k.to_owned()
+        };
+        doc.insert(key, v);
+    }
+    (sorted(Value::Object(doc)), caches)
+}

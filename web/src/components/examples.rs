@@ -1,0 +1,45 @@
+//! The example menu: one button per story; a click fills both panes.
+
+use crate::examples::EXAMPLES;
+use yew::prelude::*;
+
+/// Props of [`ExampleMenu`].
+#[derive(Debug, Properties, PartialEq)]
+pub struct ExampleMenuProps {
+    /// The example loaded, if any.
+    pub current: Option<&'static str>,
+    /// Called with the example id.
+    pub on_pick: Callback<&'static str>,
+}
+
+/// The examples, as buttons.
+#[function_component(ExampleMenu)]
+pub fn example_menu(props: &ExampleMenuProps) -> Html {
+    html! {
+        <nav class="examples" aria-labelledby="examples-title">
+            <h2 id="examples-title">{ "Examples" }</h2>
+            <ul>
+                { for EXAMPLES.iter().map(|ex| {
+                    let id = ex.id;
+                    let onclick = props.on_pick.reform(move |_: MouseEvent| id);
+                    let pressed = props.current == Some(id);
+                    html! {
+                        <li>
+                            <button
+                                type="button"
+                                class={classes!("example", pressed.then_some("current"))}
+                                data-testid="example"
+                                data-example={id}
+                                aria-pressed={pressed.to_string()}
+                                title={ex.story}
+                                {onclick}
+                            >
+                                { ex.title }
+                            </button>
+                        </li>
+                    }
+                }) }
+            </ul>
+        </nav>
+    }
+}

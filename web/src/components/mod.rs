@@ -1,0 +1,76 @@
+//! The viewer's components: pure function components that take props and callbacks and render.
+
+mod changes;
+mod copy;
+mod doc_view;
+mod examples;
+mod options;
+mod pane;
+mod summary;
+mod verdict;
+
+pub use changes::ChangeList;
+pub use copy::{CopyButton, CopyRequest};
+pub use doc_view::DocViewPanel;
+pub use examples::ExampleMenu;
+pub use options::OptionsBar;
+pub use pane::{PaneCallbacks, PaneView};
+pub use summary::Summary;
+pub use verdict::{Status, VerdictBanner};
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A size for people: `5,043 bytes`, or `5.2 MB (5,242,880 bytes)` from a megabyte up.
+pub fn size_text(n: usize) -> String {
+    const MB: usize = 1_000_000;
+    match n {
+        1 => "1 byte".to_owned(),
+        n if n < MB => format!("{} bytes", thousands(n)),
+        n => format!("{:.1} MB ({} bytes)", n as f64 / MB as f64, thousands(n)),
+    }
+}
+
+/// The text with its first letter in upper case.
+pub fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// `1 change` / `2 changes`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_well() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(size_text(1), "1 byte");
+        assert_eq!(size_text(5043), "5,043 bytes");
+        assert_eq!(size_text(5_242_880), "5.2 MB (5,242,880 bytes)");
+        assert_eq!(plural(1, "change", "changes"), "1 change");
+        assert_eq!(plural(2, "change", "changes"), "2 changes");
+        assert_eq!(capitalised("no record changed"), "No record changed");
+        assert_eq!(capitalised(""), "");
+    }
+}

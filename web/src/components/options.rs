@@ -1,0 +1,92 @@
+//! The options: what the comparison ignores, and how the documents are shown.
+
+use crate::state::{Action, Layout, ViewOptions};
+use cachelens_core::Options;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+/// Props of [`OptionsBar`].
+#[derive(Debug, Properties, PartialEq)]
+pub struct OptionsProps {
+    /// The diff options.
+    pub options: Options,
+    /// The view options.
+    pub view: ViewOptions,
+    /// Dispatches the change.
+    pub on_action: Callback<Action>,
+}
+
+fn checked(e: &Event) -> bool {
+    e.target_unchecked_into::<HtmlInputElement>().checked()
+}
+
+/// The option toggles (real checkboxes and radio buttons with labels).
+#[function_component(OptionsBar)]
+pub fn options_bar(props: &OptionsProps) -> Html {
+    let act = &props.on_action;
+    let on_times = act.reform(|e: Event| Action::SetIgnoreTimestamps(checked(&e)));
+    let on_cache = act.reform(|e: Event| Action::SetIgnoreCache(checked(&e)));
+    let on_raw = act.reform(|e: Event| Action::SetRaw(checked(&e)));
+    let on_side = act.reform(|_: Event| Action::SetLayout(Layout::SideBySide));
+    let on_unified = act.reform(|_: Event| Action::SetLayout(Layout::Unified));
+    html! {
+        <div class="options">
+            <fieldset>
+                <legend>{ "Compare" }</legend>
+                <label class="check">
+                    <input
+                        type="checkbox"
+                        data-testid="option-ignore-timestamps"
+                        checked={props.options.ignore_timestamps}
+                        onchange={on_times}
+                    />
+                    { "Ignore timestamps" }
+                </label>
+                <label class="check">
+                    <input
+                        type="checkbox"
+                        data-testid="option-ignore-cache"
+                        checked={props.options.ignore_cache}
+                        onchange={on_cache}
+                    />
+                    { "Ignore the cache" }
+                </label>
+            </fieldset>
+            <fieldset>
+                <legend>{ "Show" }</legend>
+                <label class="check">
+                    <input
+                        type="checkbox"
+                        data-testid="option-raw"
+                        checked={props.view.raw}
+                        onchange={on_raw}
+                    />
+                    { "Raw input (not canonical)" }
+                </label>
+            </fieldset>
+            <fieldset data-testid="view-toggle">
+                <legend>{ "Layout" }</legend>
+                <label class="check">
+                    <input
+                        type="radio"
+                        name="layout"
+                        data-testid="layout-side-by-side"
+                        checked={props.view.layout == Layout::SideBySide}
+                        onchange={on_side}
+                    />
+                    { "Side by side" }
+                </label>
+                <label class="check">
+                    <input
+                        type="radio"
+                        name="layout"
+                        data-testid="layout-unified"
+                        checked={props.view.layout == Layout::Unified}
+                        onchange={on_unified}
+                    />
+                    { "Unified" }
+                </label>
+            </fieldset>
+        </div>
+    }
+}

@@ -1,0 +1,243 @@
+//! One input pane: a textarea to paste into, a file chooser, drag-and-drop, and what the core
+//! made of the input (kind, size, digest, error with its location, warnings).
+
+use super::{CopyButton, CopyRequest, size_text};
+use crate::state::{Copied, Pane};
+use cachelens_core::{Error, Side};
+use wasm_bindgen::JsCast;
+use web_sys::{DragEvent, File, HtmlInputElement, HtmlTextAreaElement, Node};
+use yew::prelude::*;
+
+/// What a pane reports back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaneCallbacks {
+    /// The textarea's value changed.
+    pub on_input: Callback<String>,
+    /// A file was chosen or dropped.
+    pub on_file: Callback<File>,
+    /// The clear button.
+    pub on_clear: Callback<()>,
+    /// A file drag entered (`true`) or left (`false`) the pane.
+    pub on_drag: Callback<bool>,
+    /// A copy button.
+    pub on_copy: Callback<CopyRequest>,
+}
+
+/// Props of [`PaneView`].
+#[derive(Debug, Properties, PartialEq)]
+pub struct PaneProps {
+    /// Left or right.
+    pub side: Side,
+    /// The pane's state.
+    pub pane: Pane,
+    /// A file is being dragged over this pane.
+    pub dragging: bool,
+    /// The last copy, for the copy button's confirmation.
+    pub copied: Option<Copied>,
+    /// Callbacks.
+    pub callbacks: PaneCallbacks,
+}
+
+/// An error without its side (the pane already says which side it is).
+fn located(e: &Error) -> String {
+    Error {
+        side: None,
+        ..e.clone()
+    }
+    .to_string()
+}
+
+/// One input pane.
+#[function_component(PaneView)]
+pub fn pane_view(props: &PaneProps) -> Html {
+    let side = props.side.as_str();
+    let pane = &props.pane;
+    let cb = &props.callbacks;
+    let (title, role) = match props.side {
+        Side::Left => ("Left", "before"),
+        Side::Right => ("Right", "after"),
+    };
+    let input_id = format!("{side}-input");
+    let title_id = format!("{side}-title");
+    let status_id = format!("{side}-status");
+
+    let oninput = cb
+        .on_input
+        .reform(|e: InputEvent| e.target_unchecked_into::<HtmlTextAreaElement>().value());
+    let onchange = {
+        let on_file = cb.on_file.clone();
+        Callback::from(move |e: Event| {
+            let input = e.target_unchecked_into::<HtmlInputElement>();
+            if let Some(file) = crate::browser::take_chosen_file(&input) {
+                on_file.emit(file);
+            }
+        })
+    };
+    let ondragover = {
+        let (on_drag, dragging) = (cb.on_drag.clone(), props.dragging);
+        Callback::from(move |e: DragEvent| {
+            if crate::browser::drag_has_files(&e) {
+                // Accept the drop (the default refuses it); text drags go to the textarea as usual.
+                e.prevent_default();
+                if !dragging {
+                    on_drag.emit(true);
+                }
+            }
+        })
+    };
+    let ondragleave = {
+        let on_drag = cb.on_drag.clone();
+        Callback::from(move |e: DragEvent| {
+            // Moving onto a child fires dragleave too: only a real exit counts.
+            let pane = e.current_target().and_then(|t| t.dyn_into::<Node>().ok());
+            let to = e.related_target().and_then(|t| t.dyn_into::<Node>().ok());
+            let inside = matches!((&pane, &to), (Some(p), Some(t)) if p.contains(Some(t)));
+            if !inside {
+                on_drag.emit(false);
+            }
+        })
+    };
+    let ondrop = {
+        let (on_file, on_drag) = (cb.on_file.clone(), cb.on_drag.clone());
+        Callback::from(move |e: DragEvent| {
+            if let Some(file) = crate::browser::dropped_file(&e) {
+                e.prevent_default();
+                on_file.emit(file);
+            }
+            on_drag.emit(false);
+        })
+    };
+    let onclear = cb.on_clear.reform(|_: MouseEvent| ());
+
+    let placeholder = if pane.hidden {
+        format!(
+            "{} is too large to show here; it was analysed from its exact bytes. Clear it to paste instead.",
+            pane.name.as_deref().unwrap_or("The file")
+        )
+    } else {
+        format!(
+            "Paste the {role} input here (an image config, cache, manifest…), or drop a file on this pane."
+        )
+    };
+
+    let info = pane.ok().map(|a| {
+        let digest = a.digest.to_string();
+        html! {
+            <dl class="facts">
+                <div>
+                    <dt>{ "Kind" }</dt>
+                    <dd data-testid={format!("{side}-kind")}>{ a.kind.describe() }</dd>
+                </div>
+                <div>
+                    <dt>{ "Size" }</dt>
+                    <dd data-testid={format!("{side}-size")}>{ size_text(a.size) }</dd>
+                </div>
+                <div class="digest-row">
+                    <dt>{ "Digest" }</dt>
+                    <dd>
+                        <code class="digest" data-testid={format!("{side}-digest")}>{ digest.clone() }</code>
+                        <CopyButton
+                            copy_key={format!("{side}-digest")}
+                            text={digest}
+                            what={format!("{side} digest")}
+                            copied={props.copied.clone()}
+                            on_copy={cb.on_copy.clone()}
+                        />
+                    </dd>
+                </div>
+            </dl>
+        }
+    });
+    let error = pane
+        .error()
+        .map(|e| {
+            html! {
+                <>
+                    <p class="error" data-testid="error" role="alert">{ located(e) }</p>
+                    <p class="muted status-line">{ size_text(pane.bytes().len()) }</p>
+                </>
+            }
+        })
+        .or_else(|| {
+            pane.load_error.as_ref().map(|m| {
+                html! { <p class="error" data-testid="error" role="alert">{ m.to_string() }</p> }
+            })
+        });
+    let warnings = pane.ok().filter(|a| !a.warnings.is_empty()).map(|a| {
+        html! {
+            <ul class="warnings">
+                { for a.warnings.iter().map(|w| html! {
+                    <li class="warning" data-testid="warning">{ located(w) }</li>
+                }) }
+            </ul>
+        }
+    });
+    let status = if pane.pending {
+        Some(html! { <p class="muted status-line">{ "Analysing…" }</p> })
+    } else if pane.is_empty() && pane.load_error.is_none() {
+        Some(html! { <p class="muted status-line">{ "Empty." }</p> })
+    } else {
+        None
+    };
+
+    html! {
+        <section
+            class={classes!("pane", props.dragging.then_some("dragging"))}
+            aria-labelledby={title_id.clone()}
+            {ondragover}
+            {ondragleave}
+            {ondrop}
+        >
+            <div class="pane-head">
+                <h2 id={title_id}>{ title }<span class="muted">{ format!(" ({role})") }</span></h2>
+                <div class="pane-actions">
+                    <label class="button file-button">
+                        { "Choose file…" }
+                        <input
+                            type="file"
+                            class="visually-hidden"
+                            data-testid={format!("{side}-file")}
+                            aria-label={format!("Choose the {side} file")}
+                            {onchange}
+                        />
+                    </label>
+                    <button
+                        type="button"
+                        class="button"
+                        onclick={onclear}
+                        disabled={pane.is_empty() && pane.load_error.is_none()}
+                        aria-label={format!("Clear the {side} input")}
+                    >
+                        { "Clear" }
+                    </button>
+                </div>
+            </div>
+            if let Some(name) = &pane.name {
+                <p class="file-name">
+                    <span class="muted">{ "File: " }</span>
+                    <span data-testid={format!("{side}-name")}>{ name.to_string() }</span>
+                </p>
+            }
+            <label for={input_id.clone()} class="visually-hidden">{ format!("{title} input") }</label>
+            <textarea
+                id={input_id}
+                data-testid={format!("{side}-input")}
+                class="input"
+                spellcheck="false"
+                autocomplete="off"
+                autocapitalize="off"
+                readonly={pane.hidden}
+                placeholder={placeholder}
+                aria-describedby={status_id.clone()}
+                value={AttrValue::from(pane.text.clone())}
+                {oninput}
+            />
+            <div id={status_id} class="pane-status">
+                { status.unwrap_or_default() }
+                { error.unwrap_or_default() }
+                { info.unwrap_or_default() }
+                { warnings.unwrap_or_default() }
+            </div>
+        </section>
+    }
+}

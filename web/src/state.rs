@@ -1,0 +1,821 @@
+//! The viewer's state: one reducer holding both inputs, their analyses, the options and the view,
+//! with each derived result recomputed only when what it depends on changes.
+//!
+//! Dependencies, and what each action recomputes:
+//!
+//! * a pane's **analysis** depends on that pane's bytes only: [`Action::Analyze`] (sent by the
+//!   debounce timer after [`Action::Edit`]), [`Action::LoadFile`] and [`Action::LoadExample`];
+//! * the **comparison** depends on both analyses and the diff [`Options`];
+//! * the **document view** (line rows) depends on the comparison and the [`ViewOptions`].
+//!
+//! Everything here is plain Rust and tested natively (`cargo test -p cachelens-web`).
+
+use crate::examples;
+use cachelens_core::view::{Row, SideRow};
+use cachelens_core::{Analysis, Area, Comparison, Error, Options, Side, analyze, compare, json};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::ops::Deref;
+use std::rc::Rc;
+
+/// Rows of the document view rendered at first, and added by each "show more".
+pub const ROW_PAGE: usize = 2000;
+/// Changes listed at first, and added by each "show more".
+pub const CHANGE_PAGE: usize = 200;
+/// Unchanged lines kept around each changed line before folding.
+pub const CONTEXT_LINES: usize = 3;
+/// Files larger than this are analysed but not put in the textarea (the browser would crawl).
+pub const TEXTAREA_MAX_BYTES: usize = 2 * 1024 * 1024;
+/// Inputs (both sides together) up to this size get their document view at once; larger ones
+/// get it after the verdict has been painted ([`Action::LayOut`]), so the answer comes first.
+pub const VIEW_SYNC_BYTES: usize = 512 * 1024;
+/// A raw view with a line longer than this is not laid out: a word diff of a multi-megabyte
+/// single-line JSON would freeze the page and show nothing a person can read.
+pub const RAW_LINE_MAX: usize = 100_000;
+
+/// A value shared between states and props, compared by identity: cheap to clone and to compare,
+/// and "changed" exactly when it was recomputed.
+pub struct Shared<T>(Rc<T>);
+
+impl<T> Shared<T> {
+    /// Wraps a freshly computed value.
+    pub fn new(value: T) -> Self {
+        Shared(Rc::new(value))
+    }
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(Rc::clone(&self.0))
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Shared({:p})", Rc::as_ptr(&self.0))
+    }
+}
+
+/// One input pane.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Pane {
+    /// What the textarea shows (and, for pasted text, exactly what is analysed).
+    pub text: Rc<str>,
+    /// The exact bytes analysed when they came from a file or an example (the textarea cannot
+    /// hold every byte sequence: it normalises line breaks and needs UTF-8). `None` for typed text.
+    pub bytes: Option<Rc<[u8]>>,
+    /// The file (or example) name, when the input was loaded rather than typed.
+    pub name: Option<Rc<str>>,
+    /// The input is too large to show in the textarea ([`TEXTAREA_MAX_BYTES`]).
+    pub hidden: bool,
+    /// The analysis of the current input; `None` while the pane is empty.
+    pub analysis: Option<Shared<Result<Analysis, Error>>>,
+    /// The text changed since [`Pane::analysis`] was computed (a debounced re-analysis is due).
+    pub pending: bool,
+    /// A file could not be read.
+    pub load_error: Option<Rc<str>>,
+}
+
+impl Pane {
+    /// A pane holding loaded bytes, its analysis due.
+    fn loaded(name: &str, bytes: Rc<[u8]>) -> Pane {
+        let hidden = bytes.len() > TEXTAREA_MAX_BYTES;
+        let text: Rc<str> = if hidden {
+            Rc::from("")
+        } else {
+            Rc::from(String::from_utf8_lossy(&bytes).as_ref())
+        };
+        let mut pane = Pane {
+            text,
+            bytes: Some(bytes),
+            name: Some(Rc::from(name)),
+            hidden,
+            ..Pane::default()
+        };
+        pane.pending = true;
+        pane
+    }
+
+    /// The exact bytes of the input.
+    pub fn bytes(&self) -> &[u8] {
+        self.bytes.as_deref().unwrap_or(self.text.as_bytes())
+    }
+
+    /// Whether nothing was entered.
+    pub fn is_empty(&self) -> bool {
+        self.bytes().is_empty()
+    }
+
+    /// The input as text, for the raw view.
+    pub fn raw_text(&self) -> Cow<'_, str> {
+        match &self.bytes {
+            Some(b) if self.hidden => String::from_utf8_lossy(b),
+            _ => Cow::Borrowed(&self.text),
+        }
+    }
+
+    /// The analysis, when it succeeded.
+    pub fn ok(&self) -> Option<&Analysis> {
+        self.analysis.as_deref().and_then(|r| r.as_ref().ok())
+    }
+
+    /// The error, when the analysis failed.
+    pub fn error(&self) -> Option<&Error> {
+        self.analysis.as_deref().and_then(|r| r.as_ref().err())
+    }
+
+    /// Runs the analysis if the input changed since the last one.
+    fn analyze(&mut self, side: Side) -> bool {
+        if !self.pending {
+            return false;
+        }
+        self.pending = false;
+        self.analysis = (!self.is_empty()).then(|| Shared::new(analyze(self.bytes(), Some(side))));
+        true
+    }
+}
+
+/// Side-by-side or unified rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// Left and right next to each other.
+    #[default]
+    SideBySide,
+    /// One column, deletions above insertions.
+    Unified,
+}
+
+/// How the documents are shown (does not affect the comparison).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ViewOptions {
+    /// Show the inputs as given instead of the canonical documents.
+    pub raw: bool,
+    /// Side-by-side or unified.
+    pub layout: Layout,
+}
+
+/// The comparison of the two analyses, with its changes grouped for display.
+#[derive(Debug)]
+pub struct Compared {
+    /// The core's answer.
+    pub comparison: Comparison,
+    /// Indexes into `comparison.changes`, grouped by area in the core's area order.
+    pub groups: Vec<(Area, Vec<usize>)>,
+}
+
+/// The rows of the document view.
+#[derive(Debug)]
+pub enum Rows {
+    /// Unified rows.
+    Unified(Vec<Row>),
+    /// Side-by-side rows.
+    SideBySide(Vec<SideRow>),
+    /// Not laid out: a raw input has a line longer than [`RAW_LINE_MAX`] characters.
+    TooLong {
+        /// The longest line's length in bytes.
+        longest: usize,
+    },
+}
+
+impl Rows {
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Rows::Unified(r) => r.len(),
+            Rows::SideBySide(r) => r.len(),
+            Rows::TooLong { .. } => 0,
+        }
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The two texts shown and their line rows.
+#[derive(Debug)]
+pub struct DocView {
+    /// The left text (canonical pretty JSON, or the raw input).
+    pub left: Rc<str>,
+    /// The right text.
+    pub right: Rc<str>,
+    /// The rows, folded.
+    pub rows: Rows,
+    /// Whether these are the raw inputs (or the canonical documents).
+    pub raw: bool,
+}
+
+/// Feedback after a copy button was pressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Copied {
+    /// Which button (e.g. `left-digest`, `path-3`).
+    pub key: Rc<str>,
+    /// Whether the clipboard took it.
+    pub ok: bool,
+}
+
+/// Transient presentation state: what is expanded, how much is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ui {
+    /// Fold rows (indexes into [`DocView::rows`]) the user expanded.
+    pub expanded_folds: BTreeSet<usize>,
+    /// How many document rows to render.
+    pub row_limit: usize,
+    /// How many changes to list.
+    pub change_limit: usize,
+    /// Long values shown in full: (change index, `true` for the old value).
+    pub expanded_values: BTreeSet<(usize, bool)>,
+    /// The last copy, for a short confirmation.
+    pub copied: Option<Copied>,
+    /// The pane a file is being dragged over.
+    pub drag: Option<Side>,
+}
+
+impl Default for Ui {
+    fn default() -> Self {
+        Ui {
+            expanded_folds: BTreeSet::new(),
+            row_limit: ROW_PAGE,
+            change_limit: CHANGE_PAGE,
+            expanded_values: BTreeSet::new(),
+            copied: None,
+            drag: None,
+        }
+    }
+}
+
+/// Everything the viewer shows. Inputs (both panes' bytes and names, the options, the view) are
+/// what a share link will carry; the rest is derived from them or transient.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct State {
+    /// The left (old) input.
+    pub left: Pane,
+    /// The right (new) input.
+    pub right: Pane,
+    /// What the comparison leaves out.
+    pub options: Options,
+    /// How the documents are shown.
+    pub view: ViewOptions,
+    /// The example loaded, if the panes still hold it.
+    pub example: Option<&'static str>,
+    /// The comparison, when both inputs analysed without error.
+    pub compared: Option<Shared<Compared>>,
+    /// The document view of the comparison.
+    pub doc: Option<Shared<DocView>>,
+    /// The document view is out of date and will be laid out after the next paint
+    /// ([`Action::LayOut`]); `doc` is the previous one (or none) until then.
+    pub doc_due: bool,
+    /// Counts deferred layouts, so the view can ask for one each time.
+    pub doc_generation: u64,
+    /// Transient presentation state.
+    pub ui: Ui,
+}
+
+/// What can happen.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// The user typed or pasted: the text is stored, its analysis is due (debounced).
+    Edit {
+        /// Which pane.
+        side: Side,
+        /// The textarea's new value.
+        text: String,
+    },
+    /// The debounce timer fired: analyse the pane if its text changed.
+    Analyze(Side),
+    /// A file was chosen or dropped and read; its analysis is due ([`Action::Analyze`], sent
+    /// after the "Analysing…" state has been painted).
+    LoadFile {
+        /// Which pane.
+        side: Side,
+        /// The file name.
+        name: String,
+        /// Its exact bytes.
+        bytes: Vec<u8>,
+    },
+    /// A file could not be read.
+    LoadFailed {
+        /// Which pane.
+        side: Side,
+        /// What went wrong, with the file name.
+        message: String,
+    },
+    /// Empty one pane.
+    Clear(Side),
+    /// Fill both panes with an example (by id, see [`examples::EXAMPLES`]).
+    LoadExample(&'static str),
+    /// Ignore timestamps or not.
+    SetIgnoreTimestamps(bool),
+    /// Ignore the cache or not.
+    SetIgnoreCache(bool),
+    /// Show the raw inputs (true) or the canonical documents (false).
+    SetRaw(bool),
+    /// Side-by-side or unified.
+    SetLayout(Layout),
+    /// Lay out the document view if it is due (sent after a paint, see [`State::doc_due`]).
+    LayOut,
+    /// Expand the fold at this row index.
+    ExpandFold(usize),
+    /// Render more document rows.
+    ShowMoreRows,
+    /// List more changes.
+    ShowMoreChanges,
+    /// Show a long value in full, or shorten it again.
+    ToggleValue {
+        /// Index of the change.
+        change: usize,
+        /// The old value (true) or the new one (false).
+        old: bool,
+    },
+    /// A copy finished (`Some`) or its confirmation expired (`None`).
+    Copied(Option<Copied>),
+    /// A file is dragged over a pane (`Some`) or left it (`None`).
+    DragOver(Option<Side>),
+}
+
+impl yew::Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = Rc::unwrap_or_clone(self);
+        next.apply(action);
+        Rc::new(next)
+    }
+}
+
+impl State {
+    /// The pane of one side.
+    pub fn pane(&self, side: Side) -> &Pane {
+        match side {
+            Side::Left => &self.left,
+            Side::Right => &self.right,
+        }
+    }
+
+    fn pane_mut(&mut self, side: Side) -> &mut Pane {
+        match side {
+            Side::Left => &mut self.left,
+            Side::Right => &mut self.right,
+        }
+    }
+
+    /// Applies one action, recomputing only what depends on what changed.
+    pub fn apply(&mut self, action: Action) {
+        match action {
+            Action::Edit { side, text } => {
+                self.example = None;
+                let pane = self.pane_mut(side);
+                let empty = text.is_empty();
+                *pane = Pane {
+                    text: Rc::from(text),
+                    analysis: pane.analysis.take(),
+                    pending: true,
+                    ..Pane::default()
+                };
+                if empty {
+                    // Nothing to wait for: clear at once.
+                    pane.analyze(side);
+                    self.recompare();
+                }
+            }
+            Action::Analyze(side) => {
+                if self.pane_mut(side).analyze(side) {
+                    self.recompare();
+                }
+            }
+            Action::LoadFile { side, name, bytes } => {
+                self.example = None;
+                *self.pane_mut(side) = Pane::loaded(&name, Rc::from(bytes));
+            }
+            Action::LoadFailed { side, message } => {
+                *self.pane_mut(side) = Pane {
+                    load_error: Some(Rc::from(message)),
+                    ..Pane::default()
+                };
+                self.recompare();
+            }
+            Action::Clear(side) => {
+                self.example = None;
+                *self.pane_mut(side) = Pane::default();
+                self.recompare();
+            }
+            Action::LoadExample(id) => {
+                let Some(ex) = examples::by_id(id) else {
+                    return;
+                };
+                self.example = Some(ex.id);
+                self.left = Pane::loaded(
+                    &format!("{}/left.json", ex.id),
+                    Rc::from(ex.left.as_bytes()),
+                );
+                self.right = Pane::loaded(
+                    &format!("{}/right.json", ex.id),
+                    Rc::from(ex.right.as_bytes()),
+                );
+                // Examples are small: analyse at once.
+                self.left.analyze(Side::Left);
+                self.right.analyze(Side::Right);
+                self.recompare();
+            }
+            Action::SetIgnoreTimestamps(on) => {
+                if self.options.ignore_timestamps != on {
+                    self.options.ignore_timestamps = on;
+                    self.recompare();
+                }
+            }
+            Action::SetIgnoreCache(on) => {
+                if self.options.ignore_cache != on {
+                    self.options.ignore_cache = on;
+                    self.recompare();
+                }
+            }
+            Action::SetRaw(raw) => {
+                if self.view.raw != raw {
+                    self.view.raw = raw;
+                    self.review();
+                }
+            }
+            Action::SetLayout(layout) => {
+                if self.view.layout != layout {
+                    self.view.layout = layout;
+                    self.review();
+                }
+            }
+            Action::LayOut => {
+                if self.doc_due {
+                    self.lay_out();
+                }
+            }
+            Action::ExpandFold(row) => {
+                self.ui.expanded_folds.insert(row);
+            }
+            Action::ShowMoreRows => self.ui.row_limit += ROW_PAGE,
+            Action::ShowMoreChanges => self.ui.change_limit += CHANGE_PAGE,
+            Action::ToggleValue { change, old } => {
+                if !self.ui.expanded_values.remove(&(change, old)) {
+                    self.ui.expanded_values.insert((change, old));
+                }
+            }
+            Action::Copied(copied) => self.ui.copied = copied,
+            Action::DragOver(side) => self.ui.drag = side,
+        }
+    }
+
+    /// Recomputes the comparison (and so the view) from the two analyses and the options.
+    fn recompare(&mut self) {
+        self.compared = compare_panes(&self.left, &self.right, &self.options).map(Shared::new);
+        self.ui.change_limit = CHANGE_PAGE;
+        self.ui.expanded_values.clear();
+        self.review();
+    }
+
+    /// Recomputes the document view from the comparison and the view options: at once for small
+    /// inputs, after the next paint for large ones.
+    fn review(&mut self) {
+        let size = self.left.bytes().len() + self.right.bytes().len();
+        if self.compared.is_some() && size > VIEW_SYNC_BYTES {
+            self.doc_due = true;
+            self.doc_generation += 1;
+        } else {
+            self.lay_out();
+        }
+    }
+
+    fn lay_out(&mut self) {
+        self.doc = self
+            .compared
+            .as_ref()
+            .map(|c| Shared::new(doc_view(c, &self.left, &self.right, self.view)));
+        self.doc_due = false;
+        self.ui.expanded_folds.clear();
+        self.ui.row_limit = ROW_PAGE;
+    }
+}
+
+/// Compares the panes when both analysed without error.
+pub fn compare_panes(left: &Pane, right: &Pane, options: &Options) -> Option<Compared> {
+    let (l, r) = (left.ok()?, right.ok()?);
+    let comparison = compare(l, r, options);
+    let mut groups: BTreeMap<Area, Vec<usize>> = BTreeMap::new();
+    for (i, c) in comparison.changes.iter().enumerate() {
+        groups.entry(Area::of(&c.path, r.kind)).or_default().push(i);
+    }
+    Some(Compared {
+        comparison,
+        groups: groups.into_iter().collect(),
+    })
+}
+
+/// The line rows of the two documents (canonical as compared, or the raw inputs).
+pub fn doc_view(compared: &Compared, left: &Pane, right: &Pane, view: ViewOptions) -> DocView {
+    let (l, r): (Rc<str>, Rc<str>) = if view.raw {
+        (
+            Rc::from(left.raw_text().as_ref()),
+            Rc::from(right.raw_text().as_ref()),
+        )
+    } else {
+        let c = &compared.comparison;
+        (
+            Rc::from(json::to_pretty(&c.left_doc)),
+            Rc::from(json::to_pretty(&c.right_doc)),
+        )
+    };
+    let longest = |t: &str| t.lines().map(str::len).max().unwrap_or(0);
+    let too_long = view.raw && l != r && longest(&l).max(longest(&r)) > RAW_LINE_MAX;
+    let rows = match view.layout {
+        _ if too_long => Rows::TooLong {
+            longest: longest(&l).max(longest(&r)),
+        },
+        Layout::Unified => Rows::Unified(cachelens_core::view::unified(&l, &r, CONTEXT_LINES)),
+        Layout::SideBySide => {
+            Rows::SideBySide(cachelens_core::view::side_by_side(&l, &r, CONTEXT_LINES))
+        }
+    };
+    DocView {
+        left: l,
+        right: r,
+        rows,
+        raw: view.raw,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cachelens_core::{ErrorKind, Verdict};
+
+    fn with_example(id: &'static str) -> State {
+        let mut s = State::default();
+        s.apply(Action::LoadExample(id));
+        s
+    }
+
+    fn verdict(s: &State) -> Option<Verdict> {
+        s.compared.as_ref().map(|c| c.comparison.verdict)
+    }
+
+    fn scenario(id: &str, file: &str) -> String {
+        let path = format!(
+            "{}/../tests/fixtures/scenarios/{id}/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[test]
+    fn every_example_gives_the_verdict_its_scenario_expects() {
+        for ex in examples::EXAMPLES {
+            let s = with_example(ex.id);
+            let expect: serde_json::Value =
+                serde_json::from_str(&scenario(ex.id, "expect.json")).unwrap();
+            let want = expect["verdict"].as_str().unwrap();
+            let cmp = &s.compared.as_ref().unwrap().comparison;
+            assert_eq!(cmp.verdict.as_str(), want, "{}", ex.id);
+            let n = cmp.changes.len() as u64;
+            if let Some(min) = expect["min_changes"].as_u64() {
+                assert!(n >= min, "{}: {n} changes", ex.id);
+            }
+            if let Some(max) = expect["max_changes"].as_u64() {
+                assert!(n <= max, "{}: {n} changes", ex.id);
+            }
+            assert_eq!(
+                s.left.name.as_deref(),
+                Some(&*format!("{}/left.json", ex.id))
+            );
+            assert!(s.doc.is_some(), "{}: a document view", ex.id);
+        }
+    }
+
+    #[test]
+    fn chains_vanish_groups_its_changes_under_cache() {
+        let s = with_example("chains-vanish");
+        let c = s.compared.as_ref().unwrap();
+        assert_eq!(verdict(&s), Some(Verdict::Different));
+        assert_eq!(c.groups.len(), 1);
+        assert_eq!(c.groups[0].0, Area::Cache);
+        assert_eq!(c.groups[0].1.len(), c.comparison.changes.len());
+        assert!(c.comparison.cache.is_some());
+    }
+
+    #[test]
+    fn ignoring_timestamps_makes_timestamps_only_equivalent_without_reanalysing() {
+        let mut s = with_example("timestamps-only");
+        assert_eq!(verdict(&s), Some(Verdict::Different));
+        let left = s.left.analysis.clone();
+        s.apply(Action::SetIgnoreTimestamps(true));
+        assert_eq!(verdict(&s), Some(Verdict::Equivalent));
+        assert_eq!(s.left.analysis, left, "options do not re-analyse");
+        s.apply(Action::SetIgnoreTimestamps(false));
+        assert_eq!(verdict(&s), Some(Verdict::Different));
+    }
+
+    #[test]
+    fn ignoring_the_cache_makes_chains_vanish_equivalent() {
+        let mut s = with_example("chains-vanish");
+        s.apply(Action::SetIgnoreCache(true));
+        assert_eq!(verdict(&s), Some(Verdict::Equivalent));
+    }
+
+    #[test]
+    fn a_parse_error_shows_on_its_side_and_no_verdict() {
+        let mut s = State::default();
+        for (side, file) in [(Side::Left, "left.json"), (Side::Right, "right.json")] {
+            s.apply(Action::Edit {
+                side,
+                text: scenario("not-json", file),
+            });
+            s.apply(Action::Analyze(side));
+        }
+        assert!(s.left.ok().is_some());
+        let err = s.right.error().expect("an error on the right");
+        assert!(matches!(err.kind, ErrorKind::Json { .. }), "{err}");
+        assert!(err.to_string().contains("line"), "{err}");
+        assert!(s.compared.is_none() && s.doc.is_none());
+    }
+
+    #[test]
+    fn typing_waits_for_the_debounce_and_leaves_the_other_pane_alone() {
+        let mut s = with_example("env-change");
+        let right = s.right.analysis.clone();
+        let before = s.compared.clone();
+        let text = format!("{} ", s.left.text);
+        s.apply(Action::Edit {
+            side: Side::Left,
+            text,
+        });
+        assert!(s.left.pending);
+        assert_eq!(s.compared, before, "nothing recomputed while typing");
+        assert_eq!(s.example, None);
+        assert_eq!(s.left.name, None, "an edited file is typed text");
+        s.apply(Action::Analyze(Side::Left));
+        assert!(!s.left.pending);
+        assert_ne!(s.compared, before, "compared again after the analysis");
+        assert_eq!(
+            s.right.analysis, right,
+            "the right pane was not re-analysed"
+        );
+        // A second timer for the same text does nothing.
+        let after = s.compared.clone();
+        s.apply(Action::Analyze(Side::Left));
+        assert_eq!(s.compared, after);
+    }
+
+    #[test]
+    fn the_view_changes_without_comparing_again() {
+        let mut s = with_example("chains-vanish");
+        let cmp = s.compared.clone();
+        assert!(matches!(s.doc.as_ref().unwrap().rows, Rows::SideBySide(_)));
+        s.apply(Action::SetLayout(Layout::Unified));
+        assert!(matches!(s.doc.as_ref().unwrap().rows, Rows::Unified(_)));
+        s.apply(Action::SetRaw(true));
+        let doc = s.doc.as_ref().unwrap();
+        assert_eq!(&*doc.left, scenario("chains-vanish", "left.json"));
+        assert_eq!(s.compared, cmp);
+    }
+
+    #[test]
+    fn a_loaded_file_is_analysed_from_its_exact_bytes() {
+        let mut s = State::default();
+        let bytes = b"{\r\n  \"a\": 1\r\n}\r\n".to_vec();
+        s.apply(Action::LoadFile {
+            side: Side::Right,
+            name: "crlf.json".into(),
+            bytes: bytes.clone(),
+        });
+        assert!(
+            s.right.pending && s.right.analysis.is_none(),
+            "analysed after a paint"
+        );
+        s.apply(Action::Analyze(Side::Right));
+        let a = s.right.ok().unwrap();
+        assert_eq!(a.digest, cachelens_core::Digest::sha256(&bytes));
+        assert_eq!(s.right.name.as_deref(), Some("crlf.json"));
+        assert!(s.compared.is_none(), "one side only");
+    }
+
+    #[test]
+    fn clearing_and_emptying_a_pane_drops_the_answer_at_once() {
+        let mut s = with_example("tie-renumber");
+        assert_eq!(verdict(&s), Some(Verdict::Equivalent));
+        s.apply(Action::Clear(Side::Left));
+        assert!(s.left.is_empty() && s.left.analysis.is_none() && s.compared.is_none());
+        let mut s = with_example("tie-renumber");
+        s.apply(Action::Edit {
+            side: Side::Right,
+            text: String::new(),
+        });
+        assert!(!s.right.pending && s.compared.is_none());
+    }
+
+    /// A config with `n` labels, the `changed`-th one different when given.
+    fn big_config(n: usize, changed: Option<usize>) -> Vec<u8> {
+        let labels: serde_json::Map<String, serde_json::Value> = (0..n)
+            .map(|i| {
+                let v = if Some(i) == changed {
+                    "changed".to_owned()
+                } else {
+                    format!("value-{i}")
+                };
+                (format!("org.example.label.{i}"), v.into())
+            })
+            .collect();
+        serde_json::to_vec(&serde_json::json!({"architecture": "amd64", "os": "linux", "config": {"Labels": labels}}))
+            .unwrap()
+    }
+
+    fn load(s: &mut State, side: Side, bytes: Vec<u8>) {
+        s.apply(Action::LoadFile {
+            side,
+            name: format!("{side}.json"),
+            bytes,
+        });
+        s.apply(Action::Analyze(side));
+    }
+
+    #[test]
+    fn large_inputs_get_the_verdict_first_and_the_view_after_a_paint() {
+        let mut s = State::default();
+        load(&mut s, Side::Left, big_config(20_000, None));
+        load(&mut s, Side::Right, big_config(20_000, Some(7)));
+        assert!(s.left.bytes().len() + s.right.bytes().len() > VIEW_SYNC_BYTES);
+        assert_eq!(verdict(&s), Some(Verdict::Different));
+        assert!(s.doc_due && s.doc.is_none());
+        let generation = s.doc_generation;
+        s.apply(Action::LayOut);
+        assert!(!s.doc_due && s.doc.is_some());
+        // Changing the layout defers again, keeping the old view until then.
+        s.apply(Action::SetLayout(Layout::Unified));
+        assert!(s.doc_due && s.doc_generation > generation);
+        assert!(matches!(s.doc.as_ref().unwrap().rows, Rows::SideBySide(_)));
+        s.apply(Action::LayOut);
+        assert!(matches!(s.doc.as_ref().unwrap().rows, Rows::Unified(_)));
+    }
+
+    #[test]
+    fn a_raw_view_of_huge_single_lines_is_not_laid_out() {
+        let mut s = State::default();
+        load(&mut s, Side::Left, big_config(5_000, None));
+        load(&mut s, Side::Right, big_config(5_000, Some(1)));
+        s.apply(Action::SetRaw(true));
+        s.apply(Action::LayOut);
+        let doc = s.doc.as_ref().unwrap();
+        assert!(
+            matches!(doc.rows, Rows::TooLong { longest } if longest > RAW_LINE_MAX),
+            "{:?}",
+            doc.rows.len()
+        );
+        s.apply(Action::SetRaw(false));
+        s.apply(Action::LayOut);
+        assert!(matches!(s.doc.as_ref().unwrap().rows, Rows::SideBySide(_)));
+    }
+
+    #[test]
+    fn the_same_bytes_are_identical() {
+        let mut s = State::default();
+        let text = scenario("env-change", "left.json");
+        for side in [Side::Left, Side::Right] {
+            s.apply(Action::Edit {
+                side,
+                text: text.clone(),
+            });
+            s.apply(Action::Analyze(side));
+        }
+        assert_eq!(verdict(&s), Some(Verdict::Identical));
+    }
+
+    #[test]
+    fn ui_state_resets_when_the_answer_changes() {
+        let mut s = with_example("chains-vanish");
+        s.apply(Action::ExpandFold(0));
+        s.apply(Action::ShowMoreRows);
+        s.apply(Action::ToggleValue {
+            change: 0,
+            old: true,
+        });
+        assert_eq!(s.ui.row_limit, 2 * ROW_PAGE);
+        assert!(s.ui.expanded_values.contains(&(0, true)));
+        s.apply(Action::ToggleValue {
+            change: 0,
+            old: true,
+        });
+        assert!(s.ui.expanded_values.is_empty());
+        s.apply(Action::SetLayout(Layout::Unified));
+        assert!(s.ui.expanded_folds.is_empty());
+        assert_eq!(s.ui.row_limit, ROW_PAGE);
+    }
+}

@@ -52,6 +52,17 @@ impl Error {
         }
     }
 
+    /// The message without the side prefix (for a place that already says which side):
+    /// the pointer, if any, then what went wrong.
+    pub fn message(&self) -> String {
+        Error {
+            side: None,
+            pointer: self.pointer.clone(),
+            kind: self.kind.clone(),
+        }
+        .to_string()
+    }
+
     /// Sets the side.
     #[must_use]
     pub fn on(mut self, side: Option<Side>) -> Self {

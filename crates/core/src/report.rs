@@ -291,6 +291,14 @@ impl Report {
     }
 }
 
+impl CacheSummary {
+    /// The cache summary as lines for people (what the CLI and the viewer list): each record
+    /// whose results changed, each record added or removed, the counts, the renumbering noise.
+    pub fn lines(&self) -> Vec<String> {
+        cache_lines(self)
+    }
+}
+
 fn cache_lines(c: &CacheSummary) -> Vec<String> {
     let mut lines = Vec::new();
     let short = |d: &str| {

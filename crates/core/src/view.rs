@@ -75,14 +75,56 @@ pub enum SideRow {
     },
 }
 
+/// Word-level marking is skipped for lines longer than this (bytes): the whole line is marked
+/// instead, so one huge line (a minified config) cannot stall the view.
+pub const MAX_WORD_DIFF_LINE: usize = 10_000;
+/// Word-level marking is skipped when more lines than this changed; lines are still marked.
+pub const MAX_WORD_DIFF_LINES: usize = 2_000;
+
 /// Unified view rows of two texts, with `context` unchanged lines kept around each change and
 /// longer unchanged stretches folded.
 pub fn unified(left: &str, right: &str, context: usize) -> Vec<Row> {
     let diff = TextDiff::configure()
         .algorithm(similar::Algorithm::Myers)
         .diff_lines(left, right);
+    let changed_lines: usize = diff
+        .ops()
+        .iter()
+        .map(|op| match *op {
+            similar::DiffOp::Equal { .. } => 0,
+            similar::DiffOp::Delete { old_len, .. } => old_len,
+            similar::DiffOp::Insert { new_len, .. } => new_len,
+            similar::DiffOp::Replace {
+                old_len, new_len, ..
+            } => old_len + new_len,
+        })
+        .sum();
     let mut lines: Vec<Line> = Vec::new();
     for op in diff.ops() {
+        let long_line = diff.old_slices()[op.old_range()]
+            .iter()
+            .chain(&diff.new_slices()[op.new_range()])
+            .any(|l| l.len() > MAX_WORD_DIFF_LINE);
+        if changed_lines > MAX_WORD_DIFF_LINES || long_line {
+            // Whole lines marked, no word diff: bounded work for huge lines or many changes.
+            for change in diff.iter_changes(op) {
+                let tag = match change.tag() {
+                    ChangeTag::Equal => Tag::Equal,
+                    ChangeTag::Delete => Tag::Delete,
+                    ChangeTag::Insert => Tag::Insert,
+                };
+                lines.push(Line {
+                    tag,
+                    left_no: change.old_index().map(|i| i + 1),
+                    right_no: change.new_index().map(|i| i + 1),
+                    segments: vec![Segment {
+                        changed: tag != Tag::Equal,
+                        text: change.value().trim_end_matches(['\n', '\r']).to_owned(),
+                    }],
+                });
+            }
+            continue;
+        }
         for change in diff.iter_inline_changes(op) {
             let segments = change
                 .iter_strings_lossy()
@@ -275,6 +317,32 @@ mod tests {
         );
         assert_eq!(unfold(&left, 53, 53, 47).len(), 47);
         assert_eq!(unfold(&left, 53, 53, 47)[0].segments[0].text, "line 54");
+    }
+
+    #[test]
+    fn huge_lines_and_many_changes_skip_word_marking() {
+        let long_a = format!("{}a\n", "x".repeat(MAX_WORD_DIFF_LINE + 1));
+        let long_b = format!("{}b\n", "x".repeat(MAX_WORD_DIFF_LINE + 1));
+        let rows = unified(&long_a, &long_b, 3);
+        let Row::Line(del) = &rows[0] else { panic!() };
+        assert_eq!(del.segments.len(), 1);
+        assert!(del.segments[0].changed);
+        let many_a: String = (0..MAX_WORD_DIFF_LINES)
+            .map(|i| format!("a {i}\n"))
+            .collect();
+        let many_b: String = (0..MAX_WORD_DIFF_LINES)
+            .map(|i| format!("b {i}\n"))
+            .collect();
+        let rows = unified(&many_a, &many_b, 3);
+        assert_eq!(rows.len(), 2 * MAX_WORD_DIFF_LINES);
+        assert!(
+            rows.iter()
+                .all(|r| matches!(r, Row::Line(l) if l.segments.len() == 1))
+        );
+        // Below the limits, words are marked.
+        let rows = unified("a b c\n", "a x c\n", 3);
+        let Row::Line(del) = &rows[0] else { panic!() };
+        assert!(del.segments.len() > 1);
     }
 
     #[test]

@@ -222,9 +222,15 @@ fn broken_cache_in_a_config_is_a_warning_not_an_error() {
     assert_eq!(w.side, Some(Side::Right));
     assert_eq!(w.pointer.as_deref(), Some("/moby.buildkit.cache.v0"));
     assert!(matches!(w.kind, ErrorKind::Base64 { .. }), "{w}");
-    assert!(w.to_string().starts_with("right: at /moby.buildkit.cache.v0: invalid base64 at character 14"));
+    assert!(
+        w.to_string()
+            .starts_with("right: at /moby.buildkit.cache.v0: invalid base64 at character 14")
+    );
     // The same message without the side, for a place that already says which side.
-    assert!(w.message().starts_with("at /moby.buildkit.cache.v0: invalid base64 at character 14"));
+    assert!(
+        w.message()
+            .starts_with("at /moby.buildkit.cache.v0: invalid base64 at character 14")
+    );
 }
 
 #[test]

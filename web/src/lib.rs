@@ -5,8 +5,10 @@
 //!
 //! * [`state`]: the one reducer (`State` + `Action`), plain Rust, tested natively;
 //! * [`components`]: pure function components (panes, verdict, summary, changes, document view,
-//!   options, examples);
-//! * [`browser`]: the clipboard and file reading;
+//!   options, examples, share panel, image archives);
+//! * [`share`]: share links, bundle files and the Markdown report, and what an opened link says;
+//! * [`browser`]: the clipboard, file reading (whole, or by ranges for image archives), the
+//!   page's address and fragment, and downloads;
 //! * [`examples`]: the stories of the example menu, built in from `tests/fixtures/scenarios`.
 //!
 //! The library/binary split lets browser tests mount the real [`App`].
@@ -14,12 +16,13 @@
 pub mod browser;
 pub mod components;
 pub mod examples;
+pub mod share;
 pub mod state;
 
 use cachelens_core::Side;
 use components::{
-    ChangeList, CopyRequest, DocViewPanel, ExampleMenu, OptionsBar, PaneCallbacks, PaneView,
-    Status, Summary, VerdictBanner,
+    ChangeList, CopyRequest, DocViewPanel, ExampleMenu, OpenedBanner, OptionsBar, PaneCallbacks,
+    PaneView, SharePanel, Status, Summary, VerdictBanner,
 };
 use gloo::render::AnimationFrame;
 use gloo::timers::callback::Timeout;
@@ -41,7 +44,12 @@ fn side_index(side: Side) -> usize {
 /// Why there is no verdict, when there is none.
 fn status(s: &State) -> Status {
     let missing = |side: Side| s.pane(side).is_empty() && s.pane(side).load_error.is_none();
-    let broken = |side: Side| s.pane(side).error().is_some() || s.pane(side).load_error.is_some();
+    let broken = |side: Side| {
+        let pane = s.pane(side);
+        pane.error().is_some()
+            || pane.load_error.is_some()
+            || pane.archive.as_deref().is_some_and(Result::is_err)
+    };
     match (missing(Side::Left), missing(Side::Right)) {
         (true, true) => Status::Empty,
         _ if broken(Side::Left) => Status::Broken("left"),
@@ -49,6 +57,15 @@ fn status(s: &State) -> Status {
         (true, _) => Status::Missing("left"),
         _ => Status::Missing("right"),
     }
+}
+
+/// An image archive on one side and JSON on the other cannot be compared: say what to do.
+fn mixed_inputs(s: &State) -> Option<&'static str> {
+    let archive = |side: Side| s.pane(side).archive_size.is_some();
+    let json = |side: Side| s.pane(side).ok().is_some();
+    ((archive(Side::Left) && json(Side::Right)) || (json(Side::Left) && archive(Side::Right))).then_some(
+        "One side is an image archive and the other a JSON document: give an archive on both sides, or on both sides the config or manifest JSON (cachelens show lists their digests).",
+    )
 }
 
 /// The root component.
@@ -59,6 +76,7 @@ pub fn app() -> Html {
         if browser::narrow_screen() {
             s.view.layout = Layout::Unified;
         }
+        s.share_base = browser::page_base().into();
         s
     });
     // The dispatcher never changes; memoise its callback so props stay equal between renders.
@@ -89,6 +107,32 @@ pub fn app() -> Html {
             }
         });
     }
+
+    // Open the share link the page was opened with, and any the fragment changes to later.
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with((), move |()| {
+            dispatch.emit(Action::OpenFragment(browser::location_hash()));
+            let later = dispatch.clone();
+            let listener = browser::on_hash_change(move |hash| {
+                later.emit(Action::SetShareBase(browser::page_base()));
+                later.emit(Action::OpenFragment(hash));
+            });
+            move || drop(listener)
+        });
+    }
+
+    let on_download = {
+        let share = state.share.clone();
+        let dispatch = dispatch.clone();
+        use_callback(share, move |(), share| {
+            if let Some(out) = share
+                && let Err(message) = browser::download_bytes(share::BUNDLE_NAME, &out.bundle)
+            {
+                dispatch.emit(Action::ShareFailed(message));
+            }
+        })
+    };
 
     let on_copy = {
         let dispatch = dispatch.clone();
@@ -123,15 +167,32 @@ pub fn app() -> Html {
             Callback::from(move |file: web_sys::File| {
                 let (dispatch, paints) = (dispatch.clone(), paints.clone());
                 let name = file.name();
-                browser::read_file(file, move |result| match result {
-                    Ok(bytes) => {
-                        dispatch.emit(Action::LoadFile { side, name, bytes });
-                        let later = dispatch.clone();
-                        paints.borrow_mut()[side_index(side)] =
-                            Some(browser::after_paint(move || {
-                                later.emit(Action::Analyze(side))
-                            }));
+                // An image archive is read by ranges; anything else whole.
+                browser::read_head(&file.clone(), 1024, move |head| match head {
+                    Ok(head) if cachelens_core::image::looks_like_tar(&head) => {
+                        dispatch.emit(Action::ArchiveOpening {
+                            side,
+                            name,
+                            size: file.size() as u64,
+                        });
+                        browser::read_archive(file, move |result| {
+                            dispatch.emit(Action::ArchiveRead {
+                                side,
+                                result: Box::new(result),
+                            })
+                        });
                     }
+                    Ok(_) => browser::read_file(file, move |result| match result {
+                        Ok(bytes) => {
+                            dispatch.emit(Action::LoadFile { side, name, bytes });
+                            let later = dispatch.clone();
+                            paints.borrow_mut()[side_index(side)] =
+                                Some(browser::after_paint(move || {
+                                    later.emit(Action::Analyze(side))
+                                }));
+                        }
+                        Err(message) => dispatch.emit(Action::LoadFailed { side, message }),
+                    }),
                     Err(message) => dispatch.emit(Action::LoadFailed { side, message }),
                 });
             })
@@ -173,6 +234,15 @@ pub fn app() -> Html {
                 </p>
             </header>
             <ExampleMenu current={s.example} on_pick={on_pick} />
+            if let Some(message) = &s.share_error {
+                <p class="error share-error" data-testid="error" role="alert">{ message.to_string() }</p>
+            }
+            if let Some(opened) = &s.opened {
+                <OpenedBanner
+                    opened={opened.clone()}
+                    seen={[Side::Left, Side::Right].map(|side| s.pane(side).ok().map(|a| a.digest.to_string()))}
+                />
+            }
             <div class="panes">
                 <PaneView
                     side={Side::Left}
@@ -194,6 +264,9 @@ pub fn app() -> Html {
                 if let Some(ex) = example {
                     <p class="story"><span class="muted">{ "Example: " }</span>{ ex.story }</p>
                 }
+                if let Some(message) = mixed_inputs(s) {
+                    <p class="error" data-testid="mixed-inputs" role="alert">{ message }</p>
+                }
                 <VerdictBanner {verdict} {headline} {stale} status={status(s)} />
                 if let Some(c) = &compared {
                     <Summary
@@ -210,6 +283,16 @@ pub fn app() -> Html {
                         copied={s.ui.copied.clone()}
                         on_copy={on_copy.clone()}
                         on_action={dispatch.clone()}
+                    />
+                    <SharePanel
+                        share={s.share.clone()}
+                        due={s.share_due}
+                        archives={s.left.archive_size.is_some() && s.right.archive_size.is_some()}
+                        settings={s.share_settings}
+                        copied={s.ui.copied.clone()}
+                        on_copy={on_copy.clone()}
+                        on_action={dispatch.clone()}
+                        {on_download}
                     />
                 }
                 if s.doc.is_none() && s.doc_due {

@@ -11,8 +11,13 @@
 //! Everything here is plain Rust and tested natively (`cargo test -p cachelens-web`).
 
 use crate::examples;
+use crate::share::{self, Opened, OpenedSide, ShareOut, ShareSettings, Source};
+use cachelens_core::image::{ImageSet, comparable};
+use cachelens_core::share::SharePayload;
 use cachelens_core::view::{Row, SideRow};
-use cachelens_core::{Analysis, Area, Comparison, Error, Options, Side, analyze, compare, json};
+use cachelens_core::{
+    Analysis, Area, Comparison, Error, Options, Pointer, Side, analyze, compare, json,
+};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -88,6 +93,11 @@ pub struct Pane {
     pub pending: bool,
     /// A file could not be read.
     pub load_error: Option<Rc<str>>,
+    /// The pane holds an image archive of this many bytes (read by ranges, never put in the
+    /// textarea); `None` for JSON input.
+    pub archive_size: Option<u64>,
+    /// What the archive holds, once read; or why it could not be read.
+    pub archive: Option<Shared<Result<ImageSet, Rc<str>>>>,
 }
 
 impl Pane {
@@ -117,7 +127,12 @@ impl Pane {
 
     /// Whether nothing was entered.
     pub fn is_empty(&self) -> bool {
-        self.bytes().is_empty()
+        self.bytes().is_empty() && self.archive_size.is_none()
+    }
+
+    /// The images of an archive read without error.
+    pub fn image_set(&self) -> Option<&ImageSet> {
+        self.archive.as_deref().and_then(|r| r.as_ref().ok())
     }
 
     /// The input as text, for the raw view.
@@ -140,7 +155,7 @@ impl Pane {
 
     /// Runs the analysis if the input changed since the last one.
     fn analyze(&mut self, side: Side) -> bool {
-        if !self.pending {
+        if !self.pending || self.archive_size.is_some() {
             return false;
         }
         self.pending = false;
@@ -284,6 +299,18 @@ pub struct State {
     pub doc_generation: u64,
     /// Transient presentation state.
     pub ui: Ui,
+    /// The page's address without its fragment: the base of share links.
+    pub share_base: Rc<str>,
+    /// What the user chose in the share panel.
+    pub share_settings: ShareSettings,
+    /// The share link, bundle and Markdown of the current comparison.
+    pub share: Option<Shared<ShareOut>>,
+    /// The inputs are large: the share link is made when asked ([`Action::MakeShareLink`]).
+    pub share_due: bool,
+    /// The panes were filled from a share link or bundle (until an input changes).
+    pub opened: Option<Shared<Opened>>,
+    /// A share link that could not be opened, with the decoder's reason.
+    pub share_error: Option<Rc<str>>,
 }
 
 /// What can happen.
@@ -346,6 +373,42 @@ pub enum Action {
     Copied(Option<Copied>),
     /// A file is dragged over a pane (`Some`) or left it (`None`).
     DragOver(Option<Side>),
+    /// The page's address (without fragment), the base of share links.
+    SetShareBase(String),
+    /// The page was opened (or its fragment changed) with this fragment: open the share link it
+    /// holds, if any.
+    OpenFragment(String),
+    /// Fill both panes and the options from a decoded share payload.
+    OpenShare {
+        /// What the link or bundle carries.
+        payload: Box<SharePayload>,
+        /// Link or bundle.
+        source: Source,
+    },
+    /// Redact values of environment variables and labels in the share link, or not.
+    SetShareRedact(bool),
+    /// Share only each side's decoded cache, or the whole inputs.
+    SetShareCacheOnly(bool),
+    /// Make the share link of large inputs (see [`State::share_due`]).
+    MakeShareLink,
+    /// Sharing failed in the browser (a download refused).
+    ShareFailed(String),
+    /// A file chosen or dropped is an image archive: it is being read by ranges.
+    ArchiveOpening {
+        /// Which pane.
+        side: Side,
+        /// The file name.
+        name: String,
+        /// Its size in bytes.
+        size: u64,
+    },
+    /// An image archive was read (or could not be).
+    ArchiveRead {
+        /// Which pane.
+        side: Side,
+        /// What it holds, or why it could not be read.
+        result: Box<Result<ImageSet, String>>,
+    },
 }
 
 impl yew::Reducible for State {
@@ -379,6 +442,7 @@ impl State {
         match action {
             Action::Edit { side, text } => {
                 self.example = None;
+                self.opened = None;
                 let pane = self.pane_mut(side);
                 let empty = text.is_empty();
                 *pane = Pane {
@@ -399,7 +463,20 @@ impl State {
                 }
             }
             Action::LoadFile { side, name, bytes } => {
+                if cachelens_core::share::is_bundle(&bytes) {
+                    match cachelens_core::share::decode_bundle(&bytes) {
+                        Ok(payload) => self.open_share(payload, Source::Bundle(name)),
+                        Err(e) => self.apply(Action::LoadFailed {
+                            side,
+                            message: format!(
+                                "{name} is a cachelens share bundle but could not be opened: {e}"
+                            ),
+                        }),
+                    }
+                    return;
+                }
                 self.example = None;
+                self.opened = None;
                 *self.pane_mut(side) = Pane::loaded(&name, Rc::from(bytes));
             }
             Action::LoadFailed { side, message } => {
@@ -411,6 +488,7 @@ impl State {
             }
             Action::Clear(side) => {
                 self.example = None;
+                self.opened = None;
                 *self.pane_mut(side) = Pane::default();
                 self.recompare();
             }
@@ -419,6 +497,8 @@ impl State {
                     return;
                 };
                 self.example = Some(ex.id);
+                self.opened = None;
+                self.share_error = None;
                 self.left = Pane::loaded(
                     &format!("{}/left.json", ex.id),
                     Rc::from(ex.left.as_bytes()),
@@ -448,12 +528,14 @@ impl State {
                 if self.view.raw != raw {
                     self.view.raw = raw;
                     self.review();
+                    self.reshare(false);
                 }
             }
             Action::SetLayout(layout) => {
                 if self.view.layout != layout {
                     self.view.layout = layout;
                     self.review();
+                    self.reshare(false);
                 }
             }
             Action::LayOut => {
@@ -473,6 +555,119 @@ impl State {
             }
             Action::Copied(copied) => self.ui.copied = copied,
             Action::DragOver(side) => self.ui.drag = side,
+            Action::SetShareBase(base) => {
+                let base = base.split_once('#').map_or(base.as_str(), |(b, _)| b);
+                if *self.share_base != *base {
+                    self.share_base = Rc::from(base);
+                    self.reshare(false);
+                }
+            }
+            Action::OpenFragment(fragment) => {
+                let fragment = fragment.trim_start_matches('#');
+                if fragment.trim().is_empty() {
+                    return;
+                }
+                match cachelens_core::share::decode_fragment(fragment) {
+                    Ok(payload) => self.open_share(payload, Source::Link),
+                    Err(e) => {
+                        self.share_error = Some(Rc::from(format!(
+                            "This share link could not be opened: {e}"
+                        )));
+                    }
+                }
+            }
+            Action::OpenShare { payload, source } => self.open_share(*payload, source),
+            Action::SetShareRedact(on) => {
+                if self.share_settings.redact != on {
+                    self.share_settings.redact = on;
+                    self.reshare(false);
+                }
+            }
+            Action::SetShareCacheOnly(on) => {
+                if self.share_settings.cache_only != on {
+                    self.share_settings.cache_only = on;
+                    self.reshare(false);
+                }
+            }
+            Action::MakeShareLink => self.reshare(true),
+            Action::ShareFailed(message) => self.share_error = Some(Rc::from(message)),
+            Action::ArchiveOpening { side, name, size } => {
+                self.example = None;
+                self.opened = None;
+                *self.pane_mut(side) = Pane {
+                    name: Some(Rc::from(name)),
+                    archive_size: Some(size),
+                    pending: true,
+                    ..Pane::default()
+                };
+                self.recompare();
+            }
+            Action::ArchiveRead { side, result } => {
+                let pane = self.pane_mut(side);
+                if pane.archive_size.is_some() {
+                    pane.pending = false;
+                    pane.archive = Some(Shared::new(result.map_err(Rc::from)));
+                    self.recompare();
+                }
+            }
+        }
+    }
+
+    /// Fills both panes and the options from a share payload, analyses and compares.
+    fn open_share(&mut self, payload: SharePayload, source: Source) {
+        let SharePayload {
+            left,
+            right,
+            options,
+        } = payload;
+        self.example = None;
+        self.share_error = None;
+        self.opened = Some(Shared::new(Opened {
+            source,
+            sides: [&left, &right].map(|s| OpenedSide {
+                original_digest: s.original_digest.clone(),
+                redacted: s.redacted.clone(),
+            }),
+        }));
+        self.options = Options {
+            ignore_timestamps: options.ignore_timestamps,
+            ignore_cache: options.ignore_cache,
+            ignore: options
+                .ignore_pointers
+                .iter()
+                .filter_map(|p| Pointer::parse(p).ok())
+                .collect(),
+        };
+        self.view = share::view_from_text(options.view.as_deref(), self.view);
+        for (side, s) in [(Side::Left, left), (Side::Right, right)] {
+            let name = s.name.unwrap_or_else(|| side.as_str().to_owned());
+            let pane = self.pane_mut(side);
+            *pane = Pane::loaded(&name, Rc::from(s.bytes));
+            pane.analyze(side);
+        }
+        self.recompare();
+    }
+
+    /// Recomputes the share link: at once for small inputs (or when `asked`), otherwise marks it
+    /// due.
+    fn reshare(&mut self, asked: bool) {
+        let size = self.left.bytes().len() + self.right.bytes().len();
+        self.share = None;
+        self.share_due = false;
+        let Some(c) = &self.compared else { return };
+        if asked || size <= share::SHARE_SYNC_BYTES {
+            self.share = share::make(
+                &self.share_base,
+                &self.left,
+                &self.right,
+                &c.comparison,
+                &self.options,
+                self.view,
+                self.share_settings,
+            )
+            .map(Shared::new);
+        } else {
+            self.share_due = true;
         }
     }
 
@@ -482,6 +677,7 @@ impl State {
         self.ui.change_limit = CHANGE_PAGE;
         self.ui.expanded_values.clear();
         self.review();
+        self.reshare(false);
     }
 
     /// Recomputes the document view from the comparison and the view options: at once for small
@@ -509,7 +705,15 @@ impl State {
 
 /// Compares the panes when both analysed without error.
 pub fn compare_panes(left: &Pane, right: &Pane, options: &Options) -> Option<Compared> {
-    let (l, r) = (left.ok()?, right.ok()?);
+    let images;
+    let (l, r) = match (left.archive_size, right.archive_size) {
+        (None, None) => (left.ok()?, right.ok()?),
+        (Some(_), Some(_)) => {
+            images = comparable(left.image_set()?, right.image_set()?, options);
+            (&images.0, &images.1)
+        }
+        _ => return None,
+    };
     let comparison = compare(l, r, options);
     let mut groups: BTreeMap<Area, Vec<usize>> = BTreeMap::new();
     for (i, c) in comparison.changes.iter().enumerate() {
@@ -817,5 +1021,277 @@ mod tests {
         s.apply(Action::SetLayout(Layout::Unified));
         assert!(s.ui.expanded_folds.is_empty());
         assert_eq!(s.ui.row_limit, ROW_PAGE);
+    }
+
+    fn shared(s: &State) -> &ShareOut {
+        s.share.as_deref().expect("a share link")
+    }
+
+    #[test]
+    fn a_shared_link_opens_the_same_diff_with_its_options() {
+        let mut s = with_example("shift-and-drop");
+        s.apply(Action::SetShareBase(
+            "https://x.example/sub/path/?q=1#old".into(),
+        ));
+        s.apply(Action::SetIgnoreTimestamps(true));
+        s.apply(Action::SetLayout(Layout::Unified));
+        let link = shared(&s).link.to_string();
+        assert!(
+            link.starts_with("https://x.example/sub/path/?q=1#v1."),
+            "{link}"
+        );
+        let fragment = link.split_once('#').unwrap().1.to_owned();
+        let mut reader = State::default();
+        reader.apply(Action::OpenFragment(format!("#{fragment}")));
+        assert!(reader.share_error.is_none());
+        assert!(reader.options.ignore_timestamps && !reader.options.ignore_cache);
+        assert_eq!(reader.view.layout, Layout::Unified);
+        assert_eq!(verdict(&reader), verdict(&s));
+        let n = |s: &State| s.compared.as_ref().unwrap().comparison.changes.len();
+        assert_eq!(n(&reader), n(&s));
+        assert_eq!(
+            reader.left.name.as_deref(),
+            Some("shift-and-drop/left.json")
+        );
+        let opened = reader.opened.as_deref().unwrap();
+        assert_eq!(opened.source, Source::Link);
+        // Nothing differs between the two sides' env, but values are redacted by default.
+        assert!(!opened.sides[0].redacted.is_empty());
+        assert_eq!(
+            opened.sides[0].original_digest.as_deref(),
+            Some(&*s.left.ok().unwrap().digest.to_string())
+        );
+        // Typing afterwards is ordinary editing: the banner goes.
+        reader.apply(Action::Edit {
+            side: Side::Left,
+            text: "{}".into(),
+        });
+        assert!(reader.opened.is_none());
+    }
+
+    #[test]
+    fn redaction_changes_what_the_link_carries() {
+        let mut s = with_example("env-change");
+        assert!(s.share_settings.redact, "redaction is on by default");
+        let redacted = shared(&s).payload.clone();
+        let left = String::from_utf8(redacted.left.bytes.clone()).unwrap();
+        assert!(left.contains("APP_ENV=\\u003credacted\\u003e"), "{left}");
+        assert!(!left.contains("APP_ENV=prod"));
+        assert!(!redacted.left.redacted.is_empty());
+        assert_eq!(shared(&s).sensitive[0].len(), redacted.left.redacted.len());
+        s.apply(Action::SetShareRedact(false));
+        let plain = &shared(&s).payload;
+        assert_eq!(plain.left.bytes, s.left.bytes());
+        assert!(plain.left.redacted.is_empty());
+        assert_eq!(plain.left.original_digest, redacted.left.original_digest);
+        assert!(shared(&s).markdown.contains("APP_ENV=prod"));
+        s.apply(Action::SetShareRedact(true));
+        let md = &shared(&s).markdown;
+        assert!(md.starts_with("### cachelens: different"), "{md}");
+        assert!(
+            !md.contains("APP_ENV=prod") && !md.contains("staging"),
+            "{md}"
+        );
+        assert!(md.contains("<redacted>"), "{md}");
+        assert!(md.contains(&s.left.ok().unwrap().digest.to_string()));
+        assert!(md.contains(&s.right.ok().unwrap().digest.to_string()));
+        assert!(md.trim_end().ends_with(&format!("({})", shared(&s).link)));
+    }
+
+    #[test]
+    fn a_bundle_loaded_on_a_pane_restores_both_sides() {
+        let s = with_example("chains-vanish");
+        let bundle = shared(&s).bundle.to_vec();
+        let mut reader = State::default();
+        reader.apply(Action::LoadFile {
+            side: Side::Right,
+            name: "cachelens-share.bundle".into(),
+            bytes: bundle,
+        });
+        assert_eq!(verdict(&reader), verdict(&s));
+        assert!(matches!(
+            reader.opened.as_deref().map(|o| &o.source),
+            Some(Source::Bundle(name)) if name == "cachelens-share.bundle"
+        ));
+        let mut broken = State::default();
+        broken.apply(Action::LoadFile {
+            side: Side::Left,
+            name: "x.bundle".into(),
+            bytes: b"cachelens-share:v1.garbage".to_vec(),
+        });
+        assert!(
+            broken
+                .left
+                .load_error
+                .as_deref()
+                .unwrap()
+                .contains("could not be opened")
+        );
+    }
+
+    #[test]
+    fn a_broken_fragment_gives_the_decoders_error_and_no_fragment_nothing() {
+        let mut s = State::default();
+        s.apply(Action::OpenFragment(String::new()));
+        s.apply(Action::OpenFragment("#".into()));
+        assert!(s.share_error.is_none());
+        s.apply(Action::OpenFragment("#v1.garbage".into()));
+        let e = s.share_error.as_deref().unwrap();
+        assert!(
+            e.contains("could not be opened") && e.contains("base64url"),
+            "{e}"
+        );
+        assert!(s.compared.is_none());
+    }
+
+    #[test]
+    fn a_long_link_offers_the_cache_alone() {
+        // Steps with hash-like text (they do not compress away), no cache.
+        let noisy = |salt: &str| {
+            let history: Vec<serde_json::Value> = (0..300)
+                .map(|i| {
+                    let step = cachelens_core::Digest::sha256(format!("{salt}{i}").as_bytes());
+                    serde_json::json!({"created_by": format!("RUN echo {step}")})
+                })
+                .collect();
+            serde_json::to_vec(
+                &serde_json::json!({"architecture": "amd64", "os": "linux", "history": history}),
+            )
+            .unwrap()
+        };
+        let mut s = State::default();
+        load(&mut s, Side::Left, noisy("a"));
+        load(&mut s, Side::Right, noisy("b"));
+        let out = shared(&s);
+        assert_eq!(out.size, cachelens_core::share::LinkSize::Long);
+        assert!(!out.cache_only_available, "no cache in these configs");
+        // The scenario configs carry a cache: sharing it alone gives records arrays.
+        let mut s = with_example("chains-vanish");
+        assert!(shared(&s).cache_only_available);
+        s.apply(Action::SetShareCacheOnly(true));
+        let p = &shared(&s).payload;
+        let v: serde_json::Value = serde_json::from_slice(&p.left.bytes).unwrap();
+        assert!(v.is_array(), "the decoded records");
+        assert_eq!(
+            p.left.original_digest.as_deref(),
+            Some(&*s.left.ok().unwrap().digest.to_string())
+        );
+    }
+
+    #[test]
+    fn large_inputs_get_their_link_when_asked() {
+        let mut s = State::default();
+        load(&mut s, Side::Left, big_config(20_000, None));
+        load(&mut s, Side::Right, big_config(20_000, Some(7)));
+        assert!(s.share.is_none() && s.share_due);
+        s.apply(Action::MakeShareLink);
+        assert!(s.share.is_some() && !s.share_due);
+    }
+
+    /// A tar of `files`: ustar headers, contents padded to 512 bytes, two zero blocks.
+    fn tar(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (name, data) in files {
+            let mut h = [0u8; 512];
+            h[..name.len()].copy_from_slice(name.as_bytes());
+            h[100..108].copy_from_slice(b"0000644\0");
+            h[108..116].copy_from_slice(b"0000000\0");
+            h[116..124].copy_from_slice(b"0000000\0");
+            h[124..136].copy_from_slice(format!("{:011o}\0", data.len()).as_bytes());
+            h[136..148].copy_from_slice(b"00000000000\0");
+            h[148..156].copy_from_slice(b"        ");
+            h[156] = b'0';
+            h[257..263].copy_from_slice(b"ustar\0");
+            h[263..265].copy_from_slice(b"00");
+            let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+            h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+            out.extend_from_slice(&h);
+            out.extend_from_slice(data);
+            out.resize(out.len().div_ceil(512) * 512, 0);
+        }
+        out.resize(out.len() + 1024, 0);
+        out
+    }
+
+    /// An OCI layout tarball of one image with these layer contents.
+    fn oci_tar(layers: &[&str]) -> Vec<u8> {
+        use cachelens_core::Digest;
+        let mut blobs = Vec::new();
+        let mut blob = |bytes: Vec<u8>| {
+            let d = Digest::sha256(&bytes).to_string();
+            let n = bytes.len();
+            blobs.push((format!("blobs/sha256/{}", &d[7..]), bytes));
+            (d, n)
+        };
+        let descs: Vec<serde_json::Value> = layers
+            .iter()
+            .map(|l| {
+                let (digest, size) = blob(l.as_bytes().to_vec());
+                serde_json::json!({"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": digest, "size": size})
+            })
+            .collect();
+        let diff_ids: Vec<String> = layers
+            .iter()
+            .map(|l| Digest::sha256(l.as_bytes()).to_string())
+            .collect();
+        let config = serde_json::to_vec(&serde_json::json!({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": diff_ids}})).unwrap();
+        let (cd, cn) = blob(config);
+        let manifest = serde_json::to_vec(&serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": cn}, "layers": descs})).unwrap();
+        let (md, mn) = blob(manifest);
+        let index = serde_json::to_vec(&serde_json::json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": md, "size": mn}]})).unwrap();
+        let mut files = vec![
+            (
+                "oci-layout".to_owned(),
+                br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
+            ),
+            ("index.json".to_owned(), index),
+        ];
+        files.extend(blobs);
+        tar(&files)
+    }
+
+    fn open_archive(s: &mut State, side: Side, bytes: &[u8]) {
+        assert!(cachelens_core::image::looks_like_tar(bytes));
+        s.apply(Action::ArchiveOpening {
+            side,
+            name: format!("{side}.tar"),
+            size: bytes.len() as u64,
+        });
+        assert!(s.pane(side).pending && s.compared.is_none());
+        let result = cachelens_core::image::read_archive_bytes(bytes).map_err(|e| e.to_string());
+        s.apply(Action::ArchiveRead {
+            side,
+            result: Box::new(result),
+        });
+    }
+
+    #[test]
+    fn two_archives_compare_as_images_and_an_archive_against_json_does_not() {
+        let mut s = State::default();
+        open_archive(&mut s, Side::Left, &oci_tar(&["base", "app v1"]));
+        let set = s.left.image_set().expect("read");
+        assert_eq!(set.images[0].layers.len(), 2);
+        assert!(s.left.bytes().is_empty(), "archive bytes are not kept");
+        open_archive(&mut s, Side::Right, &oci_tar(&["base", "app v2"]));
+        assert_eq!(verdict(&s), Some(Verdict::Different));
+        let c = &s.compared.as_ref().unwrap().comparison;
+        assert!(
+            c.changes
+                .iter()
+                .any(|c| c.path.to_string().starts_with("/layers")),
+            "{:?}",
+            c.changes
+        );
+        assert!(s.share.is_none(), "archives travel as files, not links");
+        s.apply(Action::LoadExample("env-change"));
+        open_archive(&mut s, Side::Left, &oci_tar(&["base"]));
+        assert!(s.compared.is_none(), "an archive against JSON");
+        // A read that finishes after the pane was cleared is dropped.
+        s.apply(Action::Clear(Side::Left));
+        s.apply(Action::ArchiveRead {
+            side: Side::Left,
+            result: Box::new(Err("late".into())),
+        });
+        assert!(s.left.archive.is_none());
     }
 }

@@ -126,6 +126,31 @@ pub fn redact(bytes: &[u8]) -> Result<Redacted, Error> {
     })
 }
 
+/// Only the build cache of an input, for a share link too long to paste: an image config's
+/// `moby.buildkit.cache.v0` value decoded to its records array (Go-compact JSON). An input that
+/// is already a cache (inline cache value, records array, cache config) comes back unchanged;
+/// anything else, or a config without a readable cache, gives `None`.
+pub fn cache_only(bytes: &[u8]) -> Option<Vec<u8>> {
+    use crate::detect::{INLINE_CACHE_KEY, Kind, detect};
+    let text = std::str::from_utf8(bytes).ok()?;
+    let Ok(v) = json::parse(text) else {
+        // Not JSON: a bare base64 inline cache value is already a cache.
+        let decoded = crate::decode::base64_tolerant(text.trim()).ok()?;
+        json::parse(std::str::from_utf8(&decoded).ok()?).ok()?;
+        return Some(bytes.to_vec());
+    };
+    match detect(&v) {
+        Kind::InlineCache | Kind::CacheRecords | Kind::CacheConfig => Some(bytes.to_vec()),
+        Kind::ImageConfig => {
+            let value = v.get(INLINE_CACHE_KEY)?.as_str()?;
+            let decoded = crate::decode::base64_tolerant(value).ok()?;
+            let records = json::parse(std::str::from_utf8(&decoded).ok()?).ok()?;
+            Some(json::to_go_compact(&records))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,5 +176,29 @@ mod tests {
             redact(b"W3siZGlnZXN0IjoieCJ9XQ==").unwrap().bytes,
             b"W3siZGlnZXN0IjoieCJ9XQ=="
         );
+    }
+
+    #[test]
+    fn cache_only_keeps_the_decoded_records_of_a_config() {
+        use crate::detect::{Kind, detect};
+        let records = r#"[{"digest":"sha256:aa"},{"digest":"sha256:bb","inputs":[[{"selector":"","link":0}]]}]"#;
+        let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, records);
+        let config = format!(
+            r#"{{"architecture":"amd64","os":"linux","config":{{"Env":["TOKEN=x"]}},"rootfs":{{"type":"layers","diff_ids":[]}},"moby.buildkit.cache.v0":"{b64}"}}"#
+        );
+        let only = cache_only(config.as_bytes()).expect("a cache");
+        let v = json::parse(std::str::from_utf8(&only).unwrap()).unwrap();
+        assert_eq!(detect(&v), Kind::CacheRecords);
+        assert_eq!(v.as_array().map(Vec::len), Some(2));
+        assert!(!String::from_utf8_lossy(&only).contains("TOKEN"));
+        // Already a cache: unchanged, whether decoded or the bare base64 value.
+        assert_eq!(
+            cache_only(records.as_bytes()).as_deref(),
+            Some(records.as_bytes())
+        );
+        assert_eq!(cache_only(b64.as_bytes()).as_deref(), Some(b64.as_bytes()));
+        // A config without a cache, or not a cache at all.
+        assert_eq!(cache_only(br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#), None);
+        assert_eq!(cache_only(b"not json, not base64!"), None);
     }
 }

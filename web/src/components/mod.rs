@@ -1,20 +1,24 @@
 //! The viewer's components: pure function components that take props and callbacks and render.
 
+mod archive;
 mod changes;
 mod copy;
 mod doc_view;
 mod examples;
 mod options;
 mod pane;
+mod share;
 mod summary;
 mod verdict;
 
+pub use archive::ArchiveView;
 pub use changes::ChangeList;
 pub use copy::{CopyButton, CopyRequest};
 pub use doc_view::DocViewPanel;
 pub use examples::ExampleMenu;
 pub use options::OptionsBar;
 pub use pane::{PaneCallbacks, PaneView};
+pub use share::{OpenedBanner, SharePanel};
 pub use summary::Summary;
 pub use verdict::{Status, VerdictBanner};
 

@@ -1,7 +1,7 @@
 //! One input pane: a textarea to paste into, a file chooser, drag-and-drop, and what the core
 //! made of the input (kind, size, digest, error with its location, warnings).
 
-use super::{CopyButton, CopyRequest, size_text};
+use super::{ArchiveView, CopyButton, CopyRequest, size_text};
 use crate::state::{Copied, Pane};
 use cachelens_core::{Error, Side};
 use wasm_bindgen::JsCast;
@@ -40,11 +40,7 @@ pub struct PaneProps {
 
 /// An error without its side (the pane already says which side it is).
 fn located(e: &Error) -> String {
-    Error {
-        side: None,
-        ..e.clone()
-    }
-    .to_string()
+    e.message()
 }
 
 /// One input pane.
@@ -109,7 +105,12 @@ pub fn pane_view(props: &PaneProps) -> Html {
     };
     let onclear = cb.on_clear.reform(|_: MouseEvent| ());
 
-    let placeholder = if pane.hidden {
+    let placeholder = if pane.archive_size.is_some() {
+        format!(
+            "{} is an image archive: it is read by ranges (tar headers and small JSON documents only) and described below. Clear it to paste instead.",
+            pane.name.as_deref().unwrap_or("The file")
+        )
+    } else if pane.hidden {
         format!(
             "{} is too large to show here; it was analysed from its exact bytes. Clear it to paste instead.",
             pane.name.as_deref().unwrap_or("The file")
@@ -172,7 +173,19 @@ pub fn pane_view(props: &PaneProps) -> Html {
             </ul>
         }
     });
-    let status = if pane.pending {
+    let archive = pane.archive.clone().map(|a| {
+        html! {
+            <ArchiveView
+                side={side.to_owned()}
+                archive={a}
+                copied={props.copied.clone()}
+                on_copy={cb.on_copy.clone()}
+            />
+        }
+    });
+    let status = if pane.pending && pane.archive_size.is_some() {
+        Some(html! { <p class="muted status-line">{ "Reading the archive…" }</p> })
+    } else if pane.pending {
         Some(html! { <p class="muted status-line">{ "Analysing…" }</p> })
     } else if pane.is_empty() && pane.load_error.is_none() {
         Some(html! { <p class="muted status-line">{ "Empty." }</p> })
@@ -222,11 +235,11 @@ pub fn pane_view(props: &PaneProps) -> Html {
             <textarea
                 id={input_id}
                 data-testid={format!("{side}-input")}
-                class="input"
+                class={classes!("input", pane.archive_size.is_some().then_some("archive-input"))}
                 spellcheck="false"
                 autocomplete="off"
                 autocapitalize="off"
-                readonly={pane.hidden}
+                readonly={pane.hidden || pane.archive_size.is_some()}
                 placeholder={placeholder}
                 aria-describedby={status_id.clone()}
                 value={AttrValue::from(pane.text.clone())}
@@ -237,6 +250,7 @@ pub fn pane_view(props: &PaneProps) -> Html {
                 { error.unwrap_or_default() }
                 { info.unwrap_or_default() }
                 { warnings.unwrap_or_default() }
+                { archive.unwrap_or_default() }
             </div>
         </section>
     }

@@ -1,9 +1,8 @@
 //! Digest attribution (which digests, and whether only the inline cache differs), the areas that
 //! changed, the cache summary in words, and the core's notes.
 
-use super::{CopyButton, CopyRequest, plural, thousands};
+use super::{CopyButton, CopyRequest, thousands};
 use crate::state::{Compared, Copied, Pane, Shared};
-use cachelens_core::compare::{RecordRef, ResultDelta};
 use cachelens_core::{Analysis, CacheSummary, Digest};
 use yew::prelude::*;
 
@@ -59,60 +58,16 @@ fn side_digests(side: &str, a: &Analysis, props: &SummaryProps) -> Html {
     }
 }
 
-fn record(r: &RecordRef) -> Html {
-    let short = r.digest.strip_prefix("sha256:").unwrap_or(&r.digest);
-    let short = &short[..short.len().min(12)];
-    html! {
-        <>
-            { "record " }<code>{ r.id.clone() }</code>
-            <span class="muted">{ format!(" (digest {short})") }</span>
-        </>
-    }
-}
-
-fn delta(field: &str, d: ResultDelta) -> String {
-    match d {
-        ResultDelta::Lost(n) => format!("lost its {field} ({n})"),
-        ResultDelta::Gained(n) => format!("gained {field} ({n})"),
-        ResultDelta::Changed(n) => format!("changed its {field} ({n})"),
-    }
-}
-
-/// The cache summary: the phrase, then each record that changed.
+/// The cache summary: the phrase, then the same lines as the CLI (each record that changed, was
+/// added or removed, the counts, the renumbering noise).
 fn cache_summary(c: &CacheSummary) -> Html {
-    let mut items: Vec<Html> = Vec::new();
-    for ch in &c.changed {
-        for (field, d) in [("layers", ch.layers), ("chains", ch.chains)] {
-            if let Some(d) = d {
-                items.push(
-                    html! { <li>{ record(&ch.record) }{ format!(" {}", delta(field, d)) }</li> },
-                );
-            }
-        }
-    }
-    for r in &c.added {
-        items.push(html! { <li class="added">{ record(r) }{ " added" }</li> });
-    }
-    for r in &c.removed {
-        items.push(html! { <li class="removed">{ record(r) }{ " removed" }</li> });
-    }
     html! {
         <section class="card cache" aria-labelledby="cache-title" data-testid="cache-summary">
             <h3 id="cache-title">{ "Cache" }</h3>
             <p class="phrase">{ super::capitalised(&c.phrase()) }</p>
-            if !items.is_empty() {
-                <ul class="records">{ for items }</ul>
-            }
-            <p class="muted">
-                { format!("{} on the left, {} on the right.",
-                    plural(c.records_left, "record", "records"),
-                    plural(c.records_right, "record", "records")) }
-            </p>
-            <p class="noise">
-                { c.noise_phrase().map_or_else(
-                    || "No renumbering noise: records and links kept their numbers.".to_owned(),
-                    |n| format!("Renumbering noise removed: {n}.")) }
-            </p>
+            <ul class="records">
+                { for c.lines().into_iter().map(|line| html! { <li>{ super::capitalised(&line) }</li> }) }
+            </ul>
         </section>
     }
 }

@@ -1,0 +1,192 @@
+// Sharing a diff: a link made in the page (or by the CLI) reopens the exact diff in a fresh page,
+// values of env variables and labels are redacted by default, the Markdown report carries both
+// digests and the link, a downloaded bundle opens again by upload, and a broken link says why.
+// The `watch` fixture (helpers.ts) fails any test that logs a console error or leaves the origin;
+// pages opened besides `page` are watched the same way.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import type { Page } from '@playwright/test';
+import { test, expect, screenshotPath, watchPage, type PageWatch } from './helpers';
+import { scenarios, cliBinary, loadExample, expectVerdict, REPO } from './viewer-helpers';
+
+/** The verdict and number of changes shown. */
+async function answer(page: Page): Promise<{ verdict: string; changes: number }> {
+  const banner = page.getByTestId('verdict');
+  await expect(banner).toHaveAttribute('aria-busy', 'false');
+  return {
+    verdict: (await banner.getAttribute('data-verdict')) ?? '',
+    changes: await page.getByTestId('change').count(),
+  };
+}
+
+/** The share link shown once both panes hold valid input. */
+async function shareLink(page: Page): Promise<string> {
+  const field = page.getByTestId('share-link');
+  await expect(field).toHaveValue(/#v1\./);
+  return field.inputValue();
+}
+
+/** Opens `link` in a new page of the same context, watched like `page`. */
+async function openInNewPage(page: Page, link: string): Promise<{ reader: Page; watch: PageWatch }> {
+  const reader = await page.context().newPage();
+  const watch = watchPage(reader);
+  await reader.goto(link);
+  await expect(reader.getByTestId('opened')).toBeVisible();
+  return { reader, watch };
+}
+
+/** The CLI, built if missing; undefined when cargo is not available. */
+function cli(): string | undefined {
+  const built = cliBinary();
+  if (built) return built;
+  const run = spawnSync('cargo', ['build', '-p', 'cachelens-cli'], { cwd: REPO, encoding: 'utf8' });
+  if (run.error) return undefined;
+  return cliBinary();
+}
+
+test('a link made in the page opens the same diff, with its options, in a fresh page', async ({ page }) => {
+  await page.goto('./');
+  await loadExample(page, 'shift-and-drop');
+  await page.getByTestId('option-ignore-timestamps').check();
+  const before = await answer(page);
+  const link = await shareLink(page);
+  expect(link.startsWith(new URL('./', page.url()).href + '#v1.')).toBe(true);
+  await expect(page.getByTestId('share-link-size')).toContainText(/\d bytes/);
+
+  const { reader, watch } = await openInNewPage(page, link);
+  await expectVerdict(reader, before.verdict);
+  await expect(reader.getByTestId('change')).toHaveCount(before.changes);
+  await expect(reader.getByTestId('option-ignore-timestamps')).toBeChecked();
+  await expect(reader.getByTestId('left-name')).toHaveText('shift-and-drop/left.json');
+  await expect(reader.getByTestId('opened')).toContainText('Opened from a share link');
+  // Typing does not rewrite the address.
+  await reader.getByTestId('right-input').fill('{}');
+  expect(reader.url()).toBe(link);
+  watch.expectClean();
+  await reader.close();
+});
+
+test('a link printed by the CLI opens in the page with the CLI answer', async ({ page }) => {
+  const bin = cli();
+  test.skip(!bin, 'cargo is not available to build the CLI (cargo build -p cachelens-cli)');
+  const [s] = scenarios().filter((x) => x.name === 'chains-vanish');
+  await page.goto('./');
+  const base = page.url();
+  const made = spawnSync(bin!, ['link', '--base', base, s.left, s.right], { encoding: 'utf8' });
+  expect(made.status, made.stderr).toBe(0);
+  const link = made.stdout.trim();
+  const diff = spawnSync(bin!, ['diff', '--format', 'json', s.left, s.right], { encoding: 'utf8' });
+  const report = JSON.parse(diff.stdout);
+  await page.goto(link);
+  await expect(page.getByTestId('opened')).toBeVisible();
+  await expectVerdict(page, report.verdict);
+  await expect(page.getByTestId('change')).toHaveCount(report.changes.length);
+  await expect(page.getByTestId('opened-left-digest')).toContainText('Matches');
+});
+
+test('values are redacted by default, and only when chosen', async ({ page }) => {
+  await page.goto('./');
+  await loadExample(page, 'env-change');
+  const redact = page.getByTestId('share-redact');
+  await expect(redact).toBeChecked();
+  await expect(page.getByTestId('share')).toContainText(/Redact values of \d+ environment variables and labels/);
+  await expect(page.getByTestId('share')).toContainText('APP_ENV');
+  // The Markdown report keeps the real verdict but not the values.
+  const markdown = await page.getByTestId('share-markdown').inputValue();
+  expect(markdown).toMatch(/^### cachelens: different/);
+  expect(markdown).not.toContain('APP_ENV=prod');
+  expect(markdown).not.toContain('staging');
+
+  let { reader, watch } = await openInNewPage(page, await shareLink(page));
+  const leftText = await reader.getByTestId('left-input').inputValue();
+  expect(leftText).not.toContain('APP_ENV=prod');
+  expect(leftText).toMatch(/APP_ENV=(<|\\u003c)redacted(>|\\u003e)/);
+  // The canonical view shows the value as text (both sides are redacted alike, so it is folded
+  // away as unchanged: unfold it); nothing became an element.
+  await reader.getByTestId('doc-view').locator('.fold-button').first().click();
+  await expect(reader.getByTestId('doc-view')).toContainText('APP_ENV=<redacted>');
+  await expect(reader.locator('redacted')).toHaveCount(0);
+  await expect(reader.getByTestId('opened-left')).toContainText('redacted');
+  await expect(reader.getByTestId('opened-left-digest')).toContainText(/differs because values were redacted/i);
+  watch.expectClean();
+  await reader.close();
+
+  await redact.uncheck();
+  ({ reader, watch } = await openInNewPage(page, await shareLink(page)));
+  expect(await reader.getByTestId('left-input').inputValue()).toContain('APP_ENV=prod');
+  await expect(reader.getByTestId('opened-left')).toContainText('no values redacted');
+  await expect(reader.getByTestId('opened-left-digest')).toContainText('Matches');
+  watch.expectClean();
+  await reader.close();
+});
+
+test('the Markdown report holds both digests and the link', async ({ page }) => {
+  await page.goto('./');
+  await loadExample(page, 'chains-vanish');
+  const link = await shareLink(page);
+  const markdown = await page.getByTestId('share-markdown').inputValue();
+  for (const side of ['left', 'right']) {
+    expect(markdown).toContain(await page.getByTestId(`${side}-digest`).innerText());
+  }
+  expect(markdown).toContain(`[Open this diff in cachelens](${link})`);
+  expect(markdown).toMatch(/^### cachelens: different/);
+});
+
+test('a downloaded bundle opens again when uploaded on a pane', async ({ page }, testInfo) => {
+  await page.goto('./');
+  await loadExample(page, 'timestamps-only');
+  await page.getByTestId('option-ignore-cache').check();
+  const before = await answer(page);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('share-download').click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('cachelens-share.bundle');
+  const saved = testInfo.outputPath('cachelens-share.bundle');
+  await download.saveAs(saved);
+  expect(fs.readFileSync(saved).subarray(0, 19).toString()).toBe('cachelens-share:v1.');
+
+  const reader = await page.context().newPage();
+  const watch = watchPage(reader);
+  await reader.goto('./');
+  await reader.getByTestId('left-file').setInputFiles(saved);
+  await expect(reader.getByTestId('opened')).toContainText('Opened from a share bundle (cachelens-share.bundle)');
+  await expectVerdict(reader, before.verdict);
+  await expect(reader.getByTestId('change')).toHaveCount(before.changes);
+  await expect(reader.getByTestId('option-ignore-cache')).toBeChecked();
+  await expect(reader.getByTestId('left-name')).toHaveText('timestamps-only/left.json');
+  watch.expectClean();
+  await reader.close();
+});
+
+test('a broken link shows the decoder error, not a blank page', async ({ page }) => {
+  await page.goto('./#v1.garbage');
+  const error = page.getByTestId('error');
+  await expect(error).toContainText('This share link could not be opened');
+  await expect(error).toContainText('base64url');
+  await expect(page.getByTestId('app')).toBeVisible();
+  // A good link given afterwards (the fragment changes) opens.
+  await page.goto('./');
+  await loadExample(page, 'tie-renumber');
+  const link = await shareLink(page);
+  await page.goto('./#v1.garbage');
+  await page.goto(link);
+  await expect(page.getByTestId('opened')).toBeVisible();
+  await expect(page.getByTestId('error')).toHaveCount(0);
+});
+
+test('screenshot of the share panel', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto('./');
+  await loadExample(page, 'env-change');
+  await shareLink(page);
+  await page.getByTestId('share').locator('details').first().evaluate((d) => d.setAttribute('open', ''));
+  await page.getByTestId('share').screenshot({ path: screenshotPath('share.png') });
+  const { reader, watch } = await openInNewPage(page, await shareLink(page));
+  await reader.setViewportSize({ width: 1280, height: 900 });
+  await reader.getByTestId('opened').screenshot({ path: screenshotPath('share-opened.png') });
+  watch.expectClean();
+  await reader.close();
+  expect(fs.existsSync(path.join(path.dirname(screenshotPath('x')), 'share.png'))).toBe(true);
+});

@@ -1,0 +1,310 @@
+//! The share panel (a link, a bundle file, a Markdown bug report, and what redaction hides) and
+//! the banner of a diff opened from a link or bundle.
+
+use super::{CopyRequest, plural};
+use crate::share::{BUNDLE_NAME, Opened, ShareOut, ShareSettings, Source, link_length_text};
+use crate::state::{Action, Copied, Shared};
+use cachelens_core::redact::Sensitive;
+use cachelens_core::share::{LINK_MAX_BYTES, LINK_WARN_BYTES, LinkSize};
+use std::rc::Rc;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+/// Props of [`SharePanel`].
+#[derive(Debug, Properties, PartialEq)]
+pub struct SharePanelProps {
+    /// The link and report, when made.
+    pub share: Option<Shared<ShareOut>>,
+    /// The inputs are large and the link is made on request.
+    pub due: bool,
+    /// The inputs are image archives (a link carries JSON documents, not archives).
+    pub archives: bool,
+    /// Redaction and cache-only choices.
+    pub settings: ShareSettings,
+    /// The last copy, for the buttons' confirmation.
+    pub copied: Option<Copied>,
+    /// Copies text.
+    pub on_copy: Callback<CopyRequest>,
+    /// Dispatches share actions.
+    pub on_action: Callback<Action>,
+    /// Downloads the bundle file.
+    pub on_download: Callback<()>,
+}
+
+/// A copy button with its own label ("Copy link"), confirming "Copied".
+fn copy_button(
+    key: &'static str,
+    label: &'static str,
+    text: &Rc<str>,
+    props: &SharePanelProps,
+) -> Html {
+    let status = props
+        .copied
+        .as_ref()
+        .filter(|c| &*c.key == key)
+        .map(|c| c.ok);
+    let request = CopyRequest {
+        key: Rc::from(key),
+        text: text.clone(),
+    };
+    let onclick = props.on_copy.reform(move |_: MouseEvent| request.clone());
+    let shown = match status {
+        Some(true) => "Copied",
+        Some(false) => "Copy failed: select the text below",
+        None => label,
+    };
+    html! {
+        <button type="button" class="button primary" data-testid={key} {onclick}>
+            { shown }
+            if status.is_some() {
+                <span class="visually-hidden" role="status">{ shown }</span>
+            }
+        </button>
+    }
+}
+
+fn sensitive_list(side: &str, found: &[Sensitive]) -> Html {
+    if found.is_empty() {
+        return html! { <li>{ format!("{side}: none found.") }</li> };
+    }
+    let keys: Vec<&str> = found.iter().map(|s| s.key.as_str()).collect();
+    html! {
+        <li>
+            <details>
+                <summary>{ format!("{side}: {} ({})", plural(found.len(), "value", "values"), keys.join(", ")) }</summary>
+                <ul class="pointers">
+                    { for found.iter().map(|s| html! {
+                        <li>
+                            <span class="muted">{ if s.kind == "env" { "env " } else { "label " } }</span>
+                            <code>{ s.key.clone() }</code>
+                            <span class="muted">{ " at " }</span>
+                            <code>{ s.pointer.clone() }</code>
+                        </li>
+                    }) }
+                </ul>
+            </details>
+        </li>
+    }
+}
+
+/// The "Share" section: privacy choices, the link and its size, alternatives for long links, and
+/// the Markdown report.
+#[function_component(SharePanel)]
+pub fn share_panel(props: &SharePanelProps) -> Html {
+    let act = &props.on_action;
+    let Some(out) = &props.share else {
+        let body = if props.due {
+            let onclick = act.reform(|_: MouseEvent| Action::MakeShareLink);
+            html! {
+                <p>
+                    { "These inputs are large; making their link takes a moment. " }
+                    <button type="button" class="button" data-testid="make-share-link" {onclick}>{ "Make the share link" }</button>
+                </p>
+            }
+        } else {
+            html! {}
+        };
+        return html! {
+            if props.archives {
+                <section class="share" aria-labelledby="share-title" data-testid="share">
+                    <h2 id="share-title">{ "Share" }</h2>
+                    <p class="muted">
+                        { "A share link carries JSON documents, not image archives: attach the archives themselves, or compare their config or manifest JSON here (cachelens show lists their digests) and share that link." }
+                    </p>
+                </section>
+            } else if props.due {
+                <section class="share" aria-labelledby="share-title">
+                    <h2 id="share-title">{ "Share" }</h2>
+                    { body }
+                </section>
+            }
+        };
+    };
+    let found = out.sensitive[0].len() + out.sensitive[1].len();
+    let on_redact = act.reform(|e: Event| {
+        Action::SetShareRedact(e.target_unchecked_into::<HtmlInputElement>().checked())
+    });
+    let on_cache_only = act.reform(|e: Event| {
+        Action::SetShareCacheOnly(e.target_unchecked_into::<HtmlInputElement>().checked())
+    });
+    let on_download = props.on_download.reform(|_: MouseEvent| ());
+    let len = out.link.len();
+    let size_note = match out.size {
+        LinkSize::Fine => html! {
+            <span class="link-size" data-size="fine">{ format!("{}: fine to paste anywhere.", link_length_text(len)) }</span>
+        },
+        LinkSize::Long => html! {
+            <span class="link-size warn" data-size="long">
+                { format!("{}: longer than {} KB, so chat tools may cut it. It opens in a browser; or use an alternative below.", link_length_text(len), LINK_WARN_BYTES / 1024) }
+            </span>
+        },
+        LinkSize::TooLong => html! {
+            <span class="link-size too-long" data-size="too-long">
+                { format!("{}: longer than {} MB, so browsers refuse it. Use an alternative below.", link_length_text(len), LINK_MAX_BYTES / (1024 * 1024)) }
+            </span>
+        },
+    };
+    let long = out.size != LinkSize::Fine || props.settings.cache_only;
+    let markdown_rows = out.markdown.lines().count().clamp(4, 14) as u32;
+    html! {
+        <section class="share" aria-labelledby="share-title" data-testid="share">
+            <h2 id="share-title">{ "Share this diff" }</h2>
+            <p class="muted">
+                { "The link holds both inputs and the options in its fragment (after #), which browsers never send to a server: whoever opens it sees this exact diff, computed in their browser." }
+            </p>
+            <div class="share-privacy">
+                <label class="check">
+                    <input
+                        type="checkbox"
+                        data-testid="share-redact"
+                        checked={props.settings.redact}
+                        disabled={found == 0}
+                        onchange={on_redact}
+                    />
+                    { format!("Redact values of {} environment variables and labels", found) }
+                </label>
+                <p class="muted small">
+                    { "On by default. Keys are kept; each value is replaced by <redacted> in the link. Redacting changes the shared documents, so their digests change: the link carries the original digests so a reader can check they are looking at your data." }
+                </p>
+                <ul class="sensitive">
+                    { sensitive_list("Left", &out.sensitive[0]) }
+                    { sensitive_list("Right", &out.sensitive[1]) }
+                </ul>
+            </div>
+            <div class="share-link-row">
+                { copy_button("copy-link", "Copy link", &out.link, props) }
+                <label class="visually-hidden" for="share-link">{ "Share link" }</label>
+                <input
+                    id="share-link"
+                    class="share-link"
+                    type="text"
+                    readonly=true
+                    data-testid="share-link"
+                    value={AttrValue::from(out.link.clone())}
+                />
+            </div>
+            <p data-testid="share-link-size">{ size_note }</p>
+            if long {
+                <div class="share-alternatives" data-testid="share-alternatives">
+                    <p><strong>{ "Alternatives for a long link:" }</strong></p>
+                    <ol>
+                        <li>
+                            <label class="check">
+                                <input
+                                    type="checkbox"
+                                    data-testid="share-cache-only"
+                                    checked={props.settings.cache_only}
+                                    disabled={!out.cache_only_available}
+                                    onchange={on_cache_only}
+                                />
+                                { "Share only the decoded cache of each side (much shorter; the rest of the configs is left out)" }
+                            </label>
+                            if !out.cache_only_available {
+                                <span class="muted">{ " (not both inputs have a cache)" }</span>
+                            }
+                        </li>
+                        <li>{ "Download a bundle file (below) and attach it: opening it on this page (drop or choose it on either pane) restores the diff." }</li>
+                    </ol>
+                </div>
+            }
+            <p>
+                <button type="button" class="button" data-testid="share-download" onclick={on_download}>
+                    { format!("Download {BUNDLE_NAME}") }
+                </button>
+                <span class="muted">{ format!(" {}; made in this page, nothing is uploaded.", link_length_text(out.bundle.len())) }</span>
+            </p>
+            <div class="share-markdown-row">
+                { copy_button("copy-markdown", "Copy as Markdown", &out.markdown, props) }
+                <span class="muted">{ " A bug report for a GitHub issue: both original digests, the verdict, the changes and the link." }</span>
+            </div>
+            <label class="visually-hidden" for="share-markdown">{ "Markdown report" }</label>
+            <textarea
+                id="share-markdown"
+                class="share-markdown"
+                readonly=true
+                rows={markdown_rows.to_string()}
+                data-testid="share-markdown"
+                value={AttrValue::from(out.markdown.clone())}
+            />
+        </section>
+    }
+}
+
+/// Props of [`OpenedBanner`].
+#[derive(Debug, Properties, PartialEq)]
+pub struct OpenedProps {
+    /// What the link or bundle said.
+    pub opened: Shared<Opened>,
+    /// The digests of what the panes hold now (left, right).
+    pub seen: [Option<String>; 2],
+}
+
+/// "Opened from a share link": per side, what was redacted and whether the digests match.
+#[function_component(OpenedBanner)]
+pub fn opened_banner(props: &OpenedProps) -> Html {
+    let o = &props.opened;
+    let title = match &o.source {
+        Source::Link => "Opened from a share link".to_owned(),
+        Source::Bundle(name) => format!("Opened from a share bundle ({name})"),
+    };
+    let side = |i: usize, label: &str| {
+        let s = &o.sides[i];
+        let seen = props.seen[i].clone();
+        let verdict = match (&s.original_digest, &seen) {
+            (Some(orig), Some(seen)) if orig == seen => {
+                "matches: you see the reporter's exact input".to_owned()
+            }
+            (Some(_), Some(_)) if !s.redacted.is_empty() => {
+                "differs because values were redacted".to_owned()
+            }
+            (Some(_), Some(_)) => {
+                "differs: the link carries part of the input (e.g. only its cache)".to_owned()
+            }
+            (None, _) => "the link does not say the original digest".to_owned(),
+            (_, None) => "this input could not be read".to_owned(),
+        };
+        html! {
+            <li data-testid={format!("opened-{label}")}>
+                if s.redacted.is_empty() {
+                    <p class="opened-side"><strong>{ capital(label) }</strong>{ ": no values redacted." }</p>
+                } else {
+                    <details class="opened-side">
+                        <summary>
+                            <strong>{ capital(label) }</strong>
+                            { format!(": {} redacted (keys kept)", plural(s.redacted.len(), "value", "values")) }
+                        </summary>
+                        <ul class="pointers">
+                            { for s.redacted.iter().map(|p| html! { <li><code>{ p.clone() }</code></li> }) }
+                        </ul>
+                    </details>
+                }
+                <dl class="facts">
+                    <div>
+                        <dt>{ "Reporter's digest" }</dt>
+                        <dd><code class="digest">{ s.original_digest.clone().unwrap_or_else(|| "(not given)".into()) }</code></dd>
+                    </div>
+                    <div>
+                        <dt>{ "Digest here" }</dt>
+                        <dd><code class="digest">{ seen.unwrap_or_else(|| "(none)".into()) }</code></dd>
+                    </div>
+                </dl>
+                <p class={classes!("digest-verdict", if verdict.starts_with("matches") { "ok" } else { "note" })} data-testid={format!("opened-{label}-digest")}>
+                    { capital(&verdict) }
+                </p>
+            </li>
+        }
+    };
+    html! {
+        <section class="opened" data-testid="opened" aria-label={title.clone()}>
+            <p class="opened-title"><strong>{ title }</strong></p>
+            <ul class="opened-sides">
+                { side(0, "left") }
+                { side(1, "right") }
+            </ul>
+        </section>
+    }
+}
+
+fn capital(s: &str) -> String {
+    super::capitalised(s)
+}

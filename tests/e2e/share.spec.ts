@@ -102,8 +102,11 @@ test('values are redacted by default, and only when chosen', async ({ page }) =>
   const leftText = await reader.getByTestId('left-input').inputValue();
   expect(leftText).not.toContain('APP_ENV=prod');
   expect(leftText).toMatch(/APP_ENV=(<|\\u003c)redacted(>|\\u003e)/);
-  // The canonical view shows the value as text (both sides are redacted alike, so it is folded
-  // away as unchanged: unfold it); nothing became an element.
+  // Both sides are redacted together: the changed variable gets a different marker, so the
+  // reader still sees a real difference, never the values.
+  await expect(reader.getByTestId('verdict')).toHaveAttribute('data-verdict', 'different');
+  expect(await reader.getByTestId('right-input').inputValue()).toMatch(/APP_ENV=(<|\\u003c)redacted-2(>|\\u003e)/);
+  // The canonical view shows the values as text (unfold the top); nothing became an element.
   await reader.getByTestId('doc-view').locator('.fold-button').first().click();
   await expect(reader.getByTestId('doc-view')).toContainText('APP_ENV=<redacted>');
   await expect(reader.locator('redacted')).toHaveCount(0);

@@ -120,10 +120,6 @@ fn share_side(pane: &Pane, side: Side, settings: ShareSettings) -> ShareSide {
     } else {
         original.to_vec()
     };
-    let (bytes, redacted) = match settings.redact.then(|| redact::redact(&bytes)) {
-        Some(Ok(r)) => (r.bytes, r.redacted),
-        _ => (bytes, Vec::new()),
-    };
     let name = pane
         .name
         .as_deref()
@@ -132,7 +128,15 @@ fn share_side(pane: &Pane, side: Side, settings: ShareSettings) -> ShareSide {
         bytes,
         name: Some(name),
         original_digest: Some(share::sha256_digest(original)),
-        redacted,
+        redacted: Vec::new(),
+    }
+}
+
+/// Redacts both sides together ([`redact::redact_pair`]), so values that differ still differ.
+fn redact_sides(left: &mut ShareSide, right: &mut ShareSide) {
+    if let Ok((l, r)) = redact::redact_pair(&left.bytes, &right.bytes) {
+        (left.bytes, left.redacted) = (l.bytes, l.redacted);
+        (right.bytes, right.redacted) = (r.bytes, r.redacted);
     }
 }
 
@@ -148,9 +152,16 @@ pub fn make(
     settings: ShareSettings,
 ) -> Option<ShareOut> {
     let (la, ra) = (left.ok()?, right.ok()?);
+    let (mut left_side, mut right_side) = (
+        share_side(left, Side::Left, settings),
+        share_side(right, Side::Right, settings),
+    );
+    if settings.redact {
+        redact_sides(&mut left_side, &mut right_side);
+    }
     let payload = SharePayload {
-        left: share_side(left, Side::Left, settings),
-        right: share_side(right, Side::Right, settings),
+        left: left_side,
+        right: right_side,
         options: share::ShareOptions {
             ignore_timestamps: options.ignore_timestamps,
             ignore_cache: options.ignore_cache,

@@ -442,22 +442,22 @@ fn run(cli: Cli) -> Result<u8> {
                 // Refuse what the page could not read either.
                 analyze_side(&bytes, side, &name)?;
                 let original_digest = Some(share::sha256_digest(&bytes));
-                let (bytes, redacted) = if args.redact {
-                    let r = cachelens_core::redact::redact(&bytes)
-                        .map_err(|e| Trouble(format!("{name}: {e}")))?;
-                    (r.bytes, r.redacted)
-                } else {
-                    (bytes, Vec::new())
-                };
                 sides.push(ShareSide {
                     bytes,
                     name: Some(name),
                     original_digest,
-                    redacted,
+                    redacted: Vec::new(),
                 });
             }
-            let right = sides.pop().unwrap_or_default();
-            let left = sides.pop().unwrap_or_default();
+            let mut right = sides.pop().unwrap_or_default();
+            let mut left = sides.pop().unwrap_or_default();
+            if args.redact {
+                // Both sides together, so values that differ still differ in the link.
+                let (l, r) = cachelens_core::redact::redact_pair(&left.bytes, &right.bytes)
+                    .map_err(|e| Trouble(e.to_string()))?;
+                (left.bytes, left.redacted) = (l.bytes, l.redacted);
+                (right.bytes, right.redacted) = (r.bytes, r.redacted);
+            }
             let payload = SharePayload {
                 left,
                 right,

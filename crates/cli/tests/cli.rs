@@ -292,6 +292,17 @@ fn link_can_redact_env_and_labels() {
         "{text}"
     );
     assert_eq!(p.left.redacted, ["/config/Env/0", "/config/Env/1"]);
+    // Redacted together, the two sides still differ where the originals did.
+    let right = String::from_utf8(p.right.bytes).unwrap();
+    assert!(
+        right.contains("APP_ENV=\\u003credacted-2\\u003e"),
+        "{right}"
+    );
+    cachelens()
+        .args(["diff", "--link", link.trim()])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("@ replace /config/Env/1"));
     // The original digest travels, so a reader can tell it was redacted data.
     assert_eq!(
         p.left.original_digest.unwrap(),

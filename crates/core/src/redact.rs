@@ -82,6 +82,44 @@ pub struct Redacted {
 /// Redacts every [`find_sensitive`] value. Input that is not JSON (a bare base64 cache value)
 /// holds no such values and comes back unchanged.
 pub fn redact(bytes: &[u8]) -> Result<Redacted, Error> {
+    redact_with(bytes, &mut Markers::default())
+}
+
+/// Redacts both inputs of a comparison together, so the comparison survives redaction: for each
+/// variable or label, equal values get the same marker and different values different markers
+/// (`<redacted>`, `<redacted-2>`, ...). A reader sees that `APP_ENV` changed, never its values.
+pub fn redact_pair(left: &[u8], right: &[u8]) -> Result<(Redacted, Redacted), Error> {
+    let mut markers = Markers::default();
+    Ok((
+        redact_with(left, &mut markers)?,
+        redact_with(right, &mut markers)?,
+    ))
+}
+
+/// Distinct values seen per (kind, key), in order of appearance: the marker of a value is its
+/// position in that list.
+#[derive(Default)]
+struct Markers(std::collections::HashMap<(&'static str, String), Vec<String>>);
+
+impl Markers {
+    fn marker(&mut self, kind: &'static str, key: &str, value: &str) -> String {
+        let seen = self.0.entry((kind, key.to_owned())).or_default();
+        let n = match seen.iter().position(|v| v == value) {
+            Some(i) => i,
+            None => {
+                seen.push(value.to_owned());
+                seen.len() - 1
+            }
+        };
+        if n == 0 {
+            REDACTED.to_owned()
+        } else {
+            format!("<redacted-{}>", n + 1)
+        }
+    }
+}
+
+fn redact_with(bytes: &[u8], markers: &mut Markers) -> Result<Redacted, Error> {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Ok(Redacted {
             bytes: bytes.to_vec(),
@@ -109,9 +147,13 @@ pub fn redact(bytes: &[u8]) -> Result<Redacted, Error> {
             Value::Array(a) => t.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
             _ => None,
         }) {
+            let text = slot.as_str().unwrap_or_default();
             *slot = Value::String(match s.kind {
-                "env" => format!("{}={REDACTED}", s.key),
-                _ => REDACTED.to_owned(),
+                "env" => {
+                    let value = text.split_once('=').map_or("", |(_, v)| v);
+                    format!("{}={}", s.key, markers.marker(s.kind, &s.key, value))
+                }
+                _ => markers.marker(s.kind, &s.key, text),
             });
         }
     }
@@ -156,6 +198,39 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_pair_keeps_which_values_differ() {
+        let l = br#"{"config":{"Env":["A=1","B=x"],"Labels":{"l":"v"}}}"#;
+        let r = br#"{"config":{"Env":["A=2","B=x"],"Labels":{"l":"v"}}}"#;
+        let (l, r) = redact_pair(l, r).unwrap();
+        let (l, r) = (
+            String::from_utf8(l.bytes).unwrap(),
+            String::from_utf8(r.bytes).unwrap(),
+        );
+        assert!(
+            l.contains(r#""A=\u003credacted\u003e""#)
+                && r.contains(r#""A=\u003credacted-2\u003e""#),
+            "{l} {r}"
+        );
+        assert!(
+            l.contains(r#""B=\u003credacted\u003e""#) && r.contains(r#""B=\u003credacted\u003e""#)
+        );
+        assert!(!l.contains("x\"") && !r.contains("=2"));
+        // The redacted pair still differs exactly where the originals did.
+        let (la, ra) = (
+            crate::analyze(l.as_bytes(), None).unwrap(),
+            crate::analyze(r.as_bytes(), None).unwrap(),
+        );
+        let cmp = crate::compare(&la, &ra, &crate::Options::default());
+        assert_eq!(
+            cmp.changes
+                .iter()
+                .map(|c| c.path.to_string())
+                .collect::<Vec<_>>(),
+            ["/config/Env/0"]
+        );
+    }
 
     #[test]
     fn finds_and_redacts_env_and_labels_keeping_keys() {

@@ -46,5 +46,9 @@ fn no_html_parsing_api_is_used() {
             }
         }
     }
-    assert!(hits.is_empty(), "HTML-parsing APIs in the viewer:\n{}", hits.join("\n"));
+    assert!(
+        hits.is_empty(),
+        "HTML-parsing APIs in the viewer:\n{}",
+        hits.join("\n")
+    );
 }

@@ -6,7 +6,7 @@
 use crate::decode::{self, CacheConfig, Record};
 use crate::detect::{INLINE_CACHE_KEY, Kind};
 use crate::digest::{hex, sha256_raw};
-use crate::json::{obj, sorted, to_compact};
+use crate::json::{obj, sorted, sorted_ref, to_compact};
 use crate::{Error, ErrorKind, Pointer};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -107,13 +107,13 @@ pub fn canonicalize(v: &Value, kind: Kind, opts: &CanonOptions) -> Canonical {
                 }
                 Err(e) => {
                     out.warnings.push(e.at(""));
-                    sorted(v.clone())
+                    sorted_ref(v)
                 }
             }
         }
-        Kind::CacheIndex => sort_array_member(sorted(v.clone()), "manifests"),
-        Kind::CacheManifest => sort_array_member(sorted(v.clone()), "layers"),
-        _ => sorted(v.clone()),
+        Kind::CacheIndex => sort_array_member(sorted_ref(v), "manifests"),
+        Kind::CacheManifest => sort_array_member(sorted_ref(v), "layers"),
+        _ => sorted_ref(v),
     };
     out
 }
@@ -126,7 +126,6 @@ fn sort_array_member(mut doc: Value, key: &str) -> Value {
 }
 
 fn image_config(v: &Value, out: &mut Canonical) -> Value {
-    let mut doc = sorted(v.clone());
     let diff_ids: Option<Vec<String>> = v
         .get("rootfs")
         .and_then(|r| r.get("diff_ids"))
@@ -138,20 +137,40 @@ fn image_config(v: &Value, out: &mut Canonical) -> Value {
         });
     let pointer = Pointer::root().child(INLINE_CACHE_KEY);
     // A cache already decoded in place (a canonical document) is left as it is.
-    if let Value::Object(m) = &mut doc
-        && let Some(cache) = m.get_mut(INLINE_CACHE_KEY)
-        && !cache.get("records").is_some_and(Value::is_object)
-        && !cache.is_null()
-    {
+    let cache = v
+        .get(INLINE_CACHE_KEY)
+        .filter(|cache| !cache.get("records").is_some_and(Value::is_object) && !cache.is_null());
+    let (Value::Object(m), Some(cache)) = (v, cache) else {
+        return sorted_ref(v);
+    };
+    // The cache is decoded from the input as given: the (often megabytes of) base64 text is
+    // never copied.
+    let mut decoded = Some(
         match cache_value(cache, diff_ids.as_deref(), pointer.clone()) {
             Ok((c, info)) => {
-                *cache = c;
                 out.caches.push(info);
+                c
             }
-            Err(e) => out.warnings.push(e.at(pointer.to_string())),
-        }
-    }
-    doc
+            Err(e) => {
+                out.warnings.push(e.at(pointer.to_string()));
+                sorted_ref(cache)
+            }
+        },
+    );
+    let mut members: Vec<(&String, &Value)> = m.iter().collect();
+    members.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    Value::Object(
+        members
+            .into_iter()
+            .map(|(k, x)| {
+                let x = match decoded.take_if(|_| k == INLINE_CACHE_KEY) {
+                    Some(c) => c,
+                    None => sorted_ref(x),
+                };
+                (k.clone(), x)
+            })
+            .collect(),
+    )
 }
 
 /// Decodes a cache in any of its forms (base64 string, records array, cache config object) and
@@ -163,8 +182,17 @@ fn cache_value(
 ) -> Result<(Value, CacheInfo), Error> {
     match v {
         Value::String(s) => {
-            let text = decode::looks_like_base64(s).unwrap_or(s);
-            let bytes = decode::base64_tolerant(text)?;
+            // Plain base64 (what BuildKit writes) needs no trimming or unquoting first.
+            let bytes = match decode::base64_plain(s) {
+                Some(bytes) => bytes,
+                None => decode::base64_tolerant(decode::looks_like_base64(s).unwrap_or(s))?,
+            };
+            // Records straight from the bytes when they are plain; else (a cache config, or
+            // anything to report) through a parsed value below.
+            if let Some(records) = decode::records_from_json(&bytes) {
+                drop(bytes);
+                return inline_records(&records, diff_ids, pointer);
+            }
             let decoded: Value = serde_json::from_slice(&bytes).map_err(|e| {
                 Error::new(ErrorKind::DecodedNotJson {
                     len: bytes.len(),
@@ -182,24 +210,7 @@ fn cache_value(
             }
             cache_value(&decoded, diff_ids, pointer)
         }
-        Value::Array(_) => {
-            let records = decode::records(v)?;
-            let resolver = Resolver::Inline { diff_ids };
-            let (recs, infos, layers_n) = canon_records(&records, &resolver)?;
-            let mut warnings_layers = layers_n;
-            if let Some(d) = diff_ids {
-                warnings_layers = d.len();
-            }
-            Ok((
-                obj([("records", recs)]),
-                CacheInfo {
-                    pointer,
-                    form: CacheForm::Inline,
-                    records: infos,
-                    layers: warnings_layers,
-                },
-            ))
-        }
+        Value::Array(_) => inline_records(&decode::records(v)?, diff_ids, pointer),
         Value::Object(_) => {
             let cfg = decode::cache_config(v)?;
             let doc_and_info = canon_cache_config(&cfg)?;
@@ -221,15 +232,46 @@ fn cache_value(
     }
 }
 
-/// How result layer indexes are resolved.
-enum Resolver<'a> {
-    /// Image layer positions, with the config's diff_ids when known.
-    Inline { diff_ids: Option<&'a [String]> },
-    /// Cache config layers: `chains[k]` is the blob chain from the root to layer k.
-    Registry { chains: Vec<Vec<String>> },
+/// The canonical document of an inline cache's records.
+fn inline_records(
+    records: &[Record],
+    diff_ids: Option<&[String]>,
+    pointer: Pointer,
+) -> Result<(Value, CacheInfo), Error> {
+    let resolver = Resolver::inline(diff_ids);
+    let (recs, infos, layers_n) = canon_records(records, &resolver)?;
+    Ok((
+        obj([("records", recs)]),
+        CacheInfo {
+            pointer,
+            form: CacheForm::Inline,
+            records: infos,
+            layers: diff_ids.map_or(layers_n, <[String]>::len),
+        },
+    ))
 }
 
-impl Resolver<'_> {
+/// How result layer indexes are resolved.
+enum Resolver<'a> {
+    /// Image layer positions, with the config's diff_ids when known. `refs[i]` is layer i's
+    /// entry, built once: results repeat the same layers, and a clone hashes no keys.
+    Inline {
+        diff_ids: Option<&'a [String]>,
+        refs: Vec<Value>,
+    },
+    /// Cache config layers: `chains[k]` is the blob chain from the root to layer k.
+    Registry { chains: &'a [Vec<String>] },
+}
+
+impl<'a> Resolver<'a> {
+    fn inline(diff_ids: Option<&'a [String]>) -> Self {
+        let known = diff_ids.map_or(0, <[String]>::len) as i64;
+        Resolver::Inline {
+            diff_ids,
+            refs: (0..known).map(|i| inline_layer(diff_ids, i)).collect(),
+        }
+    }
+
     /// The layers of `CacheResult{layer: n}`: the chain up to n.
     fn result(&self, rec: usize, res: usize, n: i64) -> Result<Value, Error> {
         let bad = |reason, layers| {
@@ -243,7 +285,7 @@ impl Resolver<'_> {
             })
         };
         match self {
-            Resolver::Inline { diff_ids } => {
+            Resolver::Inline { diff_ids, .. } => {
                 let limit =
                     diff_ids.map_or(MAX_INLINE_LAYER, |d| (d.len() as i64).max(MAX_INLINE_LAYER));
                 if n < 0 {
@@ -286,7 +328,7 @@ impl Resolver<'_> {
                 })
             };
             match self {
-                Resolver::Inline { diff_ids } => {
+                Resolver::Inline { diff_ids, .. } => {
                     if n < 0 {
                         return Err(bad("negative", diff_ids.map_or(0, <[String]>::len)));
                     }
@@ -311,19 +353,29 @@ impl Resolver<'_> {
     }
 
     fn inline_ref(&self, i: i64) -> Value {
-        let index = Value::from(i);
         match self {
-            Resolver::Inline { diff_ids: Some(d) } => {
-                match usize::try_from(i).ok().and_then(|k| d.get(k)) {
-                    Some(id) => obj([("diffID", Value::String(id.clone())), ("index", index)]),
-                    None => obj([
-                        ("index", index),
-                        ("missing", Value::from("no such diff_id in rootfs")),
-                    ]),
-                }
-            }
-            _ => obj([("index", index)]),
+            Resolver::Inline { diff_ids, refs } => usize::try_from(i)
+                .ok()
+                .and_then(|k| refs.get(k))
+                .cloned()
+                .unwrap_or_else(|| inline_layer(*diff_ids, i)),
+            Resolver::Registry { .. } => inline_layer(None, i),
         }
+    }
+}
+
+/// The canonical entry of image layer `i` of an inline cache.
+fn inline_layer(diff_ids: Option<&[String]>, i: i64) -> Value {
+    let index = Value::from(i);
+    match diff_ids {
+        Some(d) => match usize::try_from(i).ok().and_then(|k| d.get(k)) {
+            Some(id) => obj([("diffID", Value::String(id.clone())), ("index", index)]),
+            None => obj([
+                ("index", index),
+                ("missing", Value::from("no such diff_id in rootfs")),
+            ]),
+        },
+        None => obj([("index", index)]),
     }
 }
 
@@ -331,7 +383,43 @@ fn canon_time(s: &str) -> String {
     if s.is_empty() {
         return ZERO_TIME.to_owned();
     }
+    if is_canonical_utc(s) {
+        // Already what normalising gives (and an impossible date, which normalising cannot
+        // parse, is kept as given either way).
+        return s.to_owned();
+    }
     decode::normalize_time(s).unwrap_or_else(|| s.to_owned())
+}
+
+/// Whether a time is spelled as [`decode::normalize_time`] writes it: UTC, zero-padded,
+/// `YYYY-MM-DDTHH:MM:SS[.fraction]Z` with 1 to 9 fraction digits and no trailing zero, and
+/// seconds below 60 (a leap second is normalised differently).
+fn is_canonical_utc(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() < 20 || b[b.len() - 1] != b'Z' {
+        return false;
+    }
+    let head = digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && b[10] == b'T'
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && b[17] <= b'5';
+    let fraction = &b[19..b.len() - 1];
+    head && match fraction {
+        [] => true,
+        [b'.', f @ ..] => {
+            (1..=9).contains(&f.len()) && f.iter().all(u8::is_ascii_digit) && f[f.len() - 1] != b'0'
+        }
+        _ => false,
+    }
 }
 
 /// The canonical records object and per-record positions.
@@ -378,7 +466,7 @@ fn canon_records(
         groups.entry(id.as_str()).or_default().push(i);
     }
     let mut ids = vec![String::new(); n];
-    let mut out = Map::new();
+    let mut out = Map::with_capacity(n);
     for (base, mut members) in groups {
         if members.len() > 1 {
             // Same id: order by full key (distinct keys sharing a prefix), then content.
@@ -438,6 +526,7 @@ fn record_keys(records: &[Record]) -> Result<Vec<[u8; 32]>, Error> {
     let n = records.len();
     let mut state = vec![NEW; n];
     let mut keys = vec![[0u8; 32]; n];
+    let mut buf = Vec::new();
     let children = |i: usize| -> Vec<(usize, usize)> {
         records[i]
             .inputs
@@ -482,7 +571,7 @@ fn record_keys(records: &[Record]) -> Result<Vec<[u8; 32]>, Error> {
                 }
             } else {
                 let node = *node;
-                keys[node] = record_key(&records[node], &keys);
+                keys[node] = record_key(&records[node], &keys, &mut buf);
                 state[node] = DONE;
                 stack.pop();
             }
@@ -491,84 +580,121 @@ fn record_keys(records: &[Record]) -> Result<Vec<[u8; 32]>, Error> {
     Ok(keys)
 }
 
-fn record_key(r: &Record, keys: &[[u8; 32]]) -> [u8; 32] {
-    let inputs: Vec<Value> = r
-        .inputs
-        .iter()
-        .map(|pos| {
-            let mut alts: Vec<(String, &str)> = pos
-                .iter()
-                .map(|x| (hex(&keys[x.link as usize]), x.selector.as_str()))
-                .collect();
-            alts.sort();
-            Value::Array(
-                alts.into_iter()
-                    .map(|(k, s)| obj([("link", Value::String(k)), ("selector", Value::from(s))]))
-                    .collect(),
-            )
-        })
-        .collect();
-    let identity = obj([
-        ("digest", Value::from(r.digest.as_str())),
-        ("inputs", Value::Array(inputs)),
-    ]);
-    sha256_raw(to_compact(&identity).as_bytes())
+/// K(r): the sha256 of the compact JSON
+/// `{"digest":d,"inputs":[[{"link":"<hex K>","selector":s},...],...]}`, alternatives sorted,
+/// written straight into a reused buffer (no intermediate `Value`).
+fn record_key(r: &Record, keys: &[[u8; 32]], buf: &mut Vec<u8>) -> [u8; 32] {
+    buf.clear();
+    buf.extend_from_slice(b"{\"digest\":");
+    push_json_str(buf, &r.digest);
+    buf.extend_from_slice(b",\"inputs\":[");
+    let mut alts: Vec<(&[u8; 32], &str)> = Vec::new();
+    for (p, pos) in r.inputs.iter().enumerate() {
+        if p > 0 {
+            buf.push(b',');
+        }
+        alts.clear();
+        alts.extend(
+            pos.iter()
+                .map(|x| (&keys[x.link as usize], x.selector.as_str())),
+        );
+        // Lowercase hex sorts as the bytes it spells.
+        alts.sort_unstable();
+        buf.push(b'[');
+        for (a, (key, selector)) in alts.iter().enumerate() {
+            if a > 0 {
+                buf.push(b',');
+            }
+            buf.extend_from_slice(b"{\"link\":\"");
+            push_hex(buf, *key);
+            buf.extend_from_slice(b"\",\"selector\":");
+            push_json_str(buf, selector);
+            buf.push(b'}');
+        }
+        buf.push(b']');
+    }
+    buf.extend_from_slice(b"]}");
+    sha256_raw(buf)
 }
 
+/// Lowercase hex of bytes, appended.
+fn push_hex(buf: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        buf.push(HEX[usize::from(b >> 4)]);
+        buf.push(HEX[usize::from(b & 15)]);
+    }
+}
+
+/// A JSON string as serde_json writes it (the encoding K has always been taken of).
+fn push_json_str(buf: &mut Vec<u8>, s: &str) {
+    // Writing to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *buf, s);
+}
+
+/// A record's canonical entry, built with its keys in order (its parts are built sorted).
 fn record_entry(i: usize, r: &Record, ids: &[String], resolver: &Resolver) -> Result<Value, Error> {
-    let mut m = Map::new();
-    let mut chains = Vec::with_capacity(r.chains.len());
-    for (j, c) in r.chains.iter().enumerate() {
-        chains.push(obj([
-            ("createdAt", Value::String(canon_time(&c.created_at))),
-            ("layers", resolver.chain(i, j, &c.layers)?),
-        ]));
-    }
-    let mut results = Vec::with_capacity(r.results.len());
-    for (j, res) in r.results.iter().enumerate() {
-        results.push(obj([
-            ("createdAt", Value::String(canon_time(&res.created_at))),
-            ("layers", resolver.result(i, j, res.layer)?),
-        ]));
-    }
-    let inputs: Vec<Value> = r
-        .inputs
-        .iter()
-        .map(|pos| {
-            let mut alts: Vec<(&str, &str)> = pos
-                .iter()
-                .map(|x| (ids[x.link as usize].as_str(), x.selector.as_str()))
-                .collect();
-            alts.sort_unstable();
-            Value::Array(
-                alts.into_iter()
-                    .map(|(link, sel)| {
-                        if sel.is_empty() {
-                            obj([("link", Value::from(link))])
-                        } else {
-                            obj([("link", Value::from(link)), ("selector", Value::from(sel))])
-                        }
-                    })
-                    .collect(),
-            )
-        })
-        .collect();
-    if !chains.is_empty() {
+    let mut members: Vec<(String, Value)> = Vec::with_capacity(4 + r.extra.len());
+    if !r.chains.is_empty() {
+        let mut chains = Vec::with_capacity(r.chains.len());
+        for (j, c) in r.chains.iter().enumerate() {
+            chains.push(obj([
+                ("createdAt", Value::String(canon_time(&c.created_at))),
+                ("layers", resolver.chain(i, j, &c.layers)?),
+            ]));
+        }
         chains.sort_by_cached_key(to_compact);
-        m.insert("chains".into(), Value::Array(chains));
+        members.push(("chains".into(), Value::Array(chains)));
     }
-    m.insert("digest".into(), Value::from(r.digest.as_str()));
+    members.push(("digest".into(), Value::from(r.digest.as_str())));
     for (k, v) in &r.extra {
-        m.insert(k.clone(), v.clone());
+        members.push((k.clone(), sorted_ref(v)));
     }
-    if !inputs.is_empty() {
-        m.insert("inputs".into(), Value::Array(inputs));
+    if !r.inputs.is_empty() {
+        let mut alts: Vec<(&str, &str)> = Vec::new();
+        let inputs = r
+            .inputs
+            .iter()
+            .map(|pos| {
+                alts.clear();
+                alts.extend(
+                    pos.iter()
+                        .map(|x| (ids[x.link as usize].as_str(), x.selector.as_str())),
+                );
+                alts.sort_unstable();
+                Value::Array(
+                    alts.iter()
+                        .map(|&(link, sel)| {
+                            if sel.is_empty() {
+                                obj([("link", Value::from(link))])
+                            } else {
+                                obj([("link", Value::from(link)), ("selector", Value::from(sel))])
+                            }
+                        })
+                        .collect(),
+                )
+            })
+            .collect();
+        members.push(("inputs".into(), Value::Array(inputs)));
     }
-    if !results.is_empty() {
+    if !r.results.is_empty() {
+        let mut results = Vec::with_capacity(r.results.len());
+        for (j, res) in r.results.iter().enumerate() {
+            results.push(obj([
+                ("createdAt", Value::String(canon_time(&res.created_at))),
+                ("layers", resolver.result(i, j, res.layer)?),
+            ]));
+        }
         results.sort_by_cached_key(to_compact);
-        m.insert("layers".into(), Value::Array(results));
+        members.push(("layers".into(), Value::Array(results)));
     }
-    Ok(sorted(Value::Object(m)))
+    Ok(sorted_members(members))
+}
+
+/// An object of members whose values are already canonical: only their order is set here.
+fn sorted_members(mut members: Vec<(String, Value)>) -> Value {
+    members.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Value::Object(members.into_iter().collect())
 }
 
 /// Blob chains from each layer's root, following `parent` (missing = 0, -1 = none).
@@ -625,13 +751,12 @@ fn layer_chains(cfg: &CacheConfig) -> Result<Vec<Vec<String>>, Error> {
 
 fn canon_cache_config(cfg: &CacheConfig) -> Result<(Value, Vec<RecordInfo>), Error> {
     let chains = layer_chains(cfg)?;
-    let resolver = Resolver::Registry {
-        chains: chains.clone(),
-    };
+    let resolver = Resolver::Registry { chains: &chains };
     let (records, infos, _) = canon_records(&cfg.records, &resolver)?;
     // Layers keyed by blob prefix + chain hash; identical entries told apart by a suffix.
     let mut layer_entries: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    for (l, chain) in cfg.layers.iter().zip(&chains) {
+    let mut joined = String::new();
+    for (l, chain) in cfg.layers.iter().zip(chains) {
         let mut m = Map::new();
         if let Some(Value::Object(a)) = &l.annotations {
             let mut a = a.clone();
@@ -642,27 +767,34 @@ fn canon_cache_config(cfg: &CacheConfig) -> Result<(Value, Vec<RecordInfo>), Err
                     *s = canon_time(s);
                 }
             }
-            m.insert("annotations".into(), Value::Object(a));
+            m.insert("annotations".into(), sorted(Value::Object(a)));
         }
         m.insert("blob".into(), Value::from(l.blob.as_str()));
-        m.insert(
-            "chain".into(),
-            Value::Array(chain.iter().cloned().map(Value::String).collect()),
-        );
-        for (k, v) in &l.extra {
-            m.insert(k.clone(), v.clone());
+        joined.clear();
+        for (k, blob) in chain.iter().enumerate() {
+            if k > 0 {
+                joined.push(',');
+            }
+            joined.push_str(blob);
         }
         let id = format!(
             "{}-{}",
             digest_prefix(&l.blob),
-            &hex(&sha256_raw(chain.join(",").as_bytes()))[..12]
+            &hex(&sha256_raw(joined.as_bytes()))[..12]
         );
+        m.insert(
+            "chain".into(),
+            Value::Array(chain.into_iter().map(Value::String).collect()),
+        );
+        for (k, v) in &l.extra {
+            m.insert(k.clone(), sorted_ref(v));
+        }
         layer_entries
             .entry(id)
             .or_default()
-            .push(sorted(Value::Object(m)));
+            .push(sorted_members(m.into_iter().collect()));
     }
-    let mut layers = Map::new();
+    let mut layers = Map::with_capacity(cfg.layers.len());
     for (id, mut group) in layer_entries {
         group.sort_by_cached_key(to_compact);
         for (k, v) in group.into_iter().enumerate() {
@@ -674,11 +806,44 @@ fn canon_cache_config(cfg: &CacheConfig) -> Result<(Value, Vec<RecordInfo>), Err
             layers.insert(key, v);
         }
     }
-    let mut doc = Map::new();
-    for (k, v) in &cfg.extra {
-        doc.insert(k.clone(), v.clone());
+    let mut doc: Vec<(String, Value)> = cfg
+        .extra
+        .iter()
+        .map(|(k, v)| (k.clone(), sorted_ref(v)))
+        .collect();
+    doc.push(("layers".into(), Value::Object(layers)));
+    doc.push(("records".into(), records));
+    Ok((sorted_members(doc), infos))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn times_already_canonical_are_kept_as_normalising_would() {
+        let cases = [
+            ("2025-03-04T10:20:29.529594257Z", true),
+            ("2025-03-04T10:20:29.5Z", true),
+            ("2025-03-04T10:20:29Z", true),
+            ("0001-01-01T00:00:00Z", true),
+            // Impossible dates: not parsed, so kept as given on both paths.
+            ("2025-02-30T10:20:29Z", true),
+            ("2025-03-04T24:00:00Z", true),
+            ("2025-03-04T10:20:29.529594250Z", false),
+            ("2025-03-04T10:20:29.1234567891Z", false),
+            ("2016-12-31T23:59:60Z", false),
+            ("2025-03-04T10:20:29+02:00", false),
+            ("2025-03-04t10:20:29z", false),
+            ("2025-03-04T10:20:29.Z", false),
+            ("yesterday", false),
+        ];
+        for (s, canonical) in cases {
+            assert_eq!(is_canonical_utc(s), canonical, "{s}");
+            let slow = decode::normalize_time(s).unwrap_or_else(|| s.to_owned());
+            assert_eq!(canon_time(s), slow, "{s}");
+        }
     }
-    doc.insert("layers".into(), Value::Object(layers));
-    doc.insert("records".into(), records);
-    Ok((sorted(Value::Object(doc)), infos))
 }

@@ -1,7 +1,7 @@
 //! Two analysed inputs to an answer: options applied, changes, verdict, digest attribution and a
 //! cache summary in words.
 
-use crate::canon::CacheInfo;
+use crate::canon::{CacheInfo, LinkInfo};
 use crate::detect::{INLINE_CACHE_KEY, Kind};
 use crate::diff::{Change, diff};
 use crate::json::to_compact;
@@ -524,15 +524,16 @@ fn join_words(w: &[&str]) -> String {
     }
 }
 
-fn results_of<'v>(recs: &'v serde_json::Map<String, Value>, id: &str, field: &str) -> &'v [Value] {
-    recs.get(id)
-        .and_then(|r| r.get(field))
+/// A record's results of one kind (`layers` or `chains`).
+fn results_of<'v>(record: &'v Value, field: &str) -> &'v [Value] {
+    record
+        .get(field)
         .and_then(Value::as_array)
         .map_or(&[], Vec::as_slice)
 }
 
 fn delta(l: &[Value], r: &[Value]) -> Option<ResultDelta> {
-    if l == r {
+    if crate::diff::same_slice(l, r) {
         None
     } else if l.is_empty() {
         Some(ResultDelta::Gained(r.len()))
@@ -541,6 +542,41 @@ fn delta(l: &[Value], r: &[Value]) -> Option<ResultDelta> {
     } else {
         Some(ResultDelta::Changed(r.len()))
     }
+}
+
+/// How many of a record's links point at the same record (same input, target and selector) on
+/// both sides with a different index. Each left link is matched with the last unmatched right
+/// link of the same key.
+fn renumbered_links(left: &[LinkInfo], right: &[LinkInfo], taken: &mut Vec<bool>) -> usize {
+    fn key(x: &LinkInfo) -> (usize, &str, &str) {
+        (x.input, x.target.as_str(), x.selector.as_str())
+    }
+    let mut n = 0;
+    if right.len() <= 16 {
+        // Records have a few links: scanning beats building a map per record.
+        taken.clear();
+        taken.resize(right.len(), false);
+        for x in left {
+            let found = (0..right.len())
+                .rev()
+                .find(|&j| !taken[j] && key(&right[j]) == key(x));
+            if let Some(j) = found {
+                taken[j] = true;
+                n += usize::from(right[j].index != x.index);
+            }
+        }
+    } else {
+        let mut right_links: HashMap<(usize, &str, &str), Vec<usize>> = HashMap::new();
+        for x in right {
+            right_links.entry(key(x)).or_default().push(x.index);
+        }
+        for x in left {
+            if let Some(idx) = right_links.get_mut(&key(x)).and_then(Vec::pop) {
+                n += usize::from(idx != x.index);
+            }
+        }
+    }
+    n
 }
 
 fn cache_summary(
@@ -556,11 +592,8 @@ fn cache_summary(
             .find(|r| r.pointer == l.pointer)
             .map(|r| (l, r))
     })?;
-    let records = |doc: &Value, c: &CacheInfo| {
-        get_at(doc, &c.pointer.child("records"))
-            .and_then(Value::as_object)
-            .cloned()
-    };
+    let records =
+        |doc, c: &CacheInfo| get_at(doc, &c.pointer.child("records")).and_then(Value::as_object);
     let (lrec, rrec) = (records(ldoc, lc)?, records(rdoc, rc)?);
     let digest_of = |m: &serde_json::Map<String, Value>, id: &str| {
         m.get(id)
@@ -574,7 +607,7 @@ fn cache_summary(
         .filter(|k| !lrec.contains_key(*k))
         .map(|k| RecordRef {
             id: k.clone(),
-            digest: digest_of(&rrec, k),
+            digest: digest_of(rrec, k),
         })
         .collect();
     let removed = lrec
@@ -582,25 +615,19 @@ fn cache_summary(
         .filter(|k| !rrec.contains_key(*k))
         .map(|k| RecordRef {
             id: k.clone(),
-            digest: digest_of(&lrec, k),
+            digest: digest_of(lrec, k),
         })
         .collect();
     let changed = lrec
-        .keys()
-        .filter(|k| rrec.contains_key(*k))
-        .filter_map(|k| {
-            let layers = delta(
-                results_of(&lrec, k, "layers"),
-                results_of(&rrec, k, "layers"),
-            );
-            let chains = delta(
-                results_of(&lrec, k, "chains"),
-                results_of(&rrec, k, "chains"),
-            );
+        .iter()
+        .filter_map(|(k, l)| {
+            let r = rrec.get(k)?;
+            let layers = delta(results_of(l, "layers"), results_of(r, "layers"));
+            let chains = delta(results_of(l, "chains"), results_of(r, "chains"));
             (layers.is_some() || chains.is_some()).then(|| RecordChange {
                 record: RecordRef {
                     id: k.clone(),
-                    digest: digest_of(&lrec, k),
+                    digest: digest_of(lrec, k),
                 },
                 layers,
                 chains,
@@ -612,6 +639,7 @@ fn cache_summary(
         rc.records.iter().map(|r| (r.id.as_str(), r)).collect();
     let mut links_renumbered = 0;
     let mut records_moved = 0;
+    let mut taken = Vec::new();
     for l in &lc.records {
         let Some(r) = by_id.get(l.id.as_str()) else {
             continue;
@@ -619,22 +647,7 @@ fn cache_summary(
         if l.index != r.index {
             records_moved += 1;
         }
-        let mut right_links: HashMap<(usize, &str, &str), Vec<usize>> = HashMap::new();
-        for x in &r.links {
-            right_links
-                .entry((x.input, x.target.as_str(), x.selector.as_str()))
-                .or_default()
-                .push(x.index);
-        }
-        for x in &l.links {
-            if let Some(idx) = right_links
-                .get_mut(&(x.input, x.target.as_str(), x.selector.as_str()))
-                .and_then(Vec::pop)
-                && idx != x.index
-            {
-                links_renumbered += 1;
-            }
-        }
+        links_renumbered += renumbered_links(&l.links, &r.links, &mut taken);
     }
     Some(CacheSummary {
         pointer: lc.pointer.clone(),

@@ -11,6 +11,9 @@ use serde_json::{Map, Value};
 ///
 /// Errors give the character position in `text` as given.
 pub fn base64_tolerant(text: &str) -> Result<Vec<u8>, Error> {
+    if let Some(bytes) = base64_plain(text) {
+        return Ok(bytes);
+    }
     // Keep each kept character's position in the original text, for error messages.
     let mut clean = Vec::with_capacity(text.len());
     let mut positions = Vec::with_capacity(text.len());
@@ -56,13 +59,7 @@ pub fn base64_tolerant(text: &str) -> Result<Vec<u8>, Error> {
             ),
         }));
     }
-    let engine = base64::engine::GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        base64::engine::GeneralPurposeConfig::new()
-            .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone)
-            .with_decode_allow_trailing_bits(true),
-    );
-    engine.decode(&clean).map_err(|e| {
+    engine().decode(&clean).map_err(|e| {
         let (offset, message) = match e {
             base64::DecodeError::InvalidByte(o, b) => (o, format!("invalid byte {b:#04x}")),
             base64::DecodeError::InvalidLastSymbol(o, b) => {
@@ -80,6 +77,45 @@ pub fn base64_tolerant(text: &str) -> Result<Vec<u8>, Error> {
     })
 }
 
+/// The fast path of [`base64_tolerant`], for what BuildKit writes: the standard alphabet, then
+/// padding at the end only. Decoded in place, without the copy and the per-character positions
+/// that are only needed to say where an error is: on any error this gives `None` and the
+/// tolerant path finds it again. (The engine accepts only the standard alphabet here, so its
+/// success means the tolerant path would have decoded the same characters.)
+pub(crate) fn base64_plain(text: &str) -> Option<Vec<u8>> {
+    let unpadded = text.trim_end_matches('=');
+    if unpadded.is_empty() {
+        return None;
+    }
+    engine().decode(unpadded).ok()
+}
+
+/// Standard alphabet, no padding expected (it is stripped first), trailing bits allowed.
+fn engine() -> base64::engine::GeneralPurpose {
+    base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone)
+            .with_decode_allow_trailing_bits(true),
+    )
+}
+
+/// 1 for the characters of either base64 alphabet and `=`, 2 for ASCII whitespace, else 0.
+const BASE64_OR_SPACE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'-' | b'_' | b'=') {
+            t[b] = 1;
+        } else if matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+            t[b] = 2;
+        }
+        b += 1;
+    }
+    t
+};
+
 /// Whether text (trimmed, optionally quoted) looks like a bare base64 value rather than JSON.
 pub(crate) fn looks_like_base64(text: &str) -> Option<&str> {
     let t = text.trim();
@@ -88,14 +124,26 @@ pub(crate) fn looks_like_base64(text: &str) -> Option<&str> {
         .and_then(|s| s.strip_suffix('"'))
         .or_else(|| t.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')))
         .unwrap_or(t);
-    let mut n = 0usize;
-    for c in t.chars() {
-        match c {
-            'A'..='Z' | 'a'..='z' | '0'..='9' | '+' | '/' | '-' | '_' | '=' => n += 1,
-            c if c.is_whitespace() => {}
-            _ => return None,
+    // Counts base64 characters; None at any other non-whitespace character.
+    fn count(chars: impl Iterator<Item = char>) -> Option<usize> {
+        let mut n = 0usize;
+        for c in chars {
+            match c {
+                'A'..='Z' | 'a'..='z' | '0'..='9' | '+' | '/' | '-' | '_' | '=' => n += 1,
+                c if c.is_whitespace() => {}
+                _ => return None,
+            }
         }
+        Some(n)
     }
+    // Values are megabytes long and almost always plain base64: a table lookup per byte first.
+    let n = if t.bytes().all(|b| BASE64_OR_SPACE[usize::from(b)] != 0) {
+        t.bytes()
+            .filter(|b| BASE64_OR_SPACE[usize::from(*b)] == 1)
+            .count()
+    } else {
+        count(t.chars())?
+    };
     (n >= 8).then_some(t)
 }
 
@@ -420,6 +468,255 @@ fn layer(k: usize, v: &Value) -> Result<Layer, Error> {
     Ok(l)
 }
 
+/// Decodes an array of cache records straight from JSON bytes (a decoded inline cache), without
+/// building a `Value` of it first: the fast path for megabytes of records.
+///
+/// Gives `None` where [`records`] over the parsed value must decide: any JSON or shape error,
+/// a number that is not a plain integer, or a field given twice (Go's "last one wins" then
+/// depends on key order subtleties the `Value` path reproduces). So whenever it answers, the
+/// answer is exactly that of the `Value` path, and errors keep their messages.
+pub(crate) fn records_from_json(bytes: &[u8]) -> Option<Vec<Record>> {
+    serde_json::from_slice::<fast::Records>(bytes)
+        .ok()
+        .map(|r| r.0)
+}
+
+/// serde visitors implementing Go's decoding rules for [`records_from_json`]: keys matched
+/// exactly then case-insensitively, `null` as the zero value, unknown record fields kept.
+mod fast {
+    use super::{ChainResult, Input, LayerResult, Record, field};
+    use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde_json::Value;
+    use std::borrow::Cow;
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    pub(super) struct Records(pub(super) Vec<Record>);
+
+    impl<'de> Deserialize<'de> for Records {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_seq(ListVisitor::<Go<Record>>(PhantomData))
+                .map(|v| Records(v.into_iter().map(|r| r.0).collect()))
+        }
+    }
+
+    /// A value decoded by Go's rules: `null` is the zero value.
+    struct Go<T>(T);
+
+    impl<'de> Deserialize<'de> for Go<String> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Ok(Go(Option::<String>::deserialize(d)?.unwrap_or_default()))
+        }
+    }
+
+    /// Plain integers only: a float or an integer beyond i64 is an error here (and so goes to
+    /// the `Value` path, which reports it).
+    impl<'de> Deserialize<'de> for Go<i64> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Ok(Go(Option::<i64>::deserialize(d)?.unwrap_or_default()))
+        }
+    }
+
+    impl<'de, T> Deserialize<'de> for Go<Vec<T>>
+    where
+        Go<T>: Deserialize<'de>,
+    {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let v = d.deserialize_any(ListVisitor::<Go<T>>(PhantomData))?;
+            Ok(Go(v.into_iter().map(|x| x.0).collect()))
+        }
+    }
+
+    /// `null` or an array.
+    struct ListVisitor<T>(PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an array or null")
+        }
+        fn visit_unit<E>(self) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+            while let Some(x) = seq.next_element()? {
+                out.push(x);
+            }
+            Ok(out)
+        }
+    }
+
+    /// A map key, borrowed from the input when it has no escapes.
+    struct Key<'de>(Cow<'de, str>);
+
+    impl<'de> Deserialize<'de> for Key<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Key<'de>;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a key")
+                }
+                fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
+                    Ok(Key(Cow::Borrowed(s)))
+                }
+                fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
+                    Ok(Key(Cow::Owned(s.to_owned())))
+                }
+            }
+            d.deserialize_str(V)
+        }
+    }
+
+    /// The position of `key` among `known` fields (Go's matching), refusing a field seen twice.
+    fn field_index<E: de::Error>(
+        key: &str,
+        known: &[&str],
+        seen: &mut u32,
+    ) -> Result<Option<usize>, E> {
+        let Some(i) = field(key, known).and_then(|name| known.iter().position(|k| *k == name))
+        else {
+            return Ok(None);
+        };
+        if *seen & (1 << i) != 0 {
+            return Err(E::custom("a field given twice"));
+        }
+        *seen |= 1 << i;
+        Ok(Some(i))
+    }
+
+    /// An object (or `null`, the zero value) decoded by `fill`, one entry at a time.
+    trait GoObject: Default {
+        const KNOWN: &'static [&'static str];
+        fn fill<'de, A: MapAccess<'de>>(
+            &mut self,
+            field: Option<usize>,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error>;
+    }
+
+    struct ObjectVisitor<T>(PhantomData<T>);
+
+    impl<'de, T: GoObject> Visitor<'de> for ObjectVisitor<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object or null")
+        }
+        fn visit_unit<E>(self) -> Result<T, E> {
+            Ok(T::default())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+            let mut out = T::default();
+            let mut seen = 0;
+            while let Some(Key(key)) = map.next_key()? {
+                let i = field_index::<A::Error>(&key, T::KNOWN, &mut seen)?;
+                out.fill(i, &key, &mut map)?;
+            }
+            Ok(out)
+        }
+    }
+
+    macro_rules! go_object {
+        ($($t:ty),*) => {$(
+            impl<'de> Deserialize<'de> for Go<$t> {
+                fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    d.deserialize_any(ObjectVisitor::<$t>(PhantomData)).map(Go)
+                }
+            }
+        )*};
+    }
+    go_object!(Record, Input, LayerResult, ChainResult);
+
+    fn next<'de, T, A: MapAccess<'de>>(map: &mut A) -> Result<T, A::Error>
+    where
+        Go<T>: Deserialize<'de>,
+    {
+        Ok(map.next_value::<Go<T>>()?.0)
+    }
+
+    impl GoObject for Record {
+        // As in `super::record`.
+        const KNOWN: &'static [&'static str] = &["layers", "chains", "digest", "inputs"];
+        fn fill<'de, A: MapAccess<'de>>(
+            &mut self,
+            field: Option<usize>,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match field {
+                Some(0) => self.results = next::<Vec<LayerResult>, _>(map)?,
+                Some(1) => self.chains = next::<Vec<ChainResult>, _>(map)?,
+                Some(2) => self.digest = next::<String, _>(map)?,
+                Some(3) => self.inputs = next::<Vec<Vec<Input>>, _>(map)?,
+                _ => {
+                    let v: Value = map.next_value()?;
+                    self.extra.insert(key.to_owned(), v);
+                }
+            }
+            Ok(())
+        }
+    }
+
+    impl GoObject for Input {
+        const KNOWN: &'static [&'static str] = &["selector", "link"];
+        fn fill<'de, A: MapAccess<'de>>(
+            &mut self,
+            field: Option<usize>,
+            _key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match field {
+                Some(0) => self.selector = next::<String, _>(map)?,
+                Some(1) => self.link = next::<i64, _>(map)?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    impl GoObject for LayerResult {
+        const KNOWN: &'static [&'static str] = &["layer", "createdAt"];
+        fn fill<'de, A: MapAccess<'de>>(
+            &mut self,
+            field: Option<usize>,
+            _key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match field {
+                Some(0) => self.layer = next::<i64, _>(map)?,
+                Some(1) => self.created_at = next::<String, _>(map)?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    impl GoObject for ChainResult {
+        const KNOWN: &'static [&'static str] = &["layers", "createdAt"];
+        fn fill<'de, A: MapAccess<'de>>(
+            &mut self,
+            field: Option<usize>,
+            _key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match field {
+                Some(0) => self.layers = next::<Vec<i64>, _>(map)?,
+                Some(1) => self.created_at = next::<String, _>(map)?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -514,6 +811,35 @@ mod tests {
             e.to_string(),
             "record 0 input 0 alternative 0 field \"link\": expected an integer, found string \"1\""
         );
+    }
+
+    #[test]
+    fn records_straight_from_bytes_match_the_value_path() {
+        let agree = [
+            r#"[{"digest":"d","inputs":[[{"selector":"s","link":1,"x":[1]}],[{"LINK":0}]],"layers":[{"createdAt":"t","layer":2,"more":{}}],"X":1.50,"x":{"b":2,"a":1}}, null]"#,
+            r#"[{"dig\u0065st":"e\u0301","inputs":null,"layers":[null],"chains":[{"layers":[1,null,2],"createdAt":null}]},{"digest":null,"inputs":[null,[null]]}]"#,
+            r#"[{"Layers":null,"CHAINS":[],"Digest":"a","Inputs":[[]]}]"#,
+            "[]",
+        ];
+        for text in agree {
+            let fast = records_from_json(text.as_bytes()).expect(text);
+            assert_eq!(fast, records(&parse(text).unwrap()).unwrap(), "{text}");
+        }
+        // Left to the `Value` path: other shapes, errors, and fields given twice.
+        let declined = [
+            r#"{"records":[]}"#,
+            r#""W3t9XQ==""#,
+            "[1]",
+            "[{]",
+            r#"[{"inputs":[[{"link":"1"}]]}]"#,
+            r#"[{"inputs":[[{"link":1.5}]]}]"#,
+            r#"[{"inputs":[[{"link":99999999999999999999}]]}]"#,
+            r#"[{"digest":"a","Digest":"b"}]"#,
+            r#"[{"inputs":[[{"Link":2,"link":3}]]}]"#,
+        ];
+        for text in declined {
+            assert_eq!(records_from_json(text.as_bytes()), None, "{text}");
+        }
     }
 
     #[test]

@@ -51,14 +51,16 @@ pub fn diff(left: &Value, right: &Value) -> Vec<Change> {
 }
 
 fn diff_at(path: &Pointer, l: &Value, r: &Value, out: &mut Vec<Change>) {
-    if l == r {
-        return;
-    }
     match (l, r) {
         (Value::Object(a), Value::Object(b)) => {
+            // Each member is compared once, and a path is built only for members that differ.
             for (k, va) in a {
                 match b.get(k) {
-                    Some(vb) => diff_at(&path.child(k.as_str()), va, vb, out),
+                    Some(vb) => {
+                        if !same(va, vb) {
+                            diff_at(&path.child(k.as_str()), va, vb, out);
+                        }
+                    }
                     None => out.push(Change {
                         op: Op::Remove,
                         path: path.child(k.as_str()),
@@ -78,14 +80,51 @@ fn diff_at(path: &Pointer, l: &Value, r: &Value, out: &mut Vec<Change>) {
                 }
             }
         }
-        (Value::Array(a), Value::Array(b)) => diff_arrays(path, a, b, out),
-        _ => out.push(Change {
-            op: Op::Replace,
-            path: path.clone(),
-            value: Some(r.clone()),
-            old: Some(l.clone()),
-        }),
+        (Value::Array(a), Value::Array(b)) => {
+            if !same_slice(a, b) {
+                diff_arrays(path, a, b, out);
+            }
+        }
+        _ => {
+            if !same(l, r) {
+                out.push(Change {
+                    op: Op::Replace,
+                    path: path.clone(),
+                    value: Some(r.clone()),
+                    old: Some(l.clone()),
+                });
+            }
+        }
     }
+}
+
+/// `a == b`, without hashing keys when both objects list them in the same order (as canonical
+/// documents do): members are then compared pairwise. Objects whose orders differ are compared
+/// by key, as `==` does.
+pub(crate) fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            if x.len() != y.len() {
+                return false;
+            }
+            for ((kx, vx), (ky, vy)) in x.iter().zip(y) {
+                if kx != ky {
+                    return x == y;
+                }
+                if !same(vx, vy) {
+                    // Keys are unique: `ky` is the only member named `kx` in `y`.
+                    return false;
+                }
+            }
+            true
+        }
+        (Value::Array(x), Value::Array(y)) => same_slice(x, y),
+        _ => a == b,
+    }
+}
+
+pub(crate) fn same_slice(a: &[Value], b: &[Value]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
 }
 
 /// An element compared by hash first, then by value (so a hash collision is never "equal").
@@ -96,7 +135,7 @@ struct Elem<'a> {
 
 impl PartialEq for Elem<'_> {
     fn eq(&self, other: &Self) -> bool {
-        self.hash == other.hash && self.value == other.value
+        self.hash == other.hash && same(self.value, other.value)
     }
 }
 impl Eq for Elem<'_> {}
@@ -104,7 +143,7 @@ impl Eq for Elem<'_> {}
 impl Ord for Elem<'_> {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.hash.cmp(&other.hash).then_with(|| {
-            if self.value == other.value {
+            if same(self.value, other.value) {
                 std::cmp::Ordering::Equal
             } else {
                 crate::json::to_compact(self.value).cmp(&crate::json::to_compact(other.value))
@@ -139,7 +178,7 @@ fn hash_into<H: Hasher>(v: &Value, h: &mut H) {
         }
         Value::Number(n) => {
             h.write_u8(2);
-            n.to_string().hash(h);
+            n.as_str().hash(h);
         }
         Value::String(s) => {
             h.write_u8(3);

@@ -13,6 +13,11 @@ impl Digest {
         Digest(format!("sha256:{}", hex(&Sha256::digest(bytes))))
     }
 
+    /// The digest of what was fed to a hasher.
+    pub(crate) fn from_sha256(h: Sha256) -> Self {
+        Digest(format!("sha256:{}", hex(&h.finalize())))
+    }
+
     /// Parses `sha256:<64 lowercase hex>`.
     pub fn parse(text: &str) -> Option<Self> {
         let hexpart = text.strip_prefix("sha256:")?;

@@ -4,6 +4,7 @@ use crate::canon::{CacheInfo, CanonOptions, canonicalize};
 use crate::detect::{INLINE_CACHE_KEY, Kind, detect};
 use crate::{Digest, Error, ErrorKind, Side, json};
 use serde_json::Value;
+use sha2::{Digest as _, Sha256};
 
 /// The largest input accepted (100 MiB); larger inputs are refused with a message naming it.
 pub const MAX_INPUT_BYTES: usize = 100 * 1024 * 1024;
@@ -121,15 +122,17 @@ pub fn analyze_with(
     let kind = detect(&original);
     let canon = canonicalize(&original, kind, opts);
     warnings.extend(canon.warnings);
-    let compact = is_json.then(|| json::to_go_compact(&original));
-    let compact_digest = compact
-        .filter(|c| c.as_slice() != bytes)
-        .map(|c| Digest::sha256(&c));
+    // Go's compact encoding is streamed: compared with the bytes, and hashed only when it differs.
+    let compact_digest = (is_json && !json::is_go_compact_of(&original, bytes)).then(|| {
+        let mut h = Sha256::new();
+        json::write_go(&original, &mut h);
+        Digest::from_sha256(h)
+    });
     let without_cache_digest = match (&original, kind) {
         (Value::Object(m), Kind::ImageConfig) if m.contains_key(INLINE_CACHE_KEY) => {
-            let mut m = m.clone();
-            m.shift_remove(INLINE_CACHE_KEY);
-            Some(Digest::sha256(&json::to_go_compact(&Value::Object(m))))
+            let mut h = Sha256::new();
+            json::write_go_members(m.iter().filter(|(k, _)| *k != INLINE_CACHE_KEY), &mut h);
+            Some(Digest::from_sha256(h))
         }
         _ => None,
     };

@@ -33,65 +33,164 @@ pub fn to_go_compact(v: &Value) -> Vec<u8> {
     out
 }
 
-fn write_go(v: &Value, out: &mut Vec<u8>) {
-    match v {
-        Value::Null => out.extend_from_slice(b"null"),
-        Value::Bool(true) => out.extend_from_slice(b"true"),
-        Value::Bool(false) => out.extend_from_slice(b"false"),
-        Value::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
-        Value::String(s) => write_go_string(s, out),
-        Value::Array(a) => {
-            out.push(b'[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_go(x, out);
-            }
-            out.push(b']');
+/// Where [`write_go`] puts its bytes: a buffer, a hasher, or a comparison with given bytes, so
+/// digests of large documents are taken without building their text.
+pub(crate) trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl Sink for sha2::Sha256 {
+    fn put(&mut self, bytes: &[u8]) {
+        sha2::Digest::update(self, bytes);
+    }
+}
+
+/// A sink that checks the bytes written equal `expected`, allocating nothing.
+pub(crate) struct SameAs<'a> {
+    rest: &'a [u8],
+    same: bool,
+}
+
+impl<'a> SameAs<'a> {
+    pub(crate) fn new(expected: &'a [u8]) -> Self {
+        SameAs {
+            rest: expected,
+            same: true,
         }
-        Value::Object(m) => {
-            out.push(b'{');
-            for (i, (k, x)) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_go_string(k, out);
-                out.push(b':');
-                write_go(x, out);
-            }
-            out.push(b'}');
+    }
+    /// Whether everything written so far was exactly `expected`, all of it.
+    pub(crate) fn finish(&self) -> bool {
+        self.same && self.rest.is_empty()
+    }
+}
+
+impl Sink for SameAs<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        match self.rest.strip_prefix(bytes) {
+            Some(rest) if self.same => self.rest = rest,
+            _ => self.same = false,
         }
     }
 }
 
-fn write_go_string(s: &str, out: &mut Vec<u8>) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
-    for c in s.chars() {
-        match c {
-            '"' => out.extend_from_slice(b"\\\""),
-            '\\' => out.extend_from_slice(b"\\\\"),
-            '\n' => out.extend_from_slice(b"\\n"),
-            '\r' => out.extend_from_slice(b"\\r"),
-            '\t' => out.extend_from_slice(b"\\t"),
-            '\u{8}' => out.extend_from_slice(b"\\b"),
-            '\u{c}' => out.extend_from_slice(b"\\f"),
-            c if (c as u32) < 0x20 || matches!(c, '<' | '>' | '&') => {
-                let b = c as u32;
-                out.extend_from_slice(b"\\u00");
-                out.push(HEX[(b >> 4) as usize]);
-                out.push(HEX[(b & 15) as usize]);
+/// Whether `bytes` are exactly the Go-compact encoding of `v` (no allocation).
+pub(crate) fn is_go_compact_of(v: &Value, bytes: &[u8]) -> bool {
+    let mut same = SameAs::new(bytes);
+    write_go(v, &mut same);
+    same.finish()
+}
+
+pub(crate) fn write_go(v: &Value, out: &mut impl Sink) {
+    match v {
+        Value::Null => out.put(b"null"),
+        Value::Bool(true) => out.put(b"true"),
+        Value::Bool(false) => out.put(b"false"),
+        Value::Number(n) => out.put(n.as_str().as_bytes()),
+        Value::String(s) => write_go_string(s, out),
+        Value::Array(a) => {
+            out.put(b"[");
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.put(b",");
+                }
+                write_go(x, out);
             }
-            '\u{2028}' => out.extend_from_slice(b"\\u2028"),
-            '\u{2029}' => out.extend_from_slice(b"\\u2029"),
-            c => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
+            out.put(b"]");
         }
+        Value::Object(m) => write_go_members(m.iter(), out),
     }
-    out.push(b'"');
+}
+
+/// An object of these members, in this order.
+pub(crate) fn write_go_members<'v>(
+    members: impl Iterator<Item = (&'v String, &'v Value)>,
+    out: &mut impl Sink,
+) {
+    out.put(b"{");
+    for (i, (k, x)) in members.enumerate() {
+        if i > 0 {
+            out.put(b",");
+        }
+        write_go_string(k, out);
+        out.put(b":");
+        write_go(x, out);
+    }
+    out.put(b"}");
+}
+
+/// Bytes that Go's encoder escapes, or that may start U+2028/U+2029 (0xE2).
+const GO_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'&' as usize] = true;
+    t[0xE2] = true;
+    t
+};
+
+fn write_go_string(s: &str, out: &mut impl Sink) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    out.put(b"\"");
+    // Runs of bytes that need no escaping are copied in one piece.
+    let mut run = 0;
+    let mut i = 0;
+    loop {
+        while i < bytes.len() && !GO_SPECIAL[usize::from(bytes[i])] {
+            i += 1;
+        }
+        let Some(&b) = bytes.get(i) else { break };
+        let hex_escape;
+        // (the escape, how many input bytes it replaces)
+        let (escape, width): (&[u8], usize) = match b {
+            b'"' => (b"\\\"", 1),
+            b'\\' => (b"\\\\", 1),
+            b'\n' => (b"\\n", 1),
+            b'\r' => (b"\\r", 1),
+            b'\t' => (b"\\t", 1),
+            0x08 => (b"\\b", 1),
+            0x0c => (b"\\f", 1),
+            ..0x20 | b'<' | b'>' | b'&' => {
+                hex_escape = [
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX[usize::from(b >> 4)],
+                    HEX[usize::from(b & 15)],
+                ];
+                (&hex_escape[..], 1)
+            }
+            // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8; other 0xE2 sequences pass.
+            _ => match bytes.get(i + 1..i + 3) {
+                Some([0x80, 0xA8]) => (b"\\u2028", 3),
+                Some([0x80, 0xA9]) => (b"\\u2029", 3),
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            },
+        };
+        out.put(&bytes[run..i]);
+        out.put(escape);
+        i += width;
+        run = i;
+    }
+    out.put(&bytes[run..]);
+    out.put(b"\"");
 }
 
 /// Returns the value with every object's keys sorted bytewise (recursively).
@@ -100,10 +199,28 @@ pub fn sorted(v: Value) -> Value {
         Value::Array(a) => Value::Array(a.into_iter().map(sorted).collect()),
         Value::Object(m) => {
             let mut entries: Vec<(String, Value)> = m.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
         }
         other => other,
+    }
+}
+
+/// [`sorted`] of a borrowed value: builds the sorted copy in one pass (no clone first).
+pub fn sorted_ref(v: &Value) -> Value {
+    match v {
+        Value::Array(a) => Value::Array(a.iter().map(sorted_ref).collect()),
+        Value::Object(m) => {
+            let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted_ref(v)))
+                    .collect(),
+            )
+        }
+        other => other.clone(),
     }
 }
 
@@ -126,7 +243,7 @@ pub(crate) fn to_compact(v: &Value) -> String {
 
 /// A small builder for objects whose keys are inserted in sorted order by the caller.
 pub(crate) fn obj<const N: usize>(entries: [(&str, Value); N]) -> Value {
-    let mut m = Map::new();
+    let mut m = Map::with_capacity(N);
     for (k, v) in entries {
         m.insert(k.to_owned(), v);
     }
@@ -148,6 +265,57 @@ mod tests {
         );
         // Known limit: the value of an exponent number is kept exactly, but serde_json spells
         // its exponent with an explicit sign (1e3 -> 1e+3). Image configs and caches carry none.
+    }
+
+    /// The escaping as first written, char by char: the byte-run version must match it.
+    fn go_string_reference(s: &str) -> Vec<u8> {
+        let mut out = vec![b'"'];
+        for c in s.chars() {
+            match c {
+                '"' => out.extend_from_slice(b"\\\""),
+                '\\' => out.extend_from_slice(b"\\\\"),
+                '\n' => out.extend_from_slice(b"\\n"),
+                '\r' => out.extend_from_slice(b"\\r"),
+                '\t' => out.extend_from_slice(b"\\t"),
+                '\u{8}' => out.extend_from_slice(b"\\b"),
+                '\u{c}' => out.extend_from_slice(b"\\f"),
+                c if (c as u32) < 0x20 || matches!(c, '<' | '>' | '&') => {
+                    out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes());
+                }
+                '\u{2028}' => out.extend_from_slice(b"\\u2028"),
+                '\u{2029}' => out.extend_from_slice(b"\\u2029"),
+                c => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+            }
+        }
+        out.push(b'"');
+        out
+    }
+
+    #[test]
+    fn go_strings_escape_like_the_reference() {
+        let cases = [
+            "",
+            "plain",
+            "\u{2028}\u{2029}\u{2027}\u{202a}\u{20ac}",
+            "end \u{e2}",
+            "<a href=\"x\">&amp;</a>\\",
+            "\u{0}\u{1}\u{1f}\u{7f} \u{8}\u{c}\n\r\t",
+            "h\u{e9}llo \u{1f600} \u{2028}x",
+        ];
+        for s in cases {
+            let mut got = Vec::new();
+            write_go_string(s, &mut got);
+            assert_eq!(got, go_string_reference(s), "{s:?}");
+            let mut same = SameAs::new(&got);
+            write_go_string(s, &mut same);
+            assert!(same.finish(), "{s:?}");
+        }
+        assert!(!is_go_compact_of(&Value::from("ab"), b"\"ab\" "));
+        assert!(!is_go_compact_of(&Value::from("ab"), b"\"a"));
+        assert!(is_go_compact_of(
+            &parse(r#"{"a": [1, "<"]}"#).unwrap(),
+            br#"{"a":[1,"\u003c"]}"#
+        ));
     }
 
     #[test]

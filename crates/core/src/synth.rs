@@ -62,9 +62,11 @@ fn graph(records: usize, layers: usize, rng: &mut Rng) -> Vec<Rec> {
             let inputs = if root {
                 Vec::new()
             } else {
-                (0..1 + usize::from(rng.chance(25)))
+                // Exec steps with mounts or COPY --from have several input positions.
+                (0..1 + usize::from(rng.chance(40)))
                     .map(|_| {
-                        (0..1 + usize::from(rng.chance(20)))
+                        // An input is often satisfiable by two records (content and definition keys).
+                        (0..1 + usize::from(rng.chance(60)))
                             .map(|_| {
                                 // Mostly recent records, as build steps chain.
                                 let back = 1 + rng.below(i.min(40));
@@ -74,7 +76,8 @@ fn graph(records: usize, layers: usize, rng: &mut Rng) -> Vec<Rec> {
                     })
                     .collect()
             };
-            let result = (!root && rng.chance(35)).then(|| {
+            // mode=max exports the result of (almost) every step.
+            let result = (!root && rng.chance(80)).then(|| {
                 let t = format!(
                     "2025-03-04T10:{:02}:{:02}.{:09}Z",
                     rng.below(60),
@@ -168,7 +171,8 @@ fn diff_ids(n: usize) -> Vec<String> {
     (0..n).map(|i| digest("layer", i)).collect()
 }
 
-/// An image config with an inline cache of about `records` records (≈ 0.5 KB each), and its twin.
+/// An image config with an inline cache of about `records` records (≈ 0.4 KB each, base64
+/// included: 1k records ≈ 0.4 MB, 100k ≈ 41 MB), and its twin.
 pub fn inline_config_pair(records: usize, seed: u64) -> Pair {
     let mut rng = Rng(seed);
     let layers = 24;

@@ -4,6 +4,7 @@
 //! needs are installed at the pinned versions (see `install.rs`), so a fresh clone on a
 //! new machine needs only Rust, Node.js/npm and (for the browser tests) root for apt.
 
+mod bench;
 mod ctx;
 mod dist;
 mod install;
@@ -31,6 +32,12 @@ Commands:
           fmt, clippy, test (native), wasm-test (core in headless Chromium),
           build (trunk build --release), e2e (Playwright against dist/).
         STEPS is a comma-separated list of those names, e.g. --only build,e2e.
+  bench-compare [--sizes N,N,...] [--runs N] [--timeout SECS] [--no-write]
+        Generate cache pairs of N records (default 1000,10000,100000) into
+        target/bench-inputs/, then time cachelens diff (release-native) beside
+        the parse-and-hash floor, jq -S + diff, jsondiffpatch and microdiff
+        (Node, benches/node) on them, and write the table into
+        benches/RESULTS.md. Installs jq (apt, as root) and the npm packages.
   tools Install every missing tool (wasm target, trunk, wasm-bindgen-cli,
         npm packages, Chromium) without building anything.
   help  Show this message.
@@ -63,6 +70,7 @@ fn run(args: &[String]) -> Result<()> {
             dist::run(&Ctx::new()?)
         }
         "test" => test::run(&Ctx::new()?, &test::Options::parse(rest)?),
+        "bench-compare" => bench::run(&Ctx::new()?, &bench::Options::parse(rest)?),
         "tools" => {
             no_options(rest)?;
             install::ensure(&Ctx::new()?, install::Tool::ALL)

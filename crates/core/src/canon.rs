@@ -144,7 +144,8 @@ fn image_config(v: &Value, out: &mut Canonical) -> Value {
         return sorted_ref(v);
     };
     // The cache is decoded from the input as given: the (often megabytes of) base64 text is
-    // never copied.
+    // never copied, and a cache given as JSON keeps its key order, so Go's "last key wins"
+    // among keys differing only in case reads it as BuildKit would.
     let mut decoded = Some(
         match cache_value(cache, diff_ids.as_deref(), pointer.clone()) {
             Ok((c, info)) => {
@@ -821,6 +822,34 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_json_cache_in_a_config_follows_go_key_order_as_base64_does() {
+        use base64::Engine as _;
+        // Go's "last key wins" among keys differing in case follows the order given, whether
+        // the cache is base64 (as BuildKit writes it) or pasted as decoded JSON.
+        for (records, wins) in [
+            (
+                r#"[{"digest":"sha256:aa","Digest":"sha256:bb"}]"#,
+                "sha256:bb",
+            ),
+            (
+                r#"[{"Digest":"sha256:bb","digest":"sha256:aa"}]"#,
+                "sha256:aa",
+            ),
+        ] {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(records);
+            for cache in [records.to_owned(), format!("\"{b64}\"")] {
+                let v = crate::json::parse(&format!(
+                    r#"{{"architecture":"amd64","os":"linux","moby.buildkit.cache.v0":{cache}}}"#
+                ))
+                .unwrap();
+                let c = canonicalize(&v, Kind::ImageConfig, &CanonOptions::default());
+                assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+                assert_eq!(c.caches[0].records[0].digest, wins, "{cache}");
+            }
+        }
+    }
 
     #[test]
     fn times_already_canonical_are_kept_as_normalising_would() {

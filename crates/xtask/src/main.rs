@@ -7,6 +7,7 @@
 mod bench;
 mod ctx;
 mod dist;
+mod fuzz;
 mod install;
 mod serve;
 mod server;
@@ -38,6 +39,11 @@ Commands:
         the parse-and-hash floor, jq -S + diff, jsondiffpatch and microdiff
         (Node, benches/node) on them, and write the table into
         benches/RESULTS.md. Installs jq (apt, as root) and the npm packages.
+  fuzz [TARGET...] [--seconds N]
+        Run the cargo-fuzz targets of crates/core/fuzz (default: all of
+        detect, decode, canonicalize, diff, share, tar), N seconds each
+        (default 600), from corpora seeded with tests/fixtures. Uses a nightly
+        toolchain if rustup has one, else RUSTC_BOOTSTRAP=1; installs cargo-fuzz.
   tools Install every missing tool (wasm target, trunk, wasm-bindgen-cli,
         npm packages, Chromium) without building anything.
   help  Show this message.
@@ -71,6 +77,7 @@ fn run(args: &[String]) -> Result<()> {
         }
         "test" => test::run(&Ctx::new()?, &test::Options::parse(rest)?),
         "bench-compare" => bench::run(&Ctx::new()?, &bench::Options::parse(rest)?),
+        "fuzz" => fuzz::run(&Ctx::new()?, &fuzz::Options::parse(rest)?),
         "tools" => {
             no_options(rest)?;
             install::ensure(&Ctx::new()?, install::Tool::ALL)

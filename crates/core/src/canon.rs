@@ -100,7 +100,12 @@ pub fn canonicalize(v: &Value, kind: Kind, opts: &CanonOptions) -> Canonical {
     out.doc = match kind {
         Kind::ImageConfig => image_config(v, &mut out),
         Kind::InlineCache | Kind::CacheRecords | Kind::CacheConfig => {
-            match cache_value(v, opts.diff_ids.as_deref(), Pointer::root()) {
+            match cache_value(
+                v,
+                opts.diff_ids.as_deref(),
+                Pointer::root(),
+                &mut out.warnings,
+            ) {
                 Ok((doc, info)) => {
                     out.caches.push(info);
                     doc
@@ -147,7 +152,12 @@ fn image_config(v: &Value, out: &mut Canonical) -> Value {
     // never copied, and a cache given as JSON keeps its key order, so Go's "last key wins"
     // among keys differing only in case reads it as BuildKit would.
     let mut decoded = Some(
-        match cache_value(cache, diff_ids.as_deref(), pointer.clone()) {
+        match cache_value(
+            cache,
+            diff_ids.as_deref(),
+            pointer.clone(),
+            &mut out.warnings,
+        ) {
             Ok((c, info)) => {
                 out.caches.push(info);
                 c
@@ -176,10 +186,13 @@ fn image_config(v: &Value, out: &mut Canonical) -> Value {
 
 /// Decodes a cache in any of its forms (base64 string, records array, cache config object) and
 /// returns its canonical document.
+/// The canonical document of a cache value (base64, records or cache config) and what it holds.
+/// Keys repeated inside a base64 value's JSON are added to `warnings`.
 fn cache_value(
     v: &Value,
     diff_ids: Option<&[String]>,
     pointer: Pointer,
+    warnings: &mut Vec<Error>,
 ) -> Result<(Value, CacheInfo), Error> {
     match v {
         Value::String(s) => {
@@ -194,7 +207,7 @@ fn cache_value(
                 drop(bytes);
                 return inline_records(&records, diff_ids, pointer);
             }
-            let decoded: Value = serde_json::from_slice(&bytes).map_err(|e| {
+            let (decoded, repeats) = crate::json::parse_checked_slice(&bytes).map_err(|e| {
                 Error::new(ErrorKind::DecodedNotJson {
                     len: bytes.len(),
                     line: e.line(),
@@ -202,6 +215,19 @@ fn cache_value(
                     message: crate::json::strip_location(&e.to_string()),
                 })
             })?;
+            warnings.extend(repeats.into_iter().map(|d| {
+                let at = if d.pointer.is_root() {
+                    "the root".to_owned()
+                } else {
+                    d.pointer.to_string()
+                };
+                Error::new(ErrorKind::DuplicateKey {
+                    key: d.key,
+                    count: d.count,
+                    within: format!(" of the decoded cache value, at {at}"),
+                })
+                .at(pointer.to_string())
+            }));
             if matches!(decoded, Value::String(_)) {
                 return Err(Error::new(ErrorKind::Shape {
                     what: "the decoded cache value".into(),
@@ -209,7 +235,7 @@ fn cache_value(
                     found: "a string".into(),
                 }));
             }
-            cache_value(&decoded, diff_ids, pointer)
+            cache_value(&decoded, diff_ids, pointer, warnings)
         }
         Value::Array(_) => inline_records(&decode::records(v)?, diff_ids, pointer),
         Value::Object(_) => {

@@ -472,8 +472,9 @@ fn layer(k: usize, v: &Value) -> Result<Layer, Error> {
 /// building a `Value` of it first: the fast path for megabytes of records.
 ///
 /// Gives `None` where [`records`] over the parsed value must decide: any JSON or shape error,
-/// a number that is not a plain integer, or a field given twice (Go's "last one wins" then
-/// depends on key order subtleties the `Value` path reproduces). So whenever it answers, the
+/// a number that is not a plain integer, a field given twice (Go's "last one wins" then
+/// depends on key order subtleties the `Value` path reproduces, and the `Value` path warns of
+/// repeated keys), or a field an input or result does not know. So whenever it answers, the
 /// answer is exactly that of the `Value` path, and errors keep their messages.
 pub(crate) fn records_from_json(bytes: &[u8]) -> Option<Vec<Record>> {
     serde_json::from_slice::<fast::Records>(bytes)
@@ -485,7 +486,7 @@ pub(crate) fn records_from_json(bytes: &[u8]) -> Option<Vec<Record>> {
 /// exactly then case-insensitively, `null` as the zero value, unknown record fields kept.
 mod fast {
     use super::{ChainResult, Input, LayerResult, Record, field};
-    use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
     use serde_json::Value;
     use std::borrow::Cow;
     use std::fmt;
@@ -652,7 +653,9 @@ mod fast {
                 Some(3) => self.inputs = next::<Vec<Vec<Input>>, _>(map)?,
                 _ => {
                     let v: Value = map.next_value()?;
-                    self.extra.insert(key.to_owned(), v);
+                    if self.extra.insert(key.to_owned(), v).is_some() {
+                        return Err(de::Error::custom("a field given twice"));
+                    }
                 }
             }
             Ok(())
@@ -670,9 +673,9 @@ mod fast {
             match field {
                 Some(0) => self.selector = next::<String, _>(map)?,
                 Some(1) => self.link = next::<i64, _>(map)?,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                // Rare (BuildKit writes none): left to the `Value` path, which reports a key
+                // given twice even among ignored ones.
+                _ => return Err(de::Error::custom("an unknown field")),
             }
             Ok(())
         }
@@ -689,9 +692,9 @@ mod fast {
             match field {
                 Some(0) => self.layer = next::<i64, _>(map)?,
                 Some(1) => self.created_at = next::<String, _>(map)?,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                // Rare (BuildKit writes none): left to the `Value` path, which reports a key
+                // given twice even among ignored ones.
+                _ => return Err(de::Error::custom("an unknown field")),
             }
             Ok(())
         }
@@ -708,9 +711,9 @@ mod fast {
             match field {
                 Some(0) => self.layers = next::<Vec<i64>, _>(map)?,
                 Some(1) => self.created_at = next::<String, _>(map)?,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                // Rare (BuildKit writes none): left to the `Value` path, which reports a key
+                // given twice even among ignored ones.
+                _ => return Err(de::Error::custom("an unknown field")),
             }
             Ok(())
         }
@@ -816,7 +819,7 @@ mod tests {
     #[test]
     fn records_straight_from_bytes_match_the_value_path() {
         let agree = [
-            r#"[{"digest":"d","inputs":[[{"selector":"s","link":1,"x":[1]}],[{"LINK":0}]],"layers":[{"createdAt":"t","layer":2,"more":{}}],"X":1.50,"x":{"b":2,"a":1}}, null]"#,
+            r#"[{"digest":"d","inputs":[[{"selector":"s","link":1}],[{"LINK":0}]],"layers":[{"createdAt":"t","layer":2}],"X":1.50,"x":{"b":2,"a":1}}, null]"#,
             r#"[{"dig\u0065st":"e\u0301","inputs":null,"layers":[null],"chains":[{"layers":[1,null,2],"createdAt":null}]},{"digest":null,"inputs":[null,[null]]}]"#,
             r#"[{"Layers":null,"CHAINS":[],"Digest":"a","Inputs":[[]]}]"#,
             "[]",
@@ -825,8 +828,13 @@ mod tests {
             let fast = records_from_json(text.as_bytes()).expect(text);
             assert_eq!(fast, records(&parse(text).unwrap()).unwrap(), "{text}");
         }
-        // Left to the `Value` path: other shapes, errors, and fields given twice.
+        // Left to the `Value` path: other shapes, errors, fields given twice, unknown fields of
+        // inputs and results.
         let declined = [
+            r#"[{"inputs":[[{"selector":"s","link":1,"x":[1]}]]}]"#,
+            r#"[{"layers":[{"createdAt":"t","layer":2,"more":{}}]}]"#,
+            r#"[{"chains":[{"layers":[],"more":1}]}]"#,
+            r#"[{"x":1,"x":2}]"#,
             r#"{"records":[]}"#,
             r#""W3t9XQ==""#,
             "[1]",

@@ -229,6 +229,19 @@ pub enum ErrorKind {
         /// The limit.
         limit: usize,
     },
+    /// An object names the same key twice (a warning: the document is still read).
+    #[error(
+        "the key {key:?} appears {count} times in this object{within}: the last value is used, as Go's encoding/json and every JSON library here do, and the earlier ones are ignored"
+    )]
+    DuplicateKey {
+        /// The repeated key.
+        key: String,
+        /// How many times it appears.
+        count: usize,
+        /// Where inside a decoded cache value (`" of the decoded cache, at /3/inputs/0/0"`),
+        /// or empty when the pointer says it all.
+        within: String,
+    },
     /// Something the user should know that is not an error (e.g. a byte-order mark was skipped).
     #[error("{0}")]
     Notice(String),

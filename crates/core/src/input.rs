@@ -112,8 +112,18 @@ pub fn analyze_with(
     if text.trim().is_empty() {
         return fail(ErrorKind::Empty);
     }
-    let (original, is_json) = match json::parse(text) {
-        Ok(v) => (v, true),
+    let (original, is_json) = match json::parse_checked(text) {
+        Ok((v, repeats)) => {
+            warnings.extend(repeats.into_iter().map(|d| {
+                Error::new(ErrorKind::DuplicateKey {
+                    key: d.key,
+                    count: d.count,
+                    within: String::new(),
+                })
+                .at(d.pointer.to_string())
+            }));
+            (v, true)
+        }
         Err(e) => match crate::decode::looks_like_base64(text) {
             Some(b64) => (Value::String(b64.to_owned()), false),
             None => return Err(e.on(side)),

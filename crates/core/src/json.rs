@@ -1,17 +1,206 @@
 //! JSON in and out: parsing with locations, Go's compact encoding, sorted (canonical) output.
 
-use crate::{Error, ErrorKind};
+use crate::{Error, ErrorKind, Pointer};
 use serde_json::{Map, Value};
 
 /// Parses JSON text, keeping key order and exact number spellings. Errors carry line:column.
+///
+/// A key given twice in one object keeps its last value (as Go and serde_json do), silently:
+/// use [`parse_checked`] to hear about it.
 pub fn parse(text: &str) -> Result<Value, Error> {
-    serde_json::from_str(text).map_err(|e| {
-        Error::new(ErrorKind::Json {
-            line: e.line(),
-            column: e.column(),
-            message: strip_location(&e.to_string()),
-        })
+    serde_json::from_str(text).map_err(|e| json_error(&e))
+}
+
+/// A key repeated in one object of a parsed document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    /// The object holding it.
+    pub pointer: Pointer,
+    /// The key.
+    pub key: String,
+    /// How many times it appears there.
+    pub count: usize,
+}
+
+/// Like [`parse`], and also lists every key that appears more than once in an object (the last
+/// value wins, in the position of the first, as in `parse`).
+pub fn parse_checked(text: &str) -> Result<(Value, Vec<Duplicate>), Error> {
+    parse_checked_slice(text.as_bytes()).map_err(|e| json_error(&e))
+}
+
+/// [`parse_checked`] of bytes, with serde_json's error (its line and column) for the caller to
+/// word.
+pub(crate) fn parse_checked_slice(
+    bytes: &[u8],
+) -> Result<(Value, Vec<Duplicate>), serde_json::Error> {
+    use serde::de::DeserializeSeed as _;
+    let found = std::cell::RefCell::new(Vec::new());
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let v = checked::Seed {
+        path: None,
+        found: &found,
+    }
+    .deserialize(&mut de)?;
+    de.end()?;
+    // One entry per key and object, in the order the repeats were met.
+    let mut out: Vec<Duplicate> = Vec::new();
+    let mut at = std::collections::HashMap::new();
+    for (pointer, key) in found.into_inner() {
+        match at.entry((pointer, key)) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let i: usize = *e.get();
+                out[i].count += 1;
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let (pointer, key) = e.key().clone();
+                e.insert(out.len());
+                out.push(Duplicate {
+                    pointer,
+                    key,
+                    count: 2,
+                });
+            }
+        }
+    }
+    Ok((v, out))
+}
+
+fn json_error(e: &serde_json::Error) -> Error {
+    Error::new(ErrorKind::Json {
+        line: e.line(),
+        column: e.column(),
+        message: strip_location(&e.to_string()),
     })
+}
+
+/// A serde visitor building the same `Value` as serde_json's, noting repeated keys. The path to
+/// the current value lives in stack frames (no allocation per value); a pointer is built only
+/// for a repeat.
+mod checked {
+    use super::Pointer;
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Number, Value};
+    use std::cell::RefCell;
+    use std::fmt;
+
+    pub(super) type Found = RefCell<Vec<(Pointer, String)>>;
+
+    pub(super) enum Seg<'a> {
+        Key(&'a str),
+        Index(usize),
+    }
+
+    pub(super) struct Path<'a> {
+        parent: Option<&'a Path<'a>>,
+        seg: Seg<'a>,
+    }
+
+    fn pointer(path: Option<&Path<'_>>) -> Pointer {
+        let mut segs = Vec::new();
+        let mut at = path;
+        while let Some(p) = at {
+            segs.push(p);
+            at = p.parent;
+        }
+        segs.iter()
+            .rev()
+            .fold(Pointer::root(), |ptr, p| match p.seg {
+                Seg::Key(k) => ptr.child(k),
+                Seg::Index(i) => ptr.index(i),
+            })
+    }
+
+    #[derive(Clone, Copy)]
+    pub(super) struct Seed<'a> {
+        pub(super) path: Option<&'a Path<'a>>,
+        pub(super) found: &'a Found,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Seed<'_> {
+        type Value = Value;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    /// serde_json hands an `arbitrary_precision` number over as a one-entry map with this key.
+    const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+    impl<'de> Visitor<'de> for Seed<'_> {
+        type Value = Value;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+            Ok(Value::Bool(b))
+        }
+        fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+            Ok(Value::Number(n.into()))
+        }
+        fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+            Ok(Value::Number(n.into()))
+        }
+        fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
+            Ok(Number::from_f64(n).map_or(Value::Null, Value::Number))
+        }
+        fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+            Ok(Value::String(s.to_owned()))
+        }
+        fn visit_string<E>(self, s: String) -> Result<Value, E> {
+            Ok(Value::String(s))
+        }
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_none<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+            loop {
+                let path = Path {
+                    parent: self.path,
+                    seg: Seg::Index(out.len()),
+                };
+                let seed = Seed {
+                    path: Some(&path),
+                    found: self.found,
+                };
+                match seq.next_element_seed(seed)? {
+                    Some(v) => out.push(v),
+                    None => return Ok(Value::Array(out)),
+                }
+            }
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut out = Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if out.is_empty() && key == NUMBER_TOKEN {
+                    let digits: String = map.next_value()?;
+                    return digits
+                        .parse::<Number>()
+                        .map(Value::Number)
+                        .map_err(serde::de::Error::custom);
+                }
+                let path = Path {
+                    parent: self.path,
+                    seg: Seg::Key(&key),
+                };
+                let v = map.next_value_seed(Seed {
+                    path: Some(&path),
+                    found: self.found,
+                })?;
+                if let Some(prev) = out.get_mut(&key) {
+                    // The last value wins, where the first one stood (as serde_json does).
+                    *prev = v;
+                    self.found.borrow_mut().push((pointer(self.path), key));
+                } else {
+                    out.insert(key, v);
+                }
+            }
+            Ok(Value::Object(out))
+        }
+    }
 }
 
 /// serde_json appends " at line L column C" to its messages; we report those separately.
@@ -253,6 +442,50 @@ pub(crate) fn obj<const N: usize>(entries: [(&str, Value); N]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checked_parsing_keeps_what_parse_keeps_and_lists_repeats() {
+        let text = r#"{"n":[1,-0,1.50,1e3,12345678901234567890123,-1.5E-400],"s":"\u00e9\ud83d\ude00<","a":{"k":1,"k":{"k":2,"k":3}},"l":[{"x":0,"x":1,"x":2}],"a":null}"#;
+        let (v, repeats) = parse_checked(text).unwrap();
+        let mut plain = parse(text).unwrap();
+        assert_eq!(to_go_compact(&v), to_go_compact(&plain));
+        plain["a"] = Value::Null;
+        assert_eq!(v["n"], plain["n"]);
+        assert_eq!(v["n"][4].to_string(), "12345678901234567890123");
+        let got: Vec<(String, &str, usize)> = repeats
+            .iter()
+            .map(|d| (d.pointer.to_string(), d.key.as_str(), d.count))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("/a/k".to_owned(), "k", 2),
+                ("/a".to_owned(), "k", 2),
+                ("/l/0".to_owned(), "x", 3),
+                ("".to_owned(), "a", 2),
+            ]
+        );
+        // Pointer tokens are escaped (RFC 6901).
+        let (_, r) = parse_checked(r#"{"a/b~":{"z":1,"z":2}}"#).unwrap();
+        assert_eq!(r[0].pointer.to_string(), "/a~1b~0");
+    }
+
+    #[test]
+    fn checked_parsing_errors_like_parse() {
+        for text in [
+            "{\n \"a\": [1,\n",
+            "[1] x",
+            &"[".repeat(200),
+            "{\"a\" 1}",
+            "",
+        ] {
+            assert_eq!(
+                parse_checked(text).unwrap_err(),
+                parse(text).unwrap_err(),
+                "{text:?}"
+            );
+        }
+    }
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 

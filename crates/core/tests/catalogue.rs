@@ -86,11 +86,39 @@ fn catalogue() {
         ("inline layer index past the diff_ids", config_with_cache(&b64(r#"[{"digest":"sha256:a","layers":[{"layer":3,"createdAt":"2020-01-01T00:00:00Z"}]}]"#)), Want::Ok(Kind::ImageConfig)),
         ("absurd inline layer index", config_with_cache(&b64(r#"[{"digest":"sha256:a","layers":[{"layer":9000000000000,"createdAt":"2020-01-01T00:00:00Z"}]}]"#)), Want::Warning("layer 9000000000000 is out of range")),
         ("wrong type for a link", br#"[{"digest":"sha256:a","inputs":[[{"link":true}]]}]"#.to_vec(), Want::Warning("field \"link\": expected an integer, found boolean true")),
+        ("duplicate keys", br#"{"architecture":"amd64","os":"linux","config":{"User":"app","Env":[],"User":"root"}}"#.to_vec(), Want::Warning(r#"at /config: the key "User" appears 2 times in this object: the last value is used"#)),
+        ("a key three times at the root", br#"{"a":1,"a":2,"a":3}"#.to_vec(), Want::Warning(r#"at the document root: the key "a" appears 3 times"#)),
+        ("duplicate keys in a decoded cache", config_with_cache(&b64(r#"[{"digest":"sha256:a"},{"digest":"sha256:b","inputs":[[{"selector":"s","link":0,"selector":"t"}]]}]"#)), Want::Warning(r#"at /moby.buildkit.cache.v0: the key "selector" appears 2 times in this object of the decoded cache value, at /1/inputs/0/0"#)),
+        ("duplicate unknown record keys in a decoded cache", config_with_cache(&b64(r#"[{"digest":"sha256:a","x":1,"x":2}]"#)), Want::Warning(r#"the key "x" appears 2 times in this object of the decoded cache value, at /0"#)),
         ("a link that is not an integer", br#"[{"digest":"sha256:a","inputs":[[{"link":1.5}]]}]"#.to_vec(), Want::Warning("expected an integer, found number 1.5")),
     ];
     for (name, input, want) in cases {
         check(name, &input, want);
     }
+}
+
+#[test]
+fn of_duplicate_keys_the_last_value_wins_where_the_first_stood() {
+    let a = analyze(
+        br#"{"config":{"User":"app","Env":["A=1"],"User":"root"}}"#,
+        None,
+    )
+    .unwrap();
+    assert_eq!(a.original["config"]["User"], "root");
+    let keys: Vec<&String> = a.original["config"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["User", "Env"]);
+    assert_eq!(a.canonical["config"]["User"], "root");
+    // In a decoded cache too: the second selector is the one read, as BuildKit (Go) reads it.
+    let a = analyze(
+        &config_with_cache(&b64(
+            r#"[{"digest":"sha256:a"},{"digest":"sha256:b","inputs":[[{"selector":"s","link":0,"selector":"t"}]]}]"#,
+        )),
+        None,
+    )
+    .unwrap();
+    let text = a.canonical_text();
+    assert!(text.contains(r#""selector": "t""#), "{text}");
+    assert!(!text.contains(r#""selector": "s""#), "{text}");
 }
 
 #[test]

@@ -276,6 +276,25 @@ proptest! {
     }
 
     #[test]
+    fn the_checking_parser_reads_what_serde_json_reads(v in arb_json(), extra in "[ \\[\\]{}:,0-9.eE+-]{0,6}") {
+        // Pretty and compact texts, and near-JSON (a few JSON characters appended).
+        for text in [json::to_pretty(&v), serde_json::to_string(&v).unwrap(), format!("{}{extra}", serde_json::to_string(&v).unwrap())] {
+            match (serde_json::from_str::<Value>(&text), json::parse_checked(&text)) {
+                (Ok(a), Ok((b, repeats))) => {
+                    prop_assert_eq!(&a, &b);
+                    prop_assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
+                    prop_assert!(repeats.is_empty());
+                }
+                (Err(a), Err(b)) => prop_assert_eq!(
+                    (a.line(), a.column()),
+                    match b.kind { cachelens_core::ErrorKind::Json { line, column, .. } => (line, column), _ => (0, 0) }
+                ),
+                (a, b) => prop_assert!(false, "serde_json {:?} vs checked {:?} on {}", a.is_ok(), b.is_ok(), text),
+            }
+        }
+    }
+
+    #[test]
     fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         if let Ok(a) = analyze(&bytes, Some(Side::Left)) {
             let _ = compare(&a, &a, &Options { ignore_timestamps: true, ..Options::default() });

@@ -59,8 +59,11 @@ impl Options {
 pub fn run(ctx: &Ctx, options: &Options) -> Result<()> {
     let fuzz_dir = ctx.root.join("crates").join("core").join("fuzz");
     ensure_cargo_fuzz(ctx)?;
-    let nightly = ctx::output(ctx.cmd("rustup").args(["run", "nightly", "rustc", "--version"]))
-        .is_some();
+    let nightly = ctx::output(
+        ctx.cmd("rustup")
+            .args(["run", "nightly", "rustc", "--version"]),
+    )
+    .is_some();
     let mut failed = Vec::new();
     for target in &options.targets {
         let corpus = fuzz_dir.join("corpus").join(target);

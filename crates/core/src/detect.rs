@@ -122,9 +122,22 @@ pub(crate) fn is_records(v: &Value) -> bool {
 }
 
 /// Whether an object is a cache config (`layers` of blobs and/or `records` of cache records).
+///
+/// Inside a cache config, records may carry fields BuildKit does not know (Go ignores them, the
+/// canonical form keeps them): each record needs only one known field. A bare array of objects
+/// is held to [`is_records`]' stricter test, so that, say, a list of descriptors is not taken
+/// for cache records.
 fn is_cache_config(m: &Map<String, Value>) -> bool {
     let records_ok = match m.get("records") {
-        Some(v @ Value::Array(a)) => a.is_empty() || is_records(v),
+        Some(Value::Array(a)) => {
+            a.iter().all(|r| match r {
+                Value::Object(m) => m
+                    .keys()
+                    .any(|k| RECORD_KEYS.iter().any(|f| f.eq_ignore_ascii_case(k))),
+                Value::Null => true,
+                _ => false,
+            }) && (a.is_empty() || a.iter().any(|r| r.get("digest").is_some()))
+        }
         Some(Value::Null) | None => false,
         _ => return false,
     };
@@ -241,6 +254,17 @@ mod tests {
                 r#"{"layers":[{"blob":"sha256:a","parent":-1}],"records":[{"digest":"x"}]}"#,
                 Kind::CacheConfig,
             ),
+            // Records with fields BuildKit does not know are still records, in a cache config.
+            (
+                r#"{"layers":[{"blob":"sha256:a"}],"records":[{"digest":"x","layers":[{"layer":0}],"note":1},null]}"#,
+                Kind::CacheConfig,
+            ),
+            // A bare array is held to the stricter test: descriptors are not records.
+            (
+                r#"[{"digest":"sha256:a","mediaType":"application/octet-stream","size":1}]"#,
+                Kind::Json,
+            ),
+            (r#"{"records":[{"name":"x"}]}"#, Kind::Json),
             (
                 r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:a","size":1},"layers":[]}"#,
                 Kind::ImageManifest,

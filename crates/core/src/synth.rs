@@ -78,11 +78,14 @@ fn graph(records: usize, layers: usize, rng: &mut Rng) -> Vec<Rec> {
             };
             // mode=max exports the result of (almost) every step.
             let result = (!root && rng.chance(80)).then(|| {
+                // Go's RFC3339Nano, as BuildKit writes it: no trailing zeros in the fraction.
+                let fraction = format!("{:09}", rng.next() % 1_000_000_000);
+                let fraction = fraction.trim_end_matches('0');
                 let t = format!(
-                    "2025-03-04T10:{:02}:{:02}.{:09}Z",
+                    "2025-03-04T10:{:02}:{:02}{}{fraction}Z",
                     rng.below(60),
                     rng.below(60),
-                    rng.next() % 1_000_000_000
+                    if fraction.is_empty() { "" } else { "." },
                 );
                 (rng.below(layers), t)
             });

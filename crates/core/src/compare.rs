@@ -98,6 +98,17 @@ impl Area {
         if kind == Kind::DockerInspect && first.is_some_and(|t| t.parse::<usize>().is_ok()) {
             first = tokens.next().map(String::as_str);
         }
+        // Image archives with several images compare as `/manifests/<platform>/<image>`
+        // (`image::comparable`): a change inside one image has that image's area. (An index's
+        // own `manifests` is an array: `/manifests/0/...` stays in the manifests area.)
+        if kind == Kind::ImageIndex && first == Some("manifests") {
+            let mut rest = tokens.clone();
+            if let (Some(platform), Some(inner)) = (rest.next(), rest.next())
+                && platform.parse::<usize>().is_err()
+            {
+                first = Some(inner.as_str());
+            }
+        }
         match first.map(str::to_ascii_lowercase).as_deref() {
             Some(INLINE_CACHE_KEY) => Area::Cache,
             Some("history") => Area::History,
@@ -659,4 +670,43 @@ fn cache_summary(
         links_renumbered,
         records_moved,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn areas_of_paths() {
+        let area = |p: &str, k| Area::of(&Pointer::parse(p).unwrap(), k);
+        assert_eq!(area("/config/Env/0", Kind::ImageConfig), Area::Config);
+        assert_eq!(area("/0/Config/Env/0", Kind::DockerInspect), Area::Config);
+        assert_eq!(area("/records", Kind::CacheConfig), Area::Cache);
+        // An index's own manifests array; image archives paired by platform.
+        assert_eq!(
+            area("/manifests/0/digest", Kind::ImageIndex),
+            Area::Manifests
+        );
+        assert_eq!(
+            area("/manifests/linux~1amd64", Kind::ImageIndex),
+            Area::Manifests
+        );
+        assert_eq!(
+            area("/manifests/linux~1amd64/history/2", Kind::ImageIndex),
+            Area::History
+        );
+        assert_eq!(
+            area(
+                "/manifests/linux~1arm64/moby.buildkit.cache.v0/records",
+                Kind::ImageIndex
+            ),
+            Area::Cache
+        );
+        assert_eq!(
+            area("/manifests/linux~1arm64/layers/0", Kind::ImageIndex),
+            Area::Layers
+        );
+    }
 }

@@ -171,6 +171,10 @@ fn multi_platform_images_pair_by_platform() {
     );
     assert!(p.contains(&"/manifests/linux~1s390x".to_owned()), "{p:?}");
     assert!(!p.iter().any(|x| x.contains("amd64")), "{p:?}");
+    // A change inside one platform's image lands in its own area; a platform added or removed
+    // as a whole is a change of the manifests.
+    let areas: Vec<Area> = cmp.attribution.areas.iter().map(|(a, _)| *a).collect();
+    assert_eq!(areas, [Area::Config, Area::Manifests], "{p:?}");
     assert_eq!(json["left"]["kind"], "image-index");
     assert_eq!(json["left"]["digest"], sha256(&inner));
     // The cache of a platform is found where it sits.

@@ -381,7 +381,11 @@ fn run(cli: Cli) -> Result<u8> {
             let cmp = compare(&left, &right, &opts);
             let report = Report::new(&left, &right, &cmp, &opts, (&ln, &rn));
             render_diff(&report, &args, &mut out)?;
-            Ok(cmp.verdict.exit_code())
+            let code = cmp.verdict.exit_code();
+            // The process ends next: freeing the documents (millions of small allocations for a
+            // large cache) would only delay the exit, by a fifth of the run at 10k records.
+            std::mem::forget((left, right, cmp, report, lb, rb));
+            Ok(code)
         }
         Command::Canon { file } => {
             let name = name_of(&file);

@@ -217,3 +217,142 @@ pub fn read_archive(
         done(reader.finish().map_err(|e| format!("{}: {e}", file.name())));
     });
 }
+
+/// Whether this browser lets an `<input type=file>` choose a folder (`webkitdirectory`; every
+/// desktop browser does, some phone browsers do not).
+pub fn folder_upload_supported() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("input").ok())
+        .is_some_and(|input| {
+            js_sys::Reflect::has(&input, &JsValue::from_str("webkitdirectory")).unwrap_or(false)
+        })
+}
+
+/// The files of a folder input (`webkitdirectory`) after a change, each with its path as the
+/// browser gives it (`webkitRelativePath`: the chosen folder's name, then the path inside it),
+/// and resets the input so choosing the same folder again fires another change.
+pub fn take_chosen_folder(input: &HtmlInputElement) -> Vec<(String, File)> {
+    let mut out = Vec::new();
+    if let Some(list) = input.files() {
+        for i in 0..list.length() {
+            if let Some(file) = list.get(i) {
+                let path = js_sys::Reflect::get(&file, &JsValue::from_str("webkitRelativePath"))
+                    .ok()
+                    .and_then(|p| p.as_string())
+                    .filter(|p| !p.is_empty())
+                    .unwrap_or_else(|| file.name());
+                out.push((path, file));
+            }
+        }
+    }
+    input.set_value("");
+    out
+}
+
+/// The folder dropped, if the first item dropped is one. Must be called during the drop event
+/// (the browser forgets the items after it).
+pub fn dropped_folder(event: &DragEvent) -> Option<web_sys::FileSystemDirectoryEntry> {
+    let item = event.data_transfer()?.items().get(0)?;
+    let entry = item.webkit_get_as_entry().ok().flatten()?;
+    entry.is_directory().then(|| entry.unchecked_into())
+}
+
+/// At most this many files are listed from a dropped folder (the core reads no more entries).
+const MAX_DROPPED_FILES: usize = cachelens_core::image::MAX_ENTRIES;
+
+fn js_message(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| {
+            js_sys::Reflect::get(e, &JsValue::from_str("message"))
+                .ok()
+                .and_then(|m| m.as_string())
+        })
+        .unwrap_or_else(|| "the browser refused".to_owned())
+}
+
+/// Lists every file under a dropped folder (names and sizes only; nothing is read), each with
+/// its path starting with the folder's name, like a folder input gives them, then calls `done`.
+pub fn list_dropped_folder(
+    dir: web_sys::FileSystemDirectoryEntry,
+    done: impl FnOnce(Result<Vec<(String, File)>, String>) + 'static,
+) {
+    use web_sys::{FileSystemDirectoryEntry, FileSystemEntry, FileSystemFileEntry};
+    async fn entries(dir: &FileSystemDirectoryEntry) -> Result<Vec<FileSystemEntry>, JsValue> {
+        let reader = dir.create_reader();
+        let mut all = Vec::new();
+        // readEntries gives a batch at a time, then an empty one.
+        loop {
+            let mut called = Ok(());
+            let promise = js_sys::Promise::new(&mut |resolve, reject| {
+                called = reader.read_entries_with_callback_and_callback(&resolve, &reject);
+            });
+            called?;
+            let batch: js_sys::Array = JsFuture::from(promise).await?.unchecked_into();
+            if batch.length() == 0 {
+                return Ok(all);
+            }
+            all.extend(batch.iter().map(JsCast::unchecked_into::<FileSystemEntry>));
+        }
+    }
+    async fn file(entry: &FileSystemFileEntry) -> Result<File, JsValue> {
+        let promise = js_sys::Promise::new(&mut |resolve, reject| {
+            entry.file_with_callback_and_callback(&resolve, &reject);
+        });
+        Ok(JsFuture::from(promise).await?.unchecked_into())
+    }
+    async fn walk(root: FileSystemDirectoryEntry) -> Result<Vec<(String, File)>, String> {
+        let name = root.name();
+        let fail = |e: JsValue| format!("could not list the folder {name}: {}", js_message(&e));
+        let mut out = Vec::new();
+        let mut dirs = vec![root.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in entries(&dir).await.map_err(fail)? {
+                if entry.is_directory() {
+                    dirs.push(entry.unchecked_into());
+                } else if entry.is_file() {
+                    if out.len() >= MAX_DROPPED_FILES {
+                        return Err(format!(
+                            "{name} holds more than {MAX_DROPPED_FILES} files: an image layout holds far fewer"
+                        ));
+                    }
+                    let path = entry.full_path();
+                    let f = file(entry.unchecked_ref()).await.map_err(fail)?;
+                    out.push((path.trim_start_matches('/').to_owned(), f));
+                }
+            }
+        }
+        Ok(out)
+    }
+    spawn_local(async move { done(walk(dir).await) });
+}
+
+/// Reads an image layout folder: only the files the core asks for (`index.json`, `oci-layout`,
+/// and the index, manifest and config blobs; never layers), each whole, then calls `done`.
+/// `files` are the chosen folder's files, in the order [`crate::folder::layout_files`] was given
+/// them.
+pub fn read_layout(
+    layout: crate::folder::LayoutFiles,
+    files: Vec<File>,
+    done: impl FnOnce(Result<cachelens_core::image::ImageSet, String>) + 'static,
+) {
+    use cachelens_core::image::LayoutReader;
+    spawn_local(async move {
+        let name = &layout.name;
+        let mut reader = LayoutReader::new(layout.listing());
+        while let Some(path) = reader.next_request().map(str::to_owned) {
+            let Some(file) = layout.source(&path).and_then(|i| files.get(i)) else {
+                return done(Err(format!("{name}: {path} is not in the folder")));
+            };
+            let bytes = match read_range(file, 0, file.size() as u64).await {
+                Ok(b) => b,
+                Err(e) => return done(Err(format!("could not read {name}/{path}: {e}"))),
+            };
+            if let Err(e) = reader.feed(&path, &bytes) {
+                return done(Err(format!("{name}: {e}")));
+            }
+        }
+        done(reader.finish().map_err(|e| format!("{name}: {e}")));
+    });
+}

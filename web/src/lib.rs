@@ -7,8 +7,9 @@
 //! * [`components`]: pure function components (panes, verdict, summary, changes, document view,
 //!   options, examples, share panel, image archives);
 //! * [`share`]: share links, bundle files and the Markdown report, and what an opened link says;
-//! * [`browser`]: the clipboard, file reading (whole, or by ranges for image archives), the
-//!   page's address and fragment, and downloads;
+//! * [`browser`]: the clipboard, file reading (whole, or by ranges for image archives), folders
+//!   (chosen or dropped image layouts), the page's address and fragment, and downloads;
+//! * [`folder`]: which files of a chosen folder make up an image layout (plain Rust);
 //! * [`examples`]: the stories of the example menu, built in from `tests/fixtures/scenarios`.
 //!
 //! The library/binary split lets browser tests mount the real [`App`].
@@ -16,6 +17,7 @@
 pub mod browser;
 pub mod components;
 pub mod examples;
+pub mod folder;
 pub mod share;
 pub mod state;
 
@@ -174,6 +176,7 @@ pub fn app() -> Html {
                             side,
                             name,
                             size: file.size() as u64,
+                            folder: false,
                         });
                         browser::read_archive(file, move |result| {
                             dispatch.emit(Action::ArchiveRead {
@@ -197,9 +200,59 @@ pub fn app() -> Html {
                 });
             })
         };
+        let on_folder = {
+            let dispatch = dispatch.clone();
+            Callback::from(
+                move |picked: Result<Vec<(String, web_sys::File)>, String>| {
+                    let opening = |name: String, size: u64| Action::ArchiveOpening {
+                        side,
+                        name,
+                        size,
+                        folder: true,
+                    };
+                    let failed = |message: String| Action::ArchiveRead {
+                        side,
+                        result: Box::new(Err(message)),
+                    };
+                    let picked = match picked {
+                        Ok(p) => p,
+                        Err(message) => {
+                            dispatch.emit(opening("folder".into(), 0));
+                            return dispatch.emit(failed(message));
+                        }
+                    };
+                    let listing: Vec<(String, u64)> = picked
+                        .iter()
+                        .map(|(path, f)| (path.clone(), f.size() as u64))
+                        .collect();
+                    match folder::layout_files(&listing) {
+                        Ok(layout) => {
+                            dispatch.emit(opening(layout.name.clone(), layout.size()));
+                            let files = picked.into_iter().map(|(_, f)| f).collect();
+                            let dispatch = dispatch.clone();
+                            browser::read_layout(layout, files, move |result| {
+                                dispatch.emit(Action::ArchiveRead {
+                                    side,
+                                    result: Box::new(result),
+                                })
+                            });
+                        }
+                        Err(message) => {
+                            let name = listing
+                                .first()
+                                .and_then(|(p, _)| p.split('/').find(|c| !c.is_empty()))
+                                .unwrap_or("folder");
+                            dispatch.emit(opening(name.to_owned(), 0));
+                            dispatch.emit(failed(message));
+                        }
+                    }
+                },
+            )
+        };
         PaneCallbacks {
             on_input,
             on_file,
+            on_folder,
             on_clear: dispatch.reform(move |()| Action::Clear(side)),
             on_drag: dispatch.reform(move |on: bool| Action::DragOver(on.then_some(side))),
             on_copy: on_copy.clone(),

@@ -98,6 +98,8 @@ pub struct Pane {
     pub archive_size: Option<u64>,
     /// What the archive holds, once read; or why it could not be read.
     pub archive: Option<Shared<Result<ImageSet, Rc<str>>>>,
+    /// The archive is a folder (an OCI layout chosen or dropped as a folder), not a tarball.
+    pub folder: bool,
 }
 
 impl Pane {
@@ -393,14 +395,17 @@ pub enum Action {
     MakeShareLink,
     /// Sharing failed in the browser (a download refused).
     ShareFailed(String),
-    /// A file chosen or dropped is an image archive: it is being read by ranges.
+    /// A file chosen or dropped is an image archive (read by ranges), or a folder chosen or
+    /// dropped is an image layout (its JSON files read whole): it is being read.
     ArchiveOpening {
         /// Which pane.
         side: Side,
-        /// The file name.
+        /// The file (or folder) name.
         name: String,
-        /// Its size in bytes.
+        /// Its size in bytes (of a folder: the sum of its files').
         size: u64,
+        /// A folder rather than a tarball.
+        folder: bool,
     },
     /// An image archive was read (or could not be).
     ArchiveRead {
@@ -591,12 +596,18 @@ impl State {
             }
             Action::MakeShareLink => self.reshare(true),
             Action::ShareFailed(message) => self.share_error = Some(Rc::from(message)),
-            Action::ArchiveOpening { side, name, size } => {
+            Action::ArchiveOpening {
+                side,
+                name,
+                size,
+                folder,
+            } => {
                 self.example = None;
                 self.opened = None;
                 *self.pane_mut(side) = Pane {
                     name: Some(Rc::from(name)),
                     archive_size: Some(size),
+                    folder,
                     pending: true,
                     ..Pane::default()
                 };
@@ -1215,6 +1226,11 @@ mod tests {
 
     /// An OCI layout tarball of one image with these layer contents.
     fn oci_tar(layers: &[&str]) -> Vec<u8> {
+        tar(&oci_files(layers))
+    }
+
+    /// The files of an OCI layout of one image with these layer contents.
+    fn oci_files(layers: &[&str]) -> Vec<(String, Vec<u8>)> {
         use cachelens_core::Digest;
         let mut blobs = Vec::new();
         let mut blob = |bytes: Vec<u8>| {
@@ -1247,7 +1263,7 @@ mod tests {
             ("index.json".to_owned(), index),
         ];
         files.extend(blobs);
-        tar(&files)
+        files
     }
 
     fn open_archive(s: &mut State, side: Side, bytes: &[u8]) {
@@ -1256,6 +1272,7 @@ mod tests {
             side,
             name: format!("{side}.tar"),
             size: bytes.len() as u64,
+            folder: false,
         });
         assert!(s.pane(side).pending && s.compared.is_none());
         let result = cachelens_core::image::read_archive_bytes(bytes).map_err(|e| e.to_string());
@@ -1293,5 +1310,40 @@ mod tests {
             result: Box::new(Err("late".into())),
         });
         assert!(s.left.archive.is_none());
+    }
+
+    #[test]
+    fn a_layout_folder_compares_with_the_same_image_as_a_tarball() {
+        // What the browser does with a chosen folder, minus the browser: the paths it gives
+        // start with the folder's name; the reader is answered from the files it names.
+        let files = oci_files(&["base", "app"]);
+        let picked: Vec<(String, u64)> = files
+            .iter()
+            .map(|(p, b)| (format!("img/{p}"), b.len() as u64))
+            .collect();
+        let layout = crate::folder::layout_files(&picked).unwrap();
+        let mut s = State::default();
+        s.apply(Action::ArchiveOpening {
+            side: Side::Left,
+            name: layout.name.clone(),
+            size: layout.size(),
+            folder: true,
+        });
+        assert!(s.left.folder && s.left.pending);
+        let result = cachelens_core::image::read_layout(layout.listing(), |path: &str| {
+            let i = layout.source(path).expect("asked for a listed file");
+            Ok::<_, cachelens_core::Error>(files[i].1.clone())
+        })
+        .map_err(|e| e.to_string());
+        s.apply(Action::ArchiveRead {
+            side: Side::Left,
+            result: Box::new(result),
+        });
+        let set = s.left.image_set().expect("read");
+        assert_eq!(set.kind, cachelens_core::image::ArchiveKind::OciLayout);
+        assert_eq!(s.left.name.as_deref(), Some("img"));
+        open_archive(&mut s, Side::Right, &oci_tar(&["base", "app"]));
+        assert!(!s.right.folder);
+        assert_eq!(verdict(&s), Some(Verdict::Identical));
     }
 }

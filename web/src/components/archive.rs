@@ -1,10 +1,11 @@
-//! What an image archive (OCI layout or docker-save tarball) holds: per image, the manifest and
-//! config digests, the last layer's digest, the layer table, and the archive's problems.
+//! What an image archive (OCI layout or docker-save tarball, or an OCI layout folder) holds: per
+//! image, the manifest and config digests, the last layer's digest, the layer table, and the
+//! archive's problems.
 
 use super::{CopyButton, CopyRequest, size_text};
 use crate::state::{Copied, Shared};
 use cachelens_core::Digest;
-use cachelens_core::image::{Image, ImageSet};
+use cachelens_core::image::{ArchiveKind, Image, ImageSet};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -82,7 +83,7 @@ fn image_view(i: usize, img: &Image, props: &ArchiveProps) -> Html {
                             <tr data-testid="layer">
                                 <td>{ l.index }</td>
                                 <td>{ digest_cell(l.digest.as_ref(), key(&format!("layer{}", l.index)), format!("{side} layer {} digest", l.index), props) }</td>
-                                <td>{ l.size.map(|s| size_text(s as usize)).unwrap_or_default() }</td>
+                                <td>{ l.size.map(size_text).unwrap_or_default() }</td>
                                 <td><code>{ l.media_type.clone().unwrap_or_default() }</code></td>
                                 <td><code class="digest">{ l.diff_id.as_ref().map(ToString::to_string).unwrap_or_default() }</code></td>
                                 <td><code class="digest">{ l.chain_id.as_ref().map(ToString::to_string).unwrap_or_default() }</code></td>
@@ -104,16 +105,22 @@ pub fn archive_view(props: &ArchiveProps) -> Html {
             return html! { <p class="error" data-testid="error" role="alert">{ message.to_string() }</p> };
         }
     };
+    let (what, entries) = match set.kind {
+        ArchiveKind::OciLayout | ArchiveKind::DockerDirectory => {
+            ("an image layout folder", "files")
+        }
+        ArchiveKind::OciArchive | ArchiveKind::DockerArchive => ("an image archive", "entries"),
+    };
     html! {
         <div class="archive" data-testid={format!("{}-archive", props.side)}>
             <dl class="facts">
                 <div>
                     <dt>{ "Kind" }</dt>
-                    <dd data-testid={format!("{}-kind", props.side)}>{ format!("an image archive ({})", set.kind) }</dd>
+                    <dd data-testid={format!("{}-kind", props.side)}>{ format!("{what} ({})", set.kind) }</dd>
                 </div>
                 <div>
                     <dt>{ "Size" }</dt>
-                    <dd>{ format!("{}, {} entries", size_text(set.size as usize), set.entries) }</dd>
+                    <dd>{ format!("{}, {} {entries}", size_text(set.size), set.entries) }</dd>
                 </div>
             </dl>
             if !set.problems.is_empty() || !set.warnings.is_empty() {

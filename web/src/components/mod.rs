@@ -22,8 +22,8 @@ pub use share::{OpenedBanner, SharePanel};
 pub use summary::Summary;
 pub use verdict::{Status, VerdictBanner};
 
-/// `1234567` as `1,234,567`.
-pub fn thousands(n: usize) -> String {
+/// `1234567` as `1,234,567` (any unsigned integer).
+pub fn thousands(n: impl std::fmt::Display) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -35,9 +35,10 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
-/// A size for people: `5,043 bytes`, or `5.2 MB (5,242,880 bytes)` from a megabyte up.
-pub fn size_text(n: usize) -> String {
-    const MB: usize = 1_000_000;
+/// A size for people: `5,043 bytes`, or `5.2 MB (5,242,880 bytes)` from a megabyte up. A `u64`:
+/// image layers can pass 4 GiB, more than a `usize` holds in wasm32.
+pub fn size_text(n: u64) -> String {
+    const MB: u64 = 1_000_000;
     match n {
         1 => "1 byte".to_owned(),
         n if n < MB => format!("{} bytes", thousands(n)),
@@ -72,6 +73,10 @@ mod tests {
         assert_eq!(size_text(1), "1 byte");
         assert_eq!(size_text(5043), "5,043 bytes");
         assert_eq!(size_text(5_242_880), "5.2 MB (5,242,880 bytes)");
+        assert_eq!(
+            size_text(5 * 1024 * 1024 * 1024),
+            "5368.7 MB (5,368,709,120 bytes)"
+        );
         assert_eq!(plural(1, "change", "changes"), "1 change");
         assert_eq!(plural(2, "change", "changes"), "2 changes");
         assert_eq!(capitalised("no record changed"), "No record changed");

@@ -1,5 +1,6 @@
-//! One input pane: a textarea to paste into, a file chooser, drag-and-drop, and what the core
-//! made of the input (kind, size, digest, error with its location, warnings).
+//! One input pane: a textarea to paste into, a file chooser, a folder chooser (image layouts),
+//! drag-and-drop of a file or a folder, and what the core made of the input (kind, size, digest,
+//! error with its location, warnings).
 
 use super::{ArchiveView, CopyButton, CopyRequest, size_text};
 use crate::state::{Copied, Pane};
@@ -15,6 +16,9 @@ pub struct PaneCallbacks {
     pub on_input: Callback<String>,
     /// A file was chosen or dropped.
     pub on_file: Callback<File>,
+    /// A folder was chosen or dropped: its files, each with its path starting with the folder's
+    /// name; or why it could not be listed.
+    pub on_folder: Callback<Result<Vec<(String, File)>, String>>,
     /// The clear button.
     pub on_clear: Callback<()>,
     /// A file drag entered (`true`) or left (`false`) the pane.
@@ -69,6 +73,17 @@ pub fn pane_view(props: &PaneProps) -> Html {
             }
         })
     };
+    let onfolderchange = {
+        let on_folder = cb.on_folder.clone();
+        Callback::from(move |e: Event| {
+            let input = e.target_unchecked_into::<HtmlInputElement>();
+            let files = crate::browser::take_chosen_folder(&input);
+            // Cancelling the dialog fires no change; an empty folder gives no files.
+            on_folder.emit(Ok(files));
+        })
+    };
+    // Only offered where the browser can choose folders (checked once per pane).
+    let folders = *use_memo((), |()| crate::browser::folder_upload_supported());
     let ondragover = {
         let (on_drag, dragging) = (cb.on_drag.clone(), props.dragging);
         Callback::from(move |e: DragEvent| {
@@ -94,9 +109,14 @@ pub fn pane_view(props: &PaneProps) -> Html {
         })
     };
     let ondrop = {
-        let (on_file, on_drag) = (cb.on_file.clone(), cb.on_drag.clone());
+        let (on_file, on_folder, on_drag) =
+            (cb.on_file.clone(), cb.on_folder.clone(), cb.on_drag.clone());
         Callback::from(move |e: DragEvent| {
-            if let Some(file) = crate::browser::dropped_file(&e) {
+            if let Some(dir) = crate::browser::dropped_folder(&e) {
+                e.prevent_default();
+                let on_folder = on_folder.clone();
+                crate::browser::list_dropped_folder(dir, move |r| on_folder.emit(r));
+            } else if let Some(file) = crate::browser::dropped_file(&e) {
                 e.prevent_default();
                 on_file.emit(file);
             }
@@ -105,7 +125,12 @@ pub fn pane_view(props: &PaneProps) -> Html {
     };
     let onclear = cb.on_clear.reform(|_: MouseEvent| ());
 
-    let placeholder = if pane.archive_size.is_some() {
+    let placeholder = if pane.archive_size.is_some() && pane.folder {
+        format!(
+            "{} is an image layout folder: only its small JSON files are read (never layers), and it is described below. Clear it to paste instead.",
+            pane.name.as_deref().unwrap_or("The folder")
+        )
+    } else if pane.archive_size.is_some() {
         format!(
             "{} is an image archive: it is read by ranges (tar headers and small JSON documents only) and described below. Clear it to paste instead.",
             pane.name.as_deref().unwrap_or("The file")
@@ -117,7 +142,7 @@ pub fn pane_view(props: &PaneProps) -> Html {
         )
     } else {
         format!(
-            "Paste the {role} input here (an image config, cache, manifest…), or drop a file on this pane."
+            "Paste the {role} input here (an image config, cache, manifest…), or drop a file or an image layout folder on this pane."
         )
     };
 
@@ -131,7 +156,7 @@ pub fn pane_view(props: &PaneProps) -> Html {
                 </div>
                 <div>
                     <dt>{ "Size" }</dt>
-                    <dd data-testid={format!("{side}-size")}>{ size_text(a.size) }</dd>
+                    <dd data-testid={format!("{side}-size")}>{ size_text(a.size as u64) }</dd>
                 </div>
                 <div class="digest-row">
                     <dt>{ "Digest" }</dt>
@@ -155,7 +180,7 @@ pub fn pane_view(props: &PaneProps) -> Html {
             html! {
                 <>
                     <p class="error" data-testid="error" role="alert">{ located(e) }</p>
-                    <p class="muted status-line">{ size_text(pane.bytes().len()) }</p>
+                    <p class="muted status-line">{ size_text(pane.bytes().len() as u64) }</p>
                 </>
             }
         })
@@ -183,7 +208,9 @@ pub fn pane_view(props: &PaneProps) -> Html {
             />
         }
     });
-    let status = if pane.pending && pane.archive_size.is_some() {
+    let status = if pane.pending && pane.folder {
+        Some(html! { <p class="muted status-line">{ "Reading the folder…" }</p> })
+    } else if pane.pending && pane.archive_size.is_some() {
         Some(html! { <p class="muted status-line">{ "Reading the archive…" }</p> })
     } else if pane.pending {
         Some(html! { <p class="muted status-line">{ "Analysing…" }</p> })
@@ -214,6 +241,19 @@ pub fn pane_view(props: &PaneProps) -> Html {
                             {onchange}
                         />
                     </label>
+                    if folders {
+                        <label class="button file-button">
+                            { "Open folder…" }
+                            <input
+                                type="file"
+                                webkitdirectory=true
+                                class="visually-hidden"
+                                data-testid={format!("{side}-folder")}
+                                aria-label={format!("Open an OCI layout folder on the {side}")}
+                                onchange={onfolderchange}
+                            />
+                        </label>
+                    }
                     <button
                         type="button"
                         class="button"
@@ -227,7 +267,7 @@ pub fn pane_view(props: &PaneProps) -> Html {
             </div>
             if let Some(name) = &pane.name {
                 <p class="file-name">
-                    <span class="muted">{ "File: " }</span>
+                    <span class="muted">{ if pane.folder { "Folder: " } else { "File: " } }</span>
                     <span data-testid={format!("{side}-name")}>{ name.to_string() }</span>
                 </p>
             }

@@ -21,6 +21,15 @@ pub mod folder;
 pub mod share;
 pub mod state;
 
+/// A number new to each archive or folder opened (see `state::Pane::reading`).
+fn next_reading() -> u64 {
+    thread_local!(static LAST: std::cell::Cell<u64> = const { std::cell::Cell::new(0) });
+    LAST.with(|n| {
+        n.set(n.get() + 1);
+        n.get()
+    })
+}
+
 use cachelens_core::Side;
 use components::{
     ChangeList, CopyRequest, DocViewPanel, ExampleMenu, OpenedBanner, OptionsBar, PaneCallbacks,
@@ -172,18 +181,32 @@ pub fn app() -> Html {
                 // An image archive is read by ranges; anything else whole.
                 browser::read_head(&file.clone(), 1024, move |head| match head {
                     Ok(head) if cachelens_core::image::looks_like_tar(&head) => {
+                        let reading = next_reading();
                         dispatch.emit(Action::ArchiveOpening {
                             side,
                             name,
                             size: file.size() as u64,
                             folder: false,
+                            reading,
                         });
                         browser::read_archive(file, move |result| {
                             dispatch.emit(Action::ArchiveRead {
                                 side,
+                                reading,
                                 result: Box::new(result),
                             })
                         });
+                    }
+                    // Refused before reading: the tab never holds more than the core takes.
+                    Ok(_) if file.size() > cachelens_core::MAX_INPUT_BYTES as f64 => {
+                        let e = cachelens_core::Error::new(cachelens_core::ErrorKind::TooLarge {
+                            size: file.size() as usize,
+                            limit: cachelens_core::MAX_INPUT_BYTES,
+                        });
+                        dispatch.emit(Action::LoadFailed {
+                            side,
+                            message: format!("{name}: {}", e.message()),
+                        })
                     }
                     Ok(_) => browser::read_file(file, move |result| match result {
                         Ok(bytes) => {
@@ -204,14 +227,17 @@ pub fn app() -> Html {
             let dispatch = dispatch.clone();
             Callback::from(
                 move |picked: Result<Vec<(String, web_sys::File)>, String>| {
+                    let reading = next_reading();
                     let opening = |name: String, size: u64| Action::ArchiveOpening {
                         side,
                         name,
                         size,
                         folder: true,
+                        reading,
                     };
                     let failed = |message: String| Action::ArchiveRead {
                         side,
+                        reading,
                         result: Box::new(Err(message)),
                     };
                     let picked = match picked {
@@ -233,6 +259,7 @@ pub fn app() -> Html {
                             browser::read_layout(layout, files, move |result| {
                                 dispatch.emit(Action::ArchiveRead {
                                     side,
+                                    reading,
                                     result: Box::new(result),
                                 })
                             });

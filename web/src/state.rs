@@ -100,6 +100,9 @@ pub struct Pane {
     pub archive: Option<Shared<Result<ImageSet, Rc<str>>>>,
     /// The archive is a folder (an OCI layout chosen or dropped as a folder), not a tarball.
     pub folder: bool,
+    /// Which opening the pane waits for ([`Action::ArchiveOpening`]'s `reading`): the result of
+    /// an archive replaced before it was read is dropped.
+    pub reading: u64,
 }
 
 impl Pane {
@@ -406,11 +409,15 @@ pub enum Action {
         size: u64,
         /// A folder rather than a tarball.
         folder: bool,
+        /// A number new to each opening; its [`Action::ArchiveRead`] carries it back.
+        reading: u64,
     },
     /// An image archive was read (or could not be).
     ArchiveRead {
         /// Which pane.
         side: Side,
+        /// The `reading` of the opening this answers.
+        reading: u64,
         /// What it holds, or why it could not be read.
         result: Box<Result<ImageSet, String>>,
     },
@@ -601,6 +608,7 @@ impl State {
                 name,
                 size,
                 folder,
+                reading,
             } => {
                 self.example = None;
                 self.opened = None;
@@ -608,14 +616,21 @@ impl State {
                     name: Some(Rc::from(name)),
                     archive_size: Some(size),
                     folder,
+                    reading,
                     pending: true,
                     ..Pane::default()
                 };
                 self.recompare();
             }
-            Action::ArchiveRead { side, result } => {
+            Action::ArchiveRead {
+                side,
+                reading,
+                result,
+            } => {
                 let pane = self.pane_mut(side);
-                if pane.archive_size.is_some() {
+                // Only the answer to what the pane shows now: not to an archive since replaced
+                // (by another one, a paste, a clear).
+                if pane.archive_size.is_some() && pane.pending && pane.reading == reading {
                     pane.pending = false;
                     pane.archive = Some(Shared::new(result.map_err(Rc::from)));
                     self.recompare();
@@ -1268,18 +1283,54 @@ mod tests {
 
     fn open_archive(s: &mut State, side: Side, bytes: &[u8]) {
         assert!(cachelens_core::image::looks_like_tar(bytes));
+        let reading = s.pane(side).reading + 1;
         s.apply(Action::ArchiveOpening {
             side,
             name: format!("{side}.tar"),
             size: bytes.len() as u64,
             folder: false,
+            reading,
         });
         assert!(s.pane(side).pending && s.compared.is_none());
         let result = cachelens_core::image::read_archive_bytes(bytes).map_err(|e| e.to_string());
         s.apply(Action::ArchiveRead {
             side,
+            reading,
             result: Box::new(result),
         });
+    }
+
+    #[test]
+    fn a_late_read_of_a_replaced_archive_is_dropped() {
+        let mut s = State::default();
+        let opening = |reading, name: &str| Action::ArchiveOpening {
+            side: Side::Left,
+            name: name.into(),
+            size: 10,
+            folder: false,
+            reading,
+        };
+        let read = |reading, bytes: &[u8]| Action::ArchiveRead {
+            side: Side::Left,
+            reading,
+            result: Box::new(
+                cachelens_core::image::read_archive_bytes(bytes).map_err(|e| e.to_string()),
+            ),
+        };
+        s.apply(opening(1, "slow.tar"));
+        s.apply(opening(2, "fast.tar"));
+        s.apply(read(2, &oci_tar(&["fast"])));
+        assert!(s.left.image_set().is_some() && !s.left.pending);
+        // The first archive's answer arrives last: it changes nothing.
+        let shown = s.left.image_set().unwrap().images[0].layers[0]
+            .digest
+            .clone();
+        s.apply(read(1, &oci_tar(&["slow"])));
+        assert_eq!(s.left.name.as_deref(), Some("fast.tar"));
+        assert_eq!(
+            s.left.image_set().unwrap().images[0].layers[0].digest,
+            shown
+        );
     }
 
     #[test]
@@ -1307,6 +1358,7 @@ mod tests {
         s.apply(Action::Clear(Side::Left));
         s.apply(Action::ArchiveRead {
             side: Side::Left,
+            reading: s.left.reading,
             result: Box::new(Err("late".into())),
         });
         assert!(s.left.archive.is_none());
@@ -1328,6 +1380,7 @@ mod tests {
             name: layout.name.clone(),
             size: layout.size(),
             folder: true,
+            reading: 1,
         });
         assert!(s.left.folder && s.left.pending);
         let result = cachelens_core::image::read_layout(layout.listing(), |path: &str| {
@@ -1337,6 +1390,7 @@ mod tests {
         .map_err(|e| e.to_string());
         s.apply(Action::ArchiveRead {
             side: Side::Left,
+            reading: 1,
             result: Box::new(result),
         });
         let set = s.left.image_set().expect("read");

@@ -451,10 +451,10 @@ pub enum Problem {
         /// How many were fed.
         got: usize,
     },
-    /// Neither layout file at the top of the archive.
+    /// Neither layout file at the top of the archive or folder.
     #[error(
-        "neither index.json (an OCI image layout) nor manifest.json (docker save) at the top of the archive ({entries} entries){}",
-        nested.as_ref().map(|n| format!("; found {n}: archive the folder's contents, not the folder (e.g. tar -C DIR -cf img.tar .)")).unwrap_or_default()
+        "neither index.json (an OCI image layout) nor manifest.json (docker save) at the top ({entries} entries){}",
+        nested.as_ref().map(|n| format!("; found {n}: open the folder that holds it, or for a tarball archive that folder's contents, not the folder (e.g. tar -C DIR -cf img.tar .)")).unwrap_or_default()
     )]
     NoLayout {
         /// How many entries were seen.
@@ -566,7 +566,8 @@ pub(crate) fn location(entry: &Option<String>, offset: &Option<u64>) -> String {
         (Some(e), Some(o)) => format!("archive entry {e:?} (header at byte {o}): "),
         (Some(e), None) => format!("archive entry {e:?}: "),
         (None, Some(o)) => format!("archive at byte {o}: "),
-        (None, None) => "archive: ".into(),
+        // The message says what is wrong with the whole (tarball or folder) by itself.
+        (None, None) => String::new(),
     }
 }
 

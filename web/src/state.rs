@@ -12,6 +12,7 @@
 
 use crate::examples;
 use crate::share::{self, Opened, OpenedSide, ShareOut, ShareSettings, Source};
+use cachelens_core::compare::filtered;
 use cachelens_core::image::{ImageSet, comparable};
 use cachelens_core::share::SharePayload;
 use cachelens_core::view::{Row, SideRow};
@@ -193,6 +194,8 @@ pub struct ViewOptions {
 pub struct Compared {
     /// The core's answer.
     pub comparison: Comparison,
+    /// The two documents as compared (canonical, options applied), pretty-printed.
+    pub texts: (Rc<str>, Rc<str>),
     /// Indexes into `comparison.changes`, grouped by area in the core's area order.
     pub groups: Vec<(Area, Vec<usize>)>,
 }
@@ -741,12 +744,17 @@ pub fn compare_panes(left: &Pane, right: &Pane, options: &Options) -> Option<Com
         _ => return None,
     };
     let comparison = compare(l, r, options);
+    let texts = (
+        Rc::from(json::to_pretty(&filtered(l, options))),
+        Rc::from(json::to_pretty(&filtered(r, options))),
+    );
     let mut groups: BTreeMap<Area, Vec<usize>> = BTreeMap::new();
     for (i, c) in comparison.changes.iter().enumerate() {
         groups.entry(Area::of(&c.path, r.kind)).or_default().push(i);
     }
     Some(Compared {
         comparison,
+        texts,
         groups: groups.into_iter().collect(),
     })
 }
@@ -759,11 +767,7 @@ pub fn doc_view(compared: &Compared, left: &Pane, right: &Pane, view: ViewOption
             Rc::from(right.raw_text().as_ref()),
         )
     } else {
-        let c = &compared.comparison;
-        (
-            Rc::from(json::to_pretty(&c.left_doc)),
-            Rc::from(json::to_pretty(&c.right_doc)),
-        )
+        compared.texts.clone()
     };
     let longest = |t: &str| t.lines().map(str::len).max().unwrap_or(0);
     let too_long = view.raw && l != r && longest(&l).max(longest(&r)) > RAW_LINE_MAX;

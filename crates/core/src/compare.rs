@@ -7,6 +7,7 @@ use crate::diff::{Change, diff};
 use crate::json::to_compact;
 use crate::{Analysis, Digest, Pointer};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// What to leave out of the comparison.
@@ -277,12 +278,6 @@ pub struct Comparison {
     pub cache: Option<CacheSummary>,
     /// Facts worth saying (e.g. that a pretty-printed side's compact form recovers a digest).
     pub notes: Vec<String>,
-    /// The left document as compared (canonical, options applied).
-    #[serde(skip)]
-    pub left_doc: Value,
-    /// The right document as compared.
-    #[serde(skip)]
-    pub right_doc: Value,
 }
 
 const TIME_KEYS: &[&str] = &[
@@ -353,8 +348,13 @@ fn get_at_mut<'v>(doc: &'v mut Value, p: &Pointer) -> Option<&'v mut Value> {
     })
 }
 
-/// The canonical document of an input with the options applied.
-pub fn filtered(a: &Analysis, opts: &Options) -> Value {
+/// The canonical document of an input with the options applied: the documents [`compare`]
+/// diffs (`changes` is a JSON Patch from the left one to the right one). Borrowed when no
+/// option changes it, so comparing never copies a document it does not have to.
+pub fn filtered<'a>(a: &'a Analysis, opts: &Options) -> Cow<'a, Value> {
+    if !opts.ignore_cache && !opts.ignore_timestamps && opts.ignore.is_empty() {
+        return Cow::Borrowed(&a.canonical);
+    }
     let mut doc = a.canonical.clone();
     if opts.ignore_cache {
         if a.kind.is_cache_only() {
@@ -381,7 +381,7 @@ pub fn filtered(a: &Analysis, opts: &Options) -> Value {
     for p in &opts.ignore {
         remove_at(&mut doc, p);
     }
-    doc
+    Cow::Owned(doc)
 }
 
 /// Compares two analysed inputs.
@@ -451,8 +451,6 @@ pub fn compare(left: &Analysis, right: &Analysis, opts: &Options) -> Comparison 
         attribution,
         cache,
         notes,
-        left_doc,
-        right_doc,
     }
 }
 

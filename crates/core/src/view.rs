@@ -83,12 +83,15 @@ pub const MAX_WORD_DIFF_LINES: usize = 2_000;
 
 /// Unified view rows of two texts, with `context` unchanged lines kept around each change and
 /// longer unchanged stretches folded.
+///
+/// Only the rows shown are built: an unchanged stretch of 500,000 lines costs one `Fold`, not
+/// 500,000 lines made and then folded away.
 pub fn unified(left: &str, right: &str, context: usize) -> Vec<Row> {
     let diff = TextDiff::configure()
         .algorithm(similar::Algorithm::Myers)
         .diff_lines(left, right);
-    let changed_lines: usize = diff
-        .ops()
+    let ops = diff.ops();
+    let changed_lines: usize = ops
         .iter()
         .map(|op| match *op {
             similar::DiffOp::Equal { .. } => 0,
@@ -99,11 +102,54 @@ pub fn unified(left: &str, right: &str, context: usize) -> Vec<Row> {
             } => old_len + new_len,
         })
         .sum();
-    let mut lines: Vec<Line> = Vec::new();
-    for op in diff.ops() {
-        let long_line = diff.old_slices()[op.old_range()]
+    let (old, new) = (diff.old_slices(), diff.new_slices());
+    let equal_line = |o: usize, n: usize| {
+        Row::Line(Line {
+            tag: Tag::Equal,
+            left_no: Some(o + 1),
+            right_no: Some(n + 1),
+            segments: vec![Segment {
+                changed: false,
+                text: old[o].trim_end_matches(['\n', '\r']).to_owned(),
+            }],
+        })
+    };
+    let mut rows = Vec::new();
+    for (k, op) in ops.iter().enumerate() {
+        if let similar::DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } = *op
+        {
+            // `context` lines after the change before it and before the change after it; the
+            // rest folded (a fold of one line saves nothing: it is shown).
+            let head = if k > 0 { context.min(len) } else { 0 };
+            let tail = if k + 1 < ops.len() {
+                context.min(len - head)
+            } else {
+                0
+            };
+            let hidden = len - head - tail;
+            let shown = |rows: &mut Vec<Row>, from: usize, to: usize| {
+                rows.extend((from..to).map(|i| equal_line(old_index + i, new_index + i)));
+            };
+            if hidden <= 1 {
+                shown(&mut rows, 0, len);
+            } else {
+                shown(&mut rows, 0, head);
+                rows.push(Row::Fold {
+                    left_start: old_index + head,
+                    right_start: new_index + head,
+                    count: hidden,
+                });
+                shown(&mut rows, len - tail, len);
+            }
+            continue;
+        }
+        let long_line = old[op.old_range()]
             .iter()
-            .chain(&diff.new_slices()[op.new_range()])
+            .chain(&new[op.new_range()])
             .any(|l| l.len() > MAX_WORD_DIFF_LINE);
         if changed_lines > MAX_WORD_DIFF_LINES || long_line {
             // Whole lines marked, no word diff: bounded work for huge lines or many changes.
@@ -113,7 +159,7 @@ pub fn unified(left: &str, right: &str, context: usize) -> Vec<Row> {
                     ChangeTag::Delete => Tag::Delete,
                     ChangeTag::Insert => Tag::Insert,
                 };
-                lines.push(Line {
+                rows.push(Row::Line(Line {
                     tag,
                     left_no: change.old_index().map(|i| i + 1),
                     right_no: change.new_index().map(|i| i + 1),
@@ -121,7 +167,7 @@ pub fn unified(left: &str, right: &str, context: usize) -> Vec<Row> {
                         changed: tag != Tag::Equal,
                         text: change.value().trim_end_matches(['\n', '\r']).to_owned(),
                     }],
-                });
+                }));
             }
             continue;
         }
@@ -134,7 +180,7 @@ pub fn unified(left: &str, right: &str, context: usize) -> Vec<Row> {
                 })
                 .filter(|s| !s.text.is_empty() || change.tag() == ChangeTag::Equal)
                 .collect();
-            lines.push(Line {
+            rows.push(Row::Line(Line {
                 tag: match change.tag() {
                     ChangeTag::Equal => Tag::Equal,
                     ChangeTag::Delete => Tag::Delete,
@@ -143,10 +189,10 @@ pub fn unified(left: &str, right: &str, context: usize) -> Vec<Row> {
                 left_no: change.old_index().map(|i| i + 1),
                 right_no: change.new_index().map(|i| i + 1),
                 segments: merge(segments),
-            });
+            }));
         }
     }
-    fold(lines, context)
+    rows
 }
 
 /// Joins adjacent segments with the same `changed` flag.
@@ -159,51 +205,6 @@ fn merge(segments: Vec<Segment>) -> Vec<Segment> {
         }
     }
     out
-}
-
-fn fold(lines: Vec<Line>, context: usize) -> Vec<Row> {
-    let n = lines.len();
-    let mut keep = vec![false; n];
-    for (i, l) in lines.iter().enumerate() {
-        if l.tag != Tag::Equal {
-            keep[i.saturating_sub(context)..(i + context + 1).min(n)].fill(true);
-        }
-    }
-    let mut rows = Vec::new();
-    let mut i = 0;
-    let mut lines = lines.into_iter().map(Some).collect::<Vec<_>>();
-    while i < n {
-        if keep[i] {
-            if let Some(l) = lines[i].take() {
-                rows.push(Row::Line(l));
-            }
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < n && !keep[i] {
-            i += 1;
-        }
-        let count = i - start;
-        let first = lines[start].as_ref();
-        let (ls, rs) = (
-            first.and_then(|l| l.left_no).unwrap_or(1) - 1,
-            first.and_then(|l| l.right_no).unwrap_or(1) - 1,
-        );
-        if count <= 1 {
-            // Folding one line saves nothing.
-            for l in lines[start..i].iter_mut().filter_map(Option::take) {
-                rows.push(Row::Line(l));
-            }
-        } else {
-            rows.push(Row::Fold {
-                left_start: ls,
-                right_start: rs,
-                count,
-            });
-        }
-    }
-    rows
 }
 
 /// The unchanged lines a fold hides, as rows (taken from the left text).
@@ -272,6 +273,142 @@ pub fn side_by_side(left: &str, right: &str, context: usize) -> Vec<SideRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The first implementation (every line built, then folded): the reference.
+    /// Unified view rows of two texts, with `context` unchanged lines kept around each change and
+    /// longer unchanged stretches folded.
+    fn unified_reference(left: &str, right: &str, context: usize) -> Vec<Row> {
+        let diff = TextDiff::configure()
+            .algorithm(similar::Algorithm::Myers)
+            .diff_lines(left, right);
+        let changed_lines: usize = diff
+            .ops()
+            .iter()
+            .map(|op| match *op {
+                similar::DiffOp::Equal { .. } => 0,
+                similar::DiffOp::Delete { old_len, .. } => old_len,
+                similar::DiffOp::Insert { new_len, .. } => new_len,
+                similar::DiffOp::Replace {
+                    old_len, new_len, ..
+                } => old_len + new_len,
+            })
+            .sum();
+        let mut lines: Vec<Line> = Vec::new();
+        for op in diff.ops() {
+            let long_line = diff.old_slices()[op.old_range()]
+                .iter()
+                .chain(&diff.new_slices()[op.new_range()])
+                .any(|l| l.len() > MAX_WORD_DIFF_LINE);
+            if changed_lines > MAX_WORD_DIFF_LINES || long_line {
+                // Whole lines marked, no word diff: bounded work for huge lines or many changes.
+                for change in diff.iter_changes(op) {
+                    let tag = match change.tag() {
+                        ChangeTag::Equal => Tag::Equal,
+                        ChangeTag::Delete => Tag::Delete,
+                        ChangeTag::Insert => Tag::Insert,
+                    };
+                    lines.push(Line {
+                        tag,
+                        left_no: change.old_index().map(|i| i + 1),
+                        right_no: change.new_index().map(|i| i + 1),
+                        segments: vec![Segment {
+                            changed: tag != Tag::Equal,
+                            text: change.value().trim_end_matches(['\n', '\r']).to_owned(),
+                        }],
+                    });
+                }
+                continue;
+            }
+            for change in diff.iter_inline_changes(op) {
+                let segments = change
+                    .iter_strings_lossy()
+                    .map(|(changed, s)| Segment {
+                        changed: changed && change.tag() != ChangeTag::Equal,
+                        text: s.trim_end_matches(['\n', '\r']).to_owned(),
+                    })
+                    .filter(|s| !s.text.is_empty() || change.tag() == ChangeTag::Equal)
+                    .collect();
+                lines.push(Line {
+                    tag: match change.tag() {
+                        ChangeTag::Equal => Tag::Equal,
+                        ChangeTag::Delete => Tag::Delete,
+                        ChangeTag::Insert => Tag::Insert,
+                    },
+                    left_no: change.old_index().map(|i| i + 1),
+                    right_no: change.new_index().map(|i| i + 1),
+                    segments: merge(segments),
+                });
+            }
+        }
+        fold(lines, context)
+    }
+
+    fn fold(lines: Vec<Line>, context: usize) -> Vec<Row> {
+        let n = lines.len();
+        let mut keep = vec![false; n];
+        for (i, l) in lines.iter().enumerate() {
+            if l.tag != Tag::Equal {
+                keep[i.saturating_sub(context)..(i + context + 1).min(n)].fill(true);
+            }
+        }
+        let mut rows = Vec::new();
+        let mut i = 0;
+        let mut lines = lines.into_iter().map(Some).collect::<Vec<_>>();
+        while i < n {
+            if keep[i] {
+                if let Some(l) = lines[i].take() {
+                    rows.push(Row::Line(l));
+                }
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < n && !keep[i] {
+                i += 1;
+            }
+            let count = i - start;
+            let first = lines[start].as_ref();
+            let (ls, rs) = (
+                first.and_then(|l| l.left_no).unwrap_or(1) - 1,
+                first.and_then(|l| l.right_no).unwrap_or(1) - 1,
+            );
+            if count <= 1 {
+                // Folding one line saves nothing.
+                for l in lines[start..i].iter_mut().filter_map(Option::take) {
+                    rows.push(Row::Line(l));
+                }
+            } else {
+                rows.push(Row::Fold {
+                    left_start: ls,
+                    right_start: rs,
+                    count,
+                });
+            }
+        }
+        rows
+    }
+
+    proptest! {
+        #[test]
+        fn unified_shows_what_the_reference_shows(
+            left in prop::collection::vec("[abc]{0,2}", 0..40),
+            edits in prop::collection::vec((0usize..40, prop::option::of("[abcd]{0,2}")), 0..6),
+            context in 0usize..4,
+        ) {
+            let mut right = left.clone();
+            for (at, line) in edits {
+                let at = at % (right.len() + 1);
+                match line {
+                    Some(l) => right.insert(at, l),
+                    None if at < right.len() => { right.remove(at); }
+                    None => {}
+                }
+            }
+            let (l, r) = (left.join("\n") + "\n", right.join("\n") + "\n");
+            prop_assert_eq!(unified(&l, &r, context), unified_reference(&l, &r, context));
+        }
+    }
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 

@@ -194,8 +194,10 @@ pub struct ViewOptions {
 pub struct Compared {
     /// The core's answer.
     pub comparison: Comparison,
-    /// The two documents as compared (canonical, options applied), pretty-printed.
-    pub texts: (Rc<str>, Rc<str>),
+    /// The options compared with (the document view shows the documents they give).
+    pub options: Options,
+    /// For two image archives: the documents built from them (the panes hold only the images).
+    pub images: Option<Box<(Analysis, Analysis)>>,
     /// Indexes into `comparison.changes`, grouped by area in the core's area order.
     pub groups: Vec<(Area, Vec<usize>)>,
 }
@@ -734,27 +736,28 @@ impl State {
 
 /// Compares the panes when both analysed without error.
 pub fn compare_panes(left: &Pane, right: &Pane, options: &Options) -> Option<Compared> {
-    let images;
-    let (l, r) = match (left.archive_size, right.archive_size) {
-        (None, None) => (left.ok()?, right.ok()?),
-        (Some(_), Some(_)) => {
-            images = comparable(left.image_set()?, right.image_set()?, options);
-            (&images.0, &images.1)
-        }
+    let images = match (left.archive_size, right.archive_size) {
+        (None, None) => None,
+        (Some(_), Some(_)) => Some(Box::new(comparable(
+            left.image_set()?,
+            right.image_set()?,
+            options,
+        ))),
         _ => return None,
     };
+    let (l, r) = match &images {
+        Some(docs) => (&docs.0, &docs.1),
+        None => (left.ok()?, right.ok()?),
+    };
     let comparison = compare(l, r, options);
-    let texts = (
-        Rc::from(json::to_pretty(&filtered(l, options))),
-        Rc::from(json::to_pretty(&filtered(r, options))),
-    );
     let mut groups: BTreeMap<Area, Vec<usize>> = BTreeMap::new();
     for (i, c) in comparison.changes.iter().enumerate() {
         groups.entry(Area::of(&c.path, r.kind)).or_default().push(i);
     }
     Some(Compared {
         comparison,
-        texts,
+        options: options.clone(),
+        images,
         groups: groups.into_iter().collect(),
     })
 }
@@ -767,7 +770,15 @@ pub fn doc_view(compared: &Compared, left: &Pane, right: &Pane, view: ViewOption
             Rc::from(right.raw_text().as_ref()),
         )
     } else {
-        compared.texts.clone()
+        // The documents as compared: pretty-printed here, after the verdict has been shown,
+        // not when comparing.
+        let docs = match &compared.images {
+            Some(docs) => Some((&docs.0, &docs.1)),
+            None => left.ok().zip(right.ok()),
+        };
+        let text = |a| Rc::from(json::to_pretty(&filtered(a, &compared.options)));
+        // (A comparison exists only when both documents do.)
+        docs.map_or_else(|| (Rc::from(""), Rc::from("")), |(l, r)| (text(l), text(r)))
     };
     let longest = |t: &str| t.lines().map(str::len).max().unwrap_or(0);
     let too_long = view.raw && l != r && longest(&l).max(longest(&r)) > RAW_LINE_MAX;

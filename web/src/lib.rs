@@ -200,7 +200,7 @@ pub fn app() -> Html {
                     // Refused before reading: the tab never holds more than the core takes.
                     Ok(_) if file.size() > cachelens_core::MAX_INPUT_BYTES as f64 => {
                         let e = cachelens_core::Error::new(cachelens_core::ErrorKind::TooLarge {
-                            size: file.size() as usize,
+                            size: file.size() as u64,
                             limit: cachelens_core::MAX_INPUT_BYTES,
                         });
                         dispatch.emit(Action::LoadFailed {

@@ -185,9 +185,8 @@ fn image_config(v: &Value, out: &mut Canonical) -> Value {
 }
 
 /// Decodes a cache in any of its forms (base64 string, records array, cache config object) and
-/// returns its canonical document.
-/// The canonical document of a cache value (base64, records or cache config) and what it holds.
-/// Keys repeated inside a base64 value's JSON are added to `warnings`.
+/// returns its canonical document and what it holds. Keys repeated inside a base64 value's JSON
+/// are added to `warnings`.
 fn cache_value(
     v: &Value,
     diff_ids: Option<&[String]>,
@@ -215,19 +214,7 @@ fn cache_value(
                     message: crate::json::strip_location(&e.to_string()),
                 })
             })?;
-            warnings.extend(repeats.into_iter().map(|d| {
-                let at = if d.pointer.is_root() {
-                    "the root".to_owned()
-                } else {
-                    d.pointer.to_string()
-                };
-                Error::new(ErrorKind::DuplicateKey {
-                    key: d.key,
-                    count: d.count,
-                    within: format!(" of the decoded cache value, at {at}"),
-                })
-                .at(pointer.to_string())
-            }));
+            warnings.extend(crate::json::duplicate_warnings(repeats, Some(&pointer)));
             if matches!(decoded, Value::String(_)) {
                 return Err(Error::new(ErrorKind::Shape {
                     what: "the decoded cache value".into(),
@@ -505,6 +492,10 @@ fn canon_records(
             } else {
                 format!("{base}:{}", k + 1)
             };
+        }
+        // Keys in bytewise order, as everywhere in the canonical form (`:10` before `:2`).
+        if members.len() >= 10 {
+            members.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
         }
         for &i in &members {
             out.insert(ids[i].clone(), std::mem::take(&mut entries[i]));
@@ -824,14 +815,21 @@ fn canon_cache_config(cfg: &CacheConfig) -> Result<(Value, Vec<RecordInfo>), Err
     let mut layers = Map::with_capacity(cfg.layers.len());
     for (id, mut group) in layer_entries {
         group.sort_by_cached_key(to_compact);
-        for (k, v) in group.into_iter().enumerate() {
-            let key = if k == 0 {
-                id.clone()
-            } else {
-                format!("{id}:{}", k + 1)
-            };
-            layers.insert(key, v);
-        }
+        let mut keyed: Vec<(String, Value)> = group
+            .into_iter()
+            .enumerate()
+            .map(|(k, v)| {
+                let key = if k == 0 {
+                    id.clone()
+                } else {
+                    format!("{id}:{}", k + 1)
+                };
+                (key, v)
+            })
+            .collect();
+        // Keys in bytewise order, as everywhere in the canonical form (`:10` before `:2`).
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        layers.extend(keyed);
     }
     let mut doc: Vec<(String, Value)> = cfg
         .extra
@@ -848,6 +846,37 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn ten_or_more_identical_records_and_layers_keep_keys_in_bytewise_order() {
+        let rec = r#"{"digest":"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}"#;
+        let layer = r#"{"blob":"sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","parent":-1}"#;
+        let text = format!(
+            r#"{{"layers":[{}],"records":[{}]}}"#,
+            vec![layer; 12].join(","),
+            vec![rec; 12].join(",")
+        );
+        let v = crate::json::parse(&text).unwrap();
+        let c = canonicalize(&v, Kind::CacheConfig, &CanonOptions::default());
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        for part in ["records", "layers"] {
+            let keys: Vec<&String> = c.doc[part].as_object().unwrap().keys().collect();
+            let mut sorted = keys.clone();
+            sorted.sort();
+            assert_eq!(keys, sorted, "{part}");
+            assert_eq!(keys.len(), 12);
+        }
+        // So canonicalising the canonical text again changes nothing.
+        let again = canonicalize(
+            &crate::json::parse(&crate::json::to_pretty(&c.doc)).unwrap(),
+            Kind::CacheConfig,
+            &CanonOptions::default(),
+        );
+        assert_eq!(
+            crate::json::to_pretty(&again.doc),
+            crate::json::to_pretty(&c.doc)
+        );
+    }
 
     #[test]
     fn a_json_cache_in_a_config_follows_go_key_order_as_base64_does() {

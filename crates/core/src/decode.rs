@@ -487,7 +487,6 @@ pub(crate) fn records_from_json(bytes: &[u8]) -> Option<Vec<Record>> {
 mod fast {
     use super::{ChainResult, Input, LayerResult, Record, field};
     use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-    use serde_json::Value;
     use std::borrow::Cow;
     use std::fmt;
     use std::marker::PhantomData;
@@ -652,9 +651,10 @@ mod fast {
                 Some(2) => self.digest = next::<String, _>(map)?,
                 Some(3) => self.inputs = next::<Vec<Vec<Input>>, _>(map)?,
                 _ => {
-                    let v: Value = map.next_value()?;
-                    if self.extra.insert(key.to_owned(), v).is_some() {
-                        return Err(de::Error::custom("a field given twice"));
+                    // A key repeated here or inside: the `Value` path reports it.
+                    let (v, repeats) = crate::json::next_value_checked(map)?;
+                    if repeats || self.extra.insert(key.to_owned(), v).is_some() {
+                        return Err(de::Error::custom("a key given twice"));
                     }
                 }
             }
@@ -835,6 +835,7 @@ mod tests {
             r#"[{"layers":[{"createdAt":"t","layer":2,"more":{}}]}]"#,
             r#"[{"chains":[{"layers":[],"more":1}]}]"#,
             r#"[{"x":1,"x":2}]"#,
+            r#"[{"digest":"a","note":{"k":1,"k":2}}]"#,
             r#"{"records":[]}"#,
             r#""W3t9XQ==""#,
             "[1]",

@@ -131,9 +131,12 @@ fn is_cache_config(m: &Map<String, Value>) -> bool {
     let records_ok = match m.get("records") {
         Some(Value::Array(a)) => {
             a.iter().all(|r| match r {
-                Value::Object(m) => m
-                    .keys()
-                    .any(|k| RECORD_KEYS.iter().any(|f| f.eq_ignore_ascii_case(k))),
+                // `{}` is Go's zero record, as `null` is.
+                Value::Object(m) => {
+                    m.is_empty()
+                        || m.keys()
+                            .any(|k| RECORD_KEYS.iter().any(|f| f.eq_ignore_ascii_case(k)))
+                }
                 Value::Null => true,
                 _ => false,
             }) && (a.is_empty() || a.iter().any(|r| r.get("digest").is_some()))

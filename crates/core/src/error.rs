@@ -224,8 +224,8 @@ pub enum ErrorKind {
     /// An input is larger than the core accepts.
     #[error("the input is {size} bytes, over the limit of {limit} bytes")]
     TooLarge {
-        /// Input size.
-        size: usize,
+        /// Input size (a file given to the viewer may be larger than a wasm32 `usize`).
+        size: u64,
         /// The limit.
         limit: usize,
     },
@@ -238,7 +238,7 @@ pub enum ErrorKind {
         key: String,
         /// How many times it appears.
         count: usize,
-        /// Where inside a decoded cache value (`" of the decoded cache, at /3/inputs/0/0"`),
+        /// Where inside a decoded cache value (`" of the decoded cache value, at /3/inputs/0/0"`),
         /// or empty when the pointer says it all.
         within: String,
     },

@@ -59,7 +59,7 @@ pub fn analyze_with(
     let fail = |kind| Err(Error::new(kind).on(side));
     if bytes.len() > MAX_INPUT_BYTES {
         return fail(ErrorKind::TooLarge {
-            size: bytes.len(),
+            size: bytes.len() as u64,
             limit: MAX_INPUT_BYTES,
         });
     }
@@ -114,14 +114,7 @@ pub fn analyze_with(
     }
     let (original, is_json) = match json::parse_checked(text) {
         Ok((v, repeats)) => {
-            warnings.extend(repeats.into_iter().map(|d| {
-                Error::new(ErrorKind::DuplicateKey {
-                    key: d.key,
-                    count: d.count,
-                    within: String::new(),
-                })
-                .at(d.pointer.to_string())
-            }));
+            warnings.extend(json::duplicate_warnings(repeats, None));
             (v, true)
         }
         Err(e) => match crate::decode::looks_like_base64(text) {

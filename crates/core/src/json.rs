@@ -65,6 +65,65 @@ pub(crate) fn parse_checked_slice(
     Ok((v, out))
 }
 
+/// Reads one value from a serde map as [`parse_checked`] would; tells whether an object in it
+/// repeats a key.
+pub(crate) fn next_value_checked<'de, A: serde::de::MapAccess<'de>>(
+    map: &mut A,
+) -> Result<(Value, bool), A::Error> {
+    let found = std::cell::RefCell::new(Vec::new());
+    let v = map.next_value_seed(checked::Seed {
+        path: None,
+        found: &found,
+    })?;
+    Ok((v, !found.into_inner().is_empty()))
+}
+
+/// Repeated keys listed as warnings, one per object and key up to this many; the rest are
+/// counted in one more warning (a generated document can repeat a key in every object).
+pub(crate) const MAX_DUPLICATE_WARNINGS: usize = 20;
+
+/// The warnings for a document's repeated keys. `cache` is where a decoded cache value sits
+/// when the document is that value (its pointers are then inside the decoded JSON).
+pub(crate) fn duplicate_warnings(repeats: Vec<Duplicate>, cache: Option<&Pointer>) -> Vec<Error> {
+    let more = repeats.len().saturating_sub(MAX_DUPLICATE_WARNINGS);
+    let mut out: Vec<Error> = repeats
+        .into_iter()
+        .take(MAX_DUPLICATE_WARNINGS)
+        .map(|d| {
+            let (at, within) = match cache {
+                None => (d.pointer.to_string(), String::new()),
+                Some(c) => {
+                    let inner = if d.pointer.is_root() {
+                        "the root".to_owned()
+                    } else {
+                        d.pointer.to_string()
+                    };
+                    (
+                        c.to_string(),
+                        format!(" of the decoded cache value, at {inner}"),
+                    )
+                }
+            };
+            Error::new(ErrorKind::DuplicateKey {
+                key: d.key,
+                count: d.count,
+                within,
+            })
+            .at(at)
+        })
+        .collect();
+    if more > 0 {
+        let mut e = Error::new(ErrorKind::Notice(format!(
+            "{more} more objects repeat a key (not listed); in each the last value is used"
+        )));
+        if let Some(c) = cache {
+            e = e.at(c.to_string());
+        }
+        out.push(e);
+    }
+    out
+}
+
 fn json_error(e: &serde_json::Error) -> Error {
     Error::new(ErrorKind::Json {
         line: e.line(),
@@ -186,14 +245,25 @@ mod checked {
                     parent: self.path,
                     seg: Seg::Key(&key),
                 };
+                let mark = self.found.borrow().len();
                 let v = map.next_value_seed(Seed {
                     path: Some(&path),
                     found: self.found,
                 })?;
                 if let Some(prev) = out.get_mut(&key) {
-                    // The last value wins, where the first one stood (as serde_json does).
+                    // The last value wins, where the first one stood (as serde_json does). Keys
+                    // repeated inside the values it replaces are no longer in the document: they
+                    // are forgotten (entries found before `mark` under this key).
                     *prev = v;
-                    self.found.borrow_mut().push((pointer(self.path), key));
+                    let at = pointer(self.path);
+                    let under = at.child(key.as_str());
+                    let mut found = self.found.borrow_mut();
+                    let mut i = 0;
+                    found.retain(|(p, _)| {
+                        i += 1;
+                        i > mark || !p.starts_with(&under)
+                    });
+                    found.push((at, key));
                 } else {
                     out.insert(key, v);
                 }
@@ -458,12 +528,28 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            [
-                ("/a/k".to_owned(), "k", 2),
-                ("/a".to_owned(), "k", 2),
-                ("/l/0".to_owned(), "x", 3),
-                ("".to_owned(), "a", 2),
-            ]
+            // (The repeats inside the first "a" went with it when "a" was given again.)
+            [("/l/0".to_owned(), "x", 3), ("".to_owned(), "a", 2)]
+        );
+        // Repeats inside a value that stays are reported, innermost first; each object is
+        // counted on its own; repeats inside a value that was replaced are gone with it.
+        let (_, r) = parse_checked(r#"{"a":{"k":1,"k":{"k":2,"k":3}}}"#).unwrap();
+        let got: Vec<(String, &str)> = r
+            .iter()
+            .map(|d| (d.pointer.to_string(), d.key.as_str()))
+            .collect();
+        assert_eq!(got, [("/a/k".to_owned(), "k"), ("/a".to_owned(), "k")]);
+        let (_, r) = parse_checked(r#"{"a":{"k":1,"k":2},"a":{"k":3,"k":4}}"#).unwrap();
+        let got: Vec<(String, &str, usize)> = r
+            .iter()
+            .map(|d| (d.pointer.to_string(), d.key.as_str(), d.count))
+            .collect();
+        assert_eq!(got, [("/a".to_owned(), "k", 2), ("".to_owned(), "a", 2)]);
+        let (_, r) = parse_checked(r#"{"a":{"b":[{"k":1,"k":2}]},"a":5}"#).unwrap();
+        assert_eq!(r.len(), 1);
+        assert_eq!(
+            (r[0].pointer.to_string(), r[0].key.as_str()),
+            ("".to_owned(), "a")
         );
         // Pointer tokens are escaped (RFC 6901).
         let (_, r) = parse_checked(r#"{"a/b~":{"z":1,"z":2}}"#).unwrap();

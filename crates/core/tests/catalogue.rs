@@ -89,12 +89,36 @@ fn catalogue() {
         ("duplicate keys", br#"{"architecture":"amd64","os":"linux","config":{"User":"app","Env":[],"User":"root"}}"#.to_vec(), Want::Warning(r#"at /config: the key "User" appears 2 times in this object: the last value is used"#)),
         ("a key three times at the root", br#"{"a":1,"a":2,"a":3}"#.to_vec(), Want::Warning(r#"at the document root: the key "a" appears 3 times"#)),
         ("duplicate keys in a decoded cache", config_with_cache(&b64(r#"[{"digest":"sha256:a"},{"digest":"sha256:b","inputs":[[{"selector":"s","link":0,"selector":"t"}]]}]"#)), Want::Warning(r#"at /moby.buildkit.cache.v0: the key "selector" appears 2 times in this object of the decoded cache value, at /1/inputs/0/0"#)),
+        ("keys repeated inside an unknown record field of a decoded cache", config_with_cache(&b64(r#"[{"digest":"sha256:a","note":{"k":1,"k":2}}]"#)), Want::Warning(r#"the key "k" appears 2 times in this object of the decoded cache value, at /0/note"#)),
         ("duplicate unknown record keys in a decoded cache", config_with_cache(&b64(r#"[{"digest":"sha256:a","x":1,"x":2}]"#)), Want::Warning(r#"the key "x" appears 2 times in this object of the decoded cache value, at /0"#)),
         ("a link that is not an integer", br#"[{"digest":"sha256:a","inputs":[[{"link":1.5}]]}]"#.to_vec(), Want::Warning("expected an integer, found number 1.5")),
     ];
     for (name, input, want) in cases {
         check(name, &input, want);
     }
+}
+
+#[test]
+fn repeated_keys_in_many_objects_are_listed_up_to_a_limit() {
+    let records: Vec<String> = (0..500)
+        .map(|i| format!(r#"{{"digest":"sha256:{i:064x}","x":1,"x":2}}"#))
+        .collect();
+    let a = analyze(
+        format!("[{}]", records.join(",")).as_bytes(),
+        Some(Side::Left),
+    )
+    .unwrap();
+    let msgs: Vec<String> = a.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(msgs.len(), 21, "{msgs:#?}");
+    assert!(
+        msgs[0].starts_with(r#"left: at /0: the key "x" appears 2 times"#),
+        "{}",
+        msgs[0]
+    );
+    assert_eq!(
+        msgs[20],
+        "left: 480 more objects repeat a key (not listed); in each the last value is used"
+    );
 }
 
 #[test]

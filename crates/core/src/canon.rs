@@ -853,8 +853,8 @@ mod tests {
         let layer = r#"{"blob":"sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","parent":-1}"#;
         let text = format!(
             r#"{{"layers":[{}],"records":[{}]}}"#,
-            vec![layer; 12].join(","),
-            vec![rec; 12].join(",")
+            [layer; 12].join(","),
+            [rec; 12].join(",")
         );
         let v = crate::json::parse(&text).unwrap();
         let c = canonicalize(&v, Kind::CacheConfig, &CanonOptions::default());

@@ -257,8 +257,51 @@ fn mutate(v: &Value, seed: u64) -> Value {
     walk(v, &mut next)
 }
 
+/// JSON text with repeated keys and numbers in every spelling (beyond i64 and f64, exponents,
+/// fractions with trailing zeros), written directly (a `Value` cannot hold a repeated key).
+fn arb_json_text() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        "-?(0|[1-9][0-9]{0,24})(\\.[0-9]{1,20})?([eE][+-]?[0-9]{1,3})?",
+        "\"[a-c\\\\é]{0,3}\"".prop_map(|s| s.replace("\\\"", "\\\\\"")),
+        Just("true".to_owned()),
+        Just("null".to_owned()),
+    ];
+    leaf.prop_recursive(4, 64, 5, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(|v| format!("[{}]", v.join(","))),
+            prop::collection::vec(("[ab~/]", inner), 0..5).prop_map(|m| {
+                let members: Vec<String> = m.iter().map(|(k, v)| format!("{k:?}:{v}")).collect();
+                format!("{{{}}}", members.join(","))
+            }),
+        ]
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_checking_parser_reads_repeated_keys_and_numbers_as_serde_json_does(text in arb_json_text()) {
+        match (serde_json::from_str::<Value>(&text), json::parse_checked(&text)) {
+            (Ok(a), Ok((b, repeats))) => {
+                prop_assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
+                // Each repeat names an object of the document that holds the key.
+                for d in &repeats {
+                    let at = b.pointer(&d.pointer.to_string());
+                    prop_assert!(at.and_then(|o| o.as_object()).is_some_and(|o| o.contains_key(&d.key)), "{:?} in {}", d, text);
+                    prop_assert!(d.count >= 2);
+                }
+            }
+            (Err(a), Err(b)) => {
+                let at = match b.kind {
+                    cachelens_core::ErrorKind::Json { line, column, .. } => Some((line, column)),
+                    _ => None,
+                };
+                prop_assert_eq!(at, Some((a.line(), a.column())));
+            }
+            (a, b) => prop_assert!(false, "serde_json {:?} vs checked {:?} on {}", a.is_ok(), b.is_ok(), text),
+        }
+    }
 
     #[test]
     fn changes_patch_left_into_right(l in arb_json(), seed in any::<u64>(), r2 in arb_json()) {

@@ -45,12 +45,7 @@ pub const DEBOUNCE_MS: u32 = 200;
 /// How long a "Copied" confirmation stays.
 const COPIED_MS: u32 = 1500;
 
-fn side_index(side: Side) -> usize {
-    match side {
-        Side::Left => 0,
-        Side::Right => 1,
-    }
-}
+use state::side_index;
 
 /// Why there is no verdict, when there is none.
 fn status(s: &State) -> Status {
@@ -178,17 +173,24 @@ pub fn app() -> Html {
             Callback::from(move |file: web_sys::File| {
                 let (dispatch, paints) = (dispatch.clone(), paints.clone());
                 let name = file.name();
+                // What this read sends back counts only while the pane still waits for it.
+                let reading = next_reading();
+                dispatch.emit(Action::Reading { side, reading });
+                let answer = move |action: Action| Action::FromRead {
+                    side,
+                    reading,
+                    action: Box::new(action),
+                };
                 // An image archive is read by ranges; anything else whole.
                 browser::read_head(&file.clone(), 1024, move |head| match head {
                     Ok(head) if cachelens_core::image::looks_like_tar(&head) => {
-                        let reading = next_reading();
-                        dispatch.emit(Action::ArchiveOpening {
+                        dispatch.emit(answer(Action::ArchiveOpening {
                             side,
                             name,
                             size: file.size() as u64,
                             folder: false,
                             reading,
-                        });
+                        }));
                         browser::read_archive(file, move |result| {
                             dispatch.emit(Action::ArchiveRead {
                                 side,
@@ -203,23 +205,23 @@ pub fn app() -> Html {
                             size: file.size() as u64,
                             limit: cachelens_core::MAX_INPUT_BYTES,
                         });
-                        dispatch.emit(Action::LoadFailed {
+                        dispatch.emit(answer(Action::LoadFailed {
                             side,
                             message: format!("{name}: {}", e.message()),
-                        })
+                        }))
                     }
                     Ok(_) => browser::read_file(file, move |result| match result {
                         Ok(bytes) => {
-                            dispatch.emit(Action::LoadFile { side, name, bytes });
+                            dispatch.emit(answer(Action::LoadFile { side, name, bytes }));
                             let later = dispatch.clone();
                             paints.borrow_mut()[side_index(side)] =
                                 Some(browser::after_paint(move || {
                                     later.emit(Action::Analyze(side))
                                 }));
                         }
-                        Err(message) => dispatch.emit(Action::LoadFailed { side, message }),
+                        Err(message) => dispatch.emit(answer(Action::LoadFailed { side, message })),
                     }),
-                    Err(message) => dispatch.emit(Action::LoadFailed { side, message }),
+                    Err(message) => dispatch.emit(answer(Action::LoadFailed { side, message })),
                 });
             })
         };

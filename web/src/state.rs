@@ -288,6 +288,8 @@ impl Default for Ui {
 /// what a share link will carry; the rest is derived from them or transient.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct State {
+    /// The file read each pane waits for ([`Action::Reading`]), left then right.
+    pub awaiting: [Option<u64>; 2],
     /// The left (old) input.
     pub left: Pane,
     /// The right (new) input.
@@ -418,6 +420,25 @@ pub enum Action {
         reading: u64,
     },
     /// An image archive was read (or could not be).
+    /// A file was chosen or dropped on a pane: what its reading (in `reading`) sends back comes
+    /// wrapped in [`Action::FromRead`].
+    Reading {
+        /// Which pane.
+        side: Side,
+        /// A number new to each file read.
+        reading: u64,
+    },
+    /// The result of a file read ([`Action::LoadFile`], [`Action::LoadFailed`],
+    /// [`Action::ArchiveOpening`]): applied only if the pane still waits for that read (not if
+    /// something else was put in it meanwhile, another file included).
+    FromRead {
+        /// Which pane.
+        side: Side,
+        /// The read's number.
+        reading: u64,
+        /// What to do.
+        action: Box<Action>,
+    },
     ArchiveRead {
         /// Which pane.
         side: Side,
@@ -435,6 +456,14 @@ impl yew::Reducible for State {
         let mut next = Rc::unwrap_or_clone(self);
         next.apply(action);
         Rc::new(next)
+    }
+}
+
+/// 0 for the left pane, 1 for the right.
+pub fn side_index(side: Side) -> usize {
+    match side {
+        Side::Left => 0,
+        Side::Right => 1,
     }
 }
 
@@ -456,7 +485,34 @@ impl State {
 
     /// Applies one action, recomputing only what depends on what changed.
     pub fn apply(&mut self, action: Action) {
+        // Anything else put in a pane ends its wait for a file being read.
+        let replaced: &[Side] = match &action {
+            Action::Edit { side, .. }
+            | Action::Clear(side)
+            | Action::LoadFile { side, .. }
+            | Action::LoadFailed { side, .. }
+            | Action::ArchiveOpening { side, .. } => std::slice::from_ref(side),
+            Action::LoadExample(_) | Action::OpenFragment(_) | Action::OpenShare { .. } => {
+                &[Side::Left, Side::Right]
+            }
+            _ => &[],
+        };
+        for side in replaced {
+            self.awaiting[side_index(*side)] = None;
+        }
         match action {
+            Action::Reading { side, reading } => {
+                self.awaiting[side_index(side)] = Some(reading);
+            }
+            Action::FromRead {
+                side,
+                reading,
+                action,
+            } => {
+                if self.awaiting[side_index(side)] == Some(reading) {
+                    self.apply(*action);
+                }
+            }
             Action::Edit { side, text } => {
                 self.example = None;
                 self.opened = None;
@@ -1313,6 +1369,70 @@ mod tests {
             reading,
             result: Box::new(result),
         });
+    }
+
+    #[test]
+    fn a_file_read_that_ends_after_the_pane_changed_is_dropped() {
+        let load = |name: &str, text: &str| Action::LoadFile {
+            side: Side::Left,
+            name: name.into(),
+            bytes: text.as_bytes().to_vec(),
+        };
+        let from = |reading, action| Action::FromRead {
+            side: Side::Left,
+            reading,
+            action: Box::new(action),
+        };
+        let mut s = State::default();
+        // A slow file, then a quick one: the slow one's bytes arrive last and are dropped.
+        s.apply(Action::Reading {
+            side: Side::Left,
+            reading: 1,
+        });
+        s.apply(Action::Reading {
+            side: Side::Left,
+            reading: 2,
+        });
+        s.apply(from(2, load("quick.json", r#"{"a":2}"#)));
+        s.apply(from(1, load("slow.json", r#"{"a":1}"#)));
+        assert_eq!(s.left.name.as_deref(), Some("quick.json"));
+        // A paste while a file is read: the file loses.
+        s.apply(Action::Reading {
+            side: Side::Left,
+            reading: 3,
+        });
+        s.apply(Action::Edit {
+            side: Side::Left,
+            text: "{}".into(),
+        });
+        s.apply(from(3, load("late.json", "[]")));
+        assert_eq!(&*s.left.text, "{}");
+        // A failure of a replaced read says nothing either; a current one does.
+        s.apply(Action::Reading {
+            side: Side::Left,
+            reading: 4,
+        });
+        s.apply(Action::Clear(Side::Left));
+        s.apply(from(
+            4,
+            Action::LoadFailed {
+                side: Side::Left,
+                message: "gone".into(),
+            },
+        ));
+        assert!(s.left.load_error.is_none());
+        s.apply(Action::Reading {
+            side: Side::Left,
+            reading: 5,
+        });
+        s.apply(from(
+            5,
+            Action::LoadFailed {
+                side: Side::Left,
+                message: "bad".into(),
+            },
+        ));
+        assert_eq!(s.left.load_error.as_deref(), Some("bad"));
     }
 
     #[test]

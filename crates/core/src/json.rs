@@ -185,6 +185,26 @@ mod checked {
     /// serde_json hands an `arbitrary_precision` number over as a one-entry map with this key.
     const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
+    /// The digits of an `arbitrary_precision` number, read as serde_json reads them (same errors).
+    struct NumberText;
+
+    impl<'de> DeserializeSeed<'de> for NumberText {
+        type Value = Number;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Number, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for NumberText {
+        type Value = Number;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("string containing a number")
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Number, E> {
+            s.parse().map_err(E::custom)
+        }
+    }
+
     impl<'de> Visitor<'de> for Seed<'_> {
         type Value = Value;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -235,11 +255,7 @@ mod checked {
             let mut out = Map::new();
             while let Some(key) = map.next_key::<String>()? {
                 if out.is_empty() && key == NUMBER_TOKEN {
-                    let digits: String = map.next_value()?;
-                    return digits
-                        .parse::<Number>()
-                        .map(Value::Number)
-                        .map_err(serde::de::Error::custom);
+                    return map.next_value_seed(NumberText).map(Value::Number);
                 }
                 let path = Path {
                     parent: self.path,
@@ -559,6 +575,11 @@ mod tests {
     #[test]
     fn checked_parsing_errors_like_parse() {
         for text in [
+            // Found by the `detect` fuzz target: serde_json's private number token given a
+            // value that is not a string.
+            r#"{"ls":[{"$serde_json::private::Number":[{"bl"#,
+            r#"{"$serde_json::private::Number":1}"#,
+            r#"{"$serde_json::private::Number":"x"}"#,
             "{\n \"a\": [1,\n",
             "[1] x",
             &"[".repeat(200),

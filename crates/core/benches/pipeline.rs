@@ -7,7 +7,8 @@
 
 use cachelens_core::synth::{self, Pair};
 use cachelens_core::{
-    Analysis, CanonOptions, Digest, Options, analyze, canonicalize, compare, detect, diff,
+    Analysis, CanonOptions, Digest, Options, analyze, canonicalize, compare, detect, diff, json,
+    view,
 };
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::Value;
@@ -130,6 +131,19 @@ fn bench(c: &mut Criterion) {
         tune(&mut g, both);
         g.bench_function(BenchmarkId::from_parameter(name), |b| {
             b.iter(|| black_box(compare(&l, &r, &Options::default())))
+        });
+        g.finish();
+
+        // The viewer's document view: both canonical documents pretty-printed, and their
+        // side-by-side line rows (unchanged stretches folded), as the page lays them out after
+        // showing the verdict.
+        let mut g = c.benchmark_group("view");
+        tune(&mut g, both);
+        g.bench_function(BenchmarkId::from_parameter(name), |b| {
+            b.iter(|| {
+                let (lt, rt) = (json::to_pretty(&l.canonical), json::to_pretty(&r.canonical));
+                black_box(view::side_by_side(&lt, &rt, 3).len())
+            })
         });
         g.finish();
 

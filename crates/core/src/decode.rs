@@ -662,61 +662,33 @@ mod fast {
         }
     }
 
-    impl GoObject for Input {
-        const KNOWN: &'static [&'static str] = &["selector", "link"];
-        fn fill<'de, A: MapAccess<'de>>(
-            &mut self,
-            field: Option<usize>,
-            _key: &str,
-            map: &mut A,
-        ) -> Result<(), A::Error> {
-            match field {
-                Some(0) => self.selector = next::<String, _>(map)?,
-                Some(1) => self.link = next::<i64, _>(map)?,
-                // Rare (BuildKit writes none): left to the `Value` path, which reports a key
-                // given twice even among ignored ones.
-                _ => return Err(de::Error::custom("an unknown field")),
+    /// Objects of two known fields (`KNOWN[0]`, `KNOWN[1]`) read into two struct fields. An
+    /// unknown field is rare (BuildKit writes none): it is left to the `Value` path, which
+    /// reports a key given twice even among ignored ones.
+    macro_rules! go_pair {
+        ($($t:ty: $k0:literal => $f0:ident: $t0:ty, $k1:literal => $f1:ident: $t1:ty;)*) => {$(
+            impl GoObject for $t {
+                const KNOWN: &'static [&'static str] = &[$k0, $k1];
+                fn fill<'de, A: MapAccess<'de>>(
+                    &mut self,
+                    field: Option<usize>,
+                    _key: &str,
+                    map: &mut A,
+                ) -> Result<(), A::Error> {
+                    match field {
+                        Some(0) => self.$f0 = next::<$t0, _>(map)?,
+                        Some(1) => self.$f1 = next::<$t1, _>(map)?,
+                        _ => return Err(de::Error::custom("an unknown field")),
+                    }
+                    Ok(())
+                }
             }
-            Ok(())
-        }
+        )*};
     }
-
-    impl GoObject for LayerResult {
-        const KNOWN: &'static [&'static str] = &["layer", "createdAt"];
-        fn fill<'de, A: MapAccess<'de>>(
-            &mut self,
-            field: Option<usize>,
-            _key: &str,
-            map: &mut A,
-        ) -> Result<(), A::Error> {
-            match field {
-                Some(0) => self.layer = next::<i64, _>(map)?,
-                Some(1) => self.created_at = next::<String, _>(map)?,
-                // Rare (BuildKit writes none): left to the `Value` path, which reports a key
-                // given twice even among ignored ones.
-                _ => return Err(de::Error::custom("an unknown field")),
-            }
-            Ok(())
-        }
-    }
-
-    impl GoObject for ChainResult {
-        const KNOWN: &'static [&'static str] = &["layers", "createdAt"];
-        fn fill<'de, A: MapAccess<'de>>(
-            &mut self,
-            field: Option<usize>,
-            _key: &str,
-            map: &mut A,
-        ) -> Result<(), A::Error> {
-            match field {
-                Some(0) => self.layers = next::<Vec<i64>, _>(map)?,
-                Some(1) => self.created_at = next::<String, _>(map)?,
-                // Rare (BuildKit writes none): left to the `Value` path, which reports a key
-                // given twice even among ignored ones.
-                _ => return Err(de::Error::custom("an unknown field")),
-            }
-            Ok(())
-        }
+    go_pair! {
+        Input: "selector" => selector: String, "link" => link: i64;
+        LayerResult: "layer" => layer: i64, "createdAt" => created_at: String;
+        ChainResult: "layers" => layers: Vec<i64>, "createdAt" => created_at: String;
     }
 }
 

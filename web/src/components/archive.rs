@@ -2,7 +2,7 @@
 //! image, the manifest and config digests, the last layer's digest, the layer table, and the
 //! archive's problems.
 
-use super::{CopyButton, CopyRequest, size_text};
+use super::{CopyRequest, digest_with_copy, size_text};
 use crate::state::{Copied, Shared};
 use cachelens_core::Digest;
 use cachelens_core::image::{ArchiveKind, Image, ImageSet};
@@ -24,18 +24,7 @@ pub struct ArchiveProps {
 
 fn digest_cell(d: Option<&Digest>, key: String, what: String, props: &ArchiveProps) -> Html {
     match d {
-        Some(d) => html! {
-            <span class="digest-cell">
-                <code class="digest">{ d.to_string() }</code>
-                <CopyButton
-                    copy_key={key}
-                    text={d.to_string()}
-                    what={what}
-                    copied={props.copied.clone()}
-                    on_copy={props.on_copy.clone()}
-                />
-            </span>
-        },
+        Some(d) => digest_with_copy(d, key, what, props.copied.clone(), props.on_copy.clone()),
         None => html! { <span class="muted">{ "—" }</span> },
     }
 }

@@ -1,6 +1,7 @@
 //! A copy button with a short "Copied" confirmation.
 
 use crate::state::Copied;
+use cachelens_core::Digest;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -55,5 +56,22 @@ pub fn copy_button(props: &CopyButtonProps) -> Html {
                 <span class="visually-hidden" role="status">{ label }</span>
             }
         </button>
+    }
+}
+
+/// A digest in monospace with its copy button (`key` identifies the button, `what` names the
+/// digest for screen readers).
+pub fn digest_with_copy(
+    d: &Digest,
+    key: String,
+    what: String,
+    copied: Option<Copied>,
+    on_copy: Callback<CopyRequest>,
+) -> Html {
+    html! {
+        <span class="digest-cell">
+            <code class="digest">{ d.to_string() }</code>
+            <CopyButton copy_key={key} text={d.to_string()} {what} {copied} {on_copy} />
+        </span>
     }
 }

@@ -13,7 +13,7 @@ mod verdict;
 
 pub use archive::ArchiveView;
 pub use changes::ChangeList;
-pub use copy::{CopyButton, CopyRequest};
+pub use copy::{CopyButton, CopyRequest, digest_with_copy};
 pub use doc_view::DocViewPanel;
 pub use examples::ExampleMenu;
 pub use options::OptionsBar;

@@ -1,7 +1,7 @@
 //! Digest attribution (which digests, and whether only the inline cache differs), the areas that
 //! changed, the cache summary in words, and the core's notes.
 
-use super::{CopyButton, CopyRequest, thousands};
+use super::{CopyRequest, digest_with_copy, thousands};
 use crate::state::{Compared, Copied, Pane, Shared};
 use cachelens_core::{Analysis, CacheSummary, Digest};
 use yew::prelude::*;
@@ -23,18 +23,7 @@ pub struct SummaryProps {
 
 /// One digest with its copy button.
 fn digest(key: String, what: String, d: &Digest, props: &SummaryProps) -> Html {
-    html! {
-        <span class="digest-cell">
-            <code class="digest">{ d.to_string() }</code>
-            <CopyButton
-                copy_key={key}
-                text={d.to_string()}
-                what={what}
-                copied={props.copied.clone()}
-                on_copy={props.on_copy.clone()}
-            />
-        </span>
-    }
+    digest_with_copy(d, key, what, props.copied.clone(), props.on_copy.clone())
 }
 
 /// The digests of one side.

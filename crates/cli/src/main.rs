@@ -183,6 +183,20 @@ enum Input {
     Images(Box<ImageSet>),
 }
 
+impl Input {
+    /// A layout that is a BuildKit cache export compares as its cache config, so that it meets
+    /// the same cache exported to a registry (`cacheconfig.json`) byte for byte.
+    fn cache_as_bytes(self) -> Input {
+        match self {
+            Input::Images(set) => match set.cache_config() {
+                Some(bytes) => Input::Bytes(bytes.to_vec()),
+                None => Input::Images(set),
+            },
+            other => other,
+        }
+    }
+}
+
 /// An archive file read by seeking.
 struct FileSource {
     file: File,
@@ -211,6 +225,10 @@ fn load(path: &Path) -> Result<Input> {
     let trouble = |e: cachelens_core::Error| Trouble(format!("{name}: {e}"));
     if path.as_os_str() == "-" {
         let buf = read_input(path)?;
+        if image::gzip::looks_like_gzip(&buf) {
+            let set = image::gzip::read_gzip(&buf).map_err(trouble)?;
+            return Ok(Input::Images(Box::new(set)));
+        }
         if image::looks_like_tar(&buf) {
             let set = image::read_archive_bytes(&buf).map_err(trouble)?;
             return Ok(Input::Images(Box::new(set)));
@@ -238,6 +256,11 @@ fn load(path: &Path) -> Result<Input> {
         return Ok(Input::Images(Box::new(set)));
     }
     file.read_to_end(&mut head).with_context(cannot)?;
+    if image::gzip::looks_like_gzip(&head) {
+        // A `.dockerbuild` file (or a gzipped image tarball): small, decompressed whole.
+        let set = image::gzip::read_gzip(&head).map_err(trouble)?;
+        return Ok(Input::Images(Box::new(set)));
+    }
     Ok(Input::Bytes(head))
 }
 
@@ -358,7 +381,7 @@ fn run(cli: Cli) -> Result<u8> {
                         return Err(Trouble("only one side can be standard input".into()).into());
                     }
                     let (ln, rn) = (name_of(&l), name_of(&r));
-                    match (load(&l)?, load(&r)?) {
+                    match (load(&l)?.cache_as_bytes(), load(&r)?.cache_as_bytes()) {
                         (Input::Bytes(lb), Input::Bytes(rb)) => (lb, rb, ln, rn),
                         (Input::Images(li), Input::Images(ri)) => {
                             return diff_images(&li, &ri, &opts, &args, (&ln, &rn), &mut out);

@@ -31,6 +31,7 @@
 //! verdicts, renderers and exit codes work on images unchanged.
 
 mod document;
+pub mod gzip;
 mod layout;
 mod tar;
 
@@ -81,14 +82,17 @@ pub enum ArchiveKind {
     DockerArchive,
     /// A folder holding an OCI image layout (`type=oci,tar=false`).
     OciLayout,
+    /// `docker buildx history export` output: gzip of an OCI layout tar of build records.
+    Dockerbuild,
     /// A folder holding `manifest.json` (an extracted `docker save`).
     DockerDirectory,
 }
 
 impl ArchiveKind {
-    /// `oci-archive`, `docker-archive`, `oci-layout` or `docker-directory`.
+    /// `oci-archive`, `docker-archive`, `oci-layout`, `docker-directory` or `dockerbuild`.
     pub fn as_str(self) -> &'static str {
         match self {
+            ArchiveKind::Dockerbuild => "dockerbuild",
             ArchiveKind::OciArchive => "oci-archive",
             ArchiveKind::DockerArchive => "docker-archive",
             ArchiveKind::OciLayout => "oci-layout",
@@ -112,6 +116,10 @@ pub enum Status {
     Mismatch,
     /// The blob is not in the archive.
     Missing,
+    /// A layer blob that is not in the archive or folder: normal for a partial layout (the
+    /// index, manifest and config fetched from a build record, layers never downloaded) and
+    /// never needed to read the image, so not a problem.
+    Absent,
     /// A layer: its content is never read, so its digest is not checked.
     LayerNotRead,
     /// Over [`MAX_JSON_BYTES`], so not read.
@@ -123,13 +131,14 @@ pub enum Status {
 
 impl Status {
     /// The text used in output: `verified`, `mismatch`, `missing`,
-    /// `not verified (layer content not read)`, `not verified (over the read limit)`,
+    /// `not present (not needed to read the image)`, `not verified (layer content not read)`, `not verified (over the read limit)`,
     /// `computed (nothing declared)`.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Verified => "verified",
             Status::Mismatch => "mismatch",
             Status::Missing => "missing",
+            Status::Absent => "not present (not needed to read the image)",
             Status::LayerNotRead => "not verified (layer content not read)",
             Status::TooLarge => "not verified (over the read limit)",
             Status::Computed => "computed (nothing declared)",
@@ -242,6 +251,15 @@ pub struct Image {
     pub chain_ids: Vec<Digest>,
     /// The last layer (the usual CI cache key), the same value as the last of `layers`.
     pub last_layer: Option<Layer>,
+    /// The top layer's chain ID: it identifies the whole layer stack (every layer and its
+    /// order), unlike the last layer's digest, so it is the better cache key. `null` when the
+    /// config (its diff_ids) is not at hand.
+    #[serde(rename = "chainID")]
+    pub chain_id: Option<Digest>,
+    /// Whether the last layer is the empty layer (`sha256:4f4fb700…`, a 32-byte gzip of an
+    /// empty tar, made by steps such as `WORKDIR` that change no file): the same for every image
+    /// ending that way, so its digest says nothing as a cache key.
+    pub last_layer_empty: bool,
     /// The manifest's own annotations.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
@@ -260,6 +278,39 @@ pub struct Image {
     /// The config as analysed (for [`document`]).
     #[serde(skip)]
     config_analysis: Option<crate::Analysis>,
+}
+
+/// A BuildKit cache export on disk (`--cache-to type=local`, or a registry cache copied into a
+/// layout with `skopeo copy`): its cache config, read like any cache config, and its layers.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CacheExport {
+    /// `index` (BuildKit before v0.21: an image index listing the layers and the cache config)
+    /// or `manifest` (v0.21 and later: an image manifest whose config is the cache config).
+    pub form: &'static str,
+    /// The index or manifest blob.
+    pub root: Blob,
+    /// The cache config blob (`application/vnd.buildkit.cacheconfig.v0`).
+    pub config: Blob,
+    /// `org.opencontainers.image.ref.name` of the descriptor that leads to it (the cache's tag).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ref_name: Option<String>,
+    /// The cache's layer blobs (contents never read; absent ones are normal).
+    pub layers: Vec<Layer>,
+    /// The decoded cache config at a glance.
+    pub caches: Vec<CacheOverview>,
+    /// Problems decoding the cache config that did not stop the rest.
+    pub warnings: Vec<String>,
+    /// The cache config's bytes (what a comparison compares).
+    #[serde(skip)]
+    pub(crate) config_bytes: Option<Vec<u8>>,
+}
+
+impl CacheExport {
+    /// The cache config's exact bytes, when they were read.
+    pub fn config_bytes(&self) -> Option<&[u8]> {
+        self.config_bytes.as_deref()
+    }
 }
 
 /// An index: `index.json` or an image index blob inside the layout.
@@ -339,6 +390,10 @@ pub struct ImageSet {
     pub images: Vec<Image>,
     /// Attestation manifests (provenance, SBOM), apart from the images they describe.
     pub attestations: Vec<Image>,
+    /// BuildKit cache exports (a layout written by `--cache-to type=local`).
+    pub caches: Vec<CacheExport>,
+    /// Build records (a `.dockerbuild` file from `docker buildx history export`).
+    pub builds: Vec<crate::buildx::BuildRecord>,
     /// Damage: missing blobs, digests or sizes that do not match. Never hidden.
     #[serde(serialize_with = "messages")]
     pub problems: Vec<Error>,
@@ -555,9 +610,54 @@ pub enum Problem {
         /// Which document and place.
         referrer: String,
     },
+    /// Bytes that do not start like gzip where gzip was expected.
+    #[error(
+        "not gzip (a .dockerbuild file from docker buildx history export starts with the bytes 1f 8b)"
+    )]
+    NotGzip,
+    /// Gzip that is damaged or ends early.
+    #[error("the gzip data is damaged or incomplete after {fed} compressed bytes: {reason}")]
+    Gzip {
+        /// What the decompressor said.
+        reason: String,
+        /// Compressed bytes read when it said so.
+        fed: u64,
+    },
+    /// Gzip whose content is not an image archive or build record export.
+    #[error(
+        "the gzip decompresses, but not to an OCI layout tar (what docker buildx history export writes): {0}"
+    )]
+    InsideGzip(Box<Error>),
+    /// The last layer is the empty layer: its digest is no cache key. A warning.
+    #[error(
+        "the last layer (layer {index}) is the empty layer ({EMPTY_LAYER}, an empty tar made by a step such as WORKDIR that changes no file): every image ending this way has that last layer, so as a cache key it says nothing; {}",
+        chain_id.as_ref().map_or_else(|| "use the top layer's chain ID (computed from the config's rootfs.diff_ids, not at hand here)".to_owned(), |c| format!("use the top layer's chain ID {c} instead"))
+    )]
+    EmptyLastLayer {
+        /// The layer's position.
+        index: usize,
+        /// The top chain ID, when known.
+        chain_id: Option<Digest>,
+    },
     /// `oci-layout` is missing or names an unknown layout version.
     #[error("{0}")]
     LayoutVersion(&'static str),
+}
+
+/// The digest of the empty layer BuildKit (and Docker) writes for a step that changes no file:
+/// the 32-byte gzip of an empty tar.
+pub const EMPTY_LAYER: &str =
+    "sha256:4f4fb700ef54461cfa02571ae0db9a0dc1e0cdb5577484a6d75e68dc38e8acc1";
+/// The diff_id of the empty layer: the sha256 of an empty tar (1,024 zero bytes).
+pub const EMPTY_LAYER_DIFF_ID: &str =
+    "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
+
+/// Whether a layer is the empty layer (by blob digest or by diff_id).
+pub fn is_empty_layer(l: &Layer) -> bool {
+    l.digest.as_ref().is_some_and(|d| d.as_str() == EMPTY_LAYER)
+        || l.diff_id
+            .as_ref()
+            .is_some_and(|d| d.as_str() == EMPTY_LAYER_DIFF_ID)
 }
 
 /// Formats where an archive problem is, for [`ErrorKind::Archive`]'s message.
@@ -895,6 +995,20 @@ impl ImageSet {
         !self.problems.is_empty()
     }
 
+    /// For a layout that holds a BuildKit cache export and nothing else (no image, no build
+    /// record), the cache config's bytes: a comparison compares them, so the export meets the
+    /// same cache exported to a registry (`application/vnd.buildkit.cacheconfig.v0`) as equals.
+    pub fn cache_config(&self) -> Option<&[u8]> {
+        match (
+            &self.caches[..],
+            self.images.is_empty(),
+            self.builds.is_empty(),
+        ) {
+            ([only], true, true) => only.config_bytes(),
+            _ => None,
+        }
+    }
+
     /// Text for people (what `cachelens show img.tar` prints).
     pub fn to_text(&self) -> String {
         let mut out = String::new();
@@ -942,6 +1056,14 @@ impl ImageSet {
                 let _ = writeln!(out, "  {}{what}", digest.unwrap_or_default());
             }
         }
+        for c in &self.caches {
+            let _ = writeln!(out);
+            cache_text(&mut out, c);
+        }
+        for b in &self.builds {
+            let _ = writeln!(out);
+            build_text(&mut out, b);
+        }
         if !self.problems.is_empty() || !self.warnings.is_empty() {
             let _ = writeln!(out);
         }
@@ -952,6 +1074,167 @@ impl ImageSet {
             let _ = writeln!(out, "warning: {w}");
         }
         out
+    }
+}
+
+fn cache_text(out: &mut String, c: &CacheExport) {
+    let _ = write!(
+        out,
+        "BuildKit cache export ({} form)",
+        if c.form == "index" {
+            "index: BuildKit before v0.21"
+        } else {
+            "image manifest: BuildKit v0.21 and later"
+        }
+    );
+    if let Some(r) = &c.ref_name {
+        let _ = write!(out, "  ref {r}");
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "  {}:    {}  {} bytes{}",
+        c.form,
+        c.root.digest,
+        c.root.size,
+        check_text(c.root.check)
+    );
+    let _ = writeln!(
+        out,
+        "  cache config: {}  {} bytes{}",
+        c.config.digest,
+        c.config.size,
+        check_text(c.config.check)
+    );
+    for o in &c.caches {
+        let _ = writeln!(
+            out,
+            "  cache:    {} records ({} roots, {} with layers, {} with chains), {} links, {} layers",
+            o.records, o.roots, o.with_results, o.with_chains, o.links, o.layers
+        );
+    }
+    let absent = c
+        .layers
+        .iter()
+        .filter(|l| l.check.digest == Status::Absent)
+        .count();
+    let _ = writeln!(
+        out,
+        "  layer blobs: {}{}",
+        c.layers.len(),
+        if absent > 0 {
+            format!(" ({absent} not present: not needed to read the cache)")
+        } else {
+            String::new()
+        }
+    );
+    for l in &c.layers {
+        let digest = l.digest.as_ref().map_or("?", Digest::as_str);
+        let size = l.size.map(|s| format!("  {s} bytes")).unwrap_or_default();
+        let _ = writeln!(out, "    {:>3}  {digest}{size}", l.index);
+    }
+    for w in &c.warnings {
+        let _ = writeln!(out, "  cache warning: {w}");
+    }
+}
+
+fn build_text(out: &mut String, b: &crate::buildx::BuildRecord) {
+    let _ = writeln!(out, "build record {} ({})", b.reference, b.status);
+    let mut line = |k: &str, v: &str| {
+        let _ = writeln!(out, "  {k:<10} {v}");
+    };
+    if let Some(t) = &b.target {
+        line("target:", t);
+    }
+    if let Some(n) = &b.name {
+        line("name:", n);
+    }
+    if let Some(e) = &b.error {
+        line("error:", e);
+    }
+    if let Some(t) = &b.created_at {
+        line("started:", t);
+    }
+    if let Some(t) = &b.completed_at {
+        line("completed:", t);
+    }
+    line(
+        "steps:",
+        &format!(
+            "{} ({} completed, {} cached)",
+            b.steps.total, b.steps.completed, b.steps.cached
+        ),
+    );
+    for e in &b.exporters {
+        let attrs: Vec<String> = e.attrs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        line("exporter:", &format!("{} {}", e.kind, attrs.join(",")));
+    }
+    for (k, v) in &b.build_args {
+        line("build arg:", &format!("{k}={v}"));
+    }
+    for m in &b.materials {
+        line("material:", &format!("{} {}", m.uri, m.digests.join(" ")));
+    }
+    for r in &b.results {
+        let _ = writeln!(
+            out,
+            "  result {}: {} {} ({} bytes){}",
+            r.key,
+            if r.root.is_index() {
+                "image index"
+            } else {
+                "image manifest"
+            },
+            r.root.digest,
+            r.root.size,
+            if r.present { "" } else { "  [missing]" }
+        );
+        let _ = writeln!(out, "    media type: {}", r.root.media_type);
+        if let Some(c) = &r.config {
+            let _ = writeln!(
+                out,
+                "    config:     {} ({} bytes; not in the file: buildx keeps only the root)",
+                c.digest, c.size
+            );
+        }
+        if !r.layers.is_empty() {
+            let _ = writeln!(out, "    layers:     {}", r.layers.len());
+            for (i, l) in r.layers.iter().enumerate() {
+                let _ = writeln!(out, "      {i:>3}  {}  {} bytes", l.digest, l.size);
+            }
+            if let Some(l) = r.layers.last() {
+                let empty = if l.digest.as_str() == EMPTY_LAYER {
+                    "  (the empty layer: no cache key)"
+                } else {
+                    ""
+                };
+                let _ = writeln!(out, "    last layer: {}{empty}", l.digest);
+            }
+            let _ = writeln!(
+                out,
+                "    chain ID:   not known (it needs the config's rootfs.diff_ids, not in the file)"
+            );
+        }
+        for m in &r.manifests {
+            let _ = writeln!(
+                out,
+                "    manifest:   {} {} (not in the file)",
+                m.descriptor.digest, m.platform
+            );
+        }
+        if r.root.is_index() {
+            let _ = writeln!(
+                out,
+                "    The root is an image index: this file holds no image manifest or config (buildx keeps only the root)."
+            );
+        }
+        let _ = writeln!(
+            out,
+            "    To read the last layer, diff_ids and chain ID without pulling a layer, fetch the rest from the build record (where it was built; buildx 0.20 or later):"
+        );
+        for c in &r.commands {
+            let _ = writeln!(out, "      {c}");
+        }
     }
 }
 
@@ -1001,6 +1284,7 @@ fn image_text(out: &mut String, img: &Image) {
         let size = l.size.map(|s| format!("  {s} bytes")).unwrap_or_default();
         let flag = match (l.check.digest, l.check.size) {
             (Status::Missing, _) => "  [missing]",
+            (Status::Absent, _) => "  [not present]",
             (_, Status::Mismatch) => "  [size mismatch]",
             _ => "",
         };
@@ -1012,12 +1296,45 @@ fn image_text(out: &mut String, img: &Image) {
             let _ = writeln!(out, "         chain_id {c}");
         }
     }
-    if let Some(l) = &img.last_layer {
+    let absent = img
+        .layers
+        .iter()
+        .filter(|l| l.check.digest == Status::Absent)
+        .count();
+    if absent > 0 {
         let _ = writeln!(
             out,
-            "  last layer: {}",
+            "  layer blobs: {} of {} not present (not needed to read the image)",
+            absent,
+            img.layers.len()
+        );
+    }
+    if let Some(l) = &img.last_layer {
+        let empty = if img.last_layer_empty {
+            "  (the empty layer: no cache key, see the warning)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  last layer: {}{empty}",
             l.digest.as_ref().map_or("?", Digest::as_str)
         );
+    }
+    match &img.chain_id {
+        Some(c) => {
+            let _ = writeln!(
+                out,
+                "  chain ID:   {c}  (the whole layer stack: the better cache key)"
+            );
+        }
+        None if !img.layers.is_empty() => {
+            let _ = writeln!(
+                out,
+                "  chain ID:   not known (it needs the config's rootfs.diff_ids)"
+            );
+        }
+        None => {}
     }
     for (k, v) in &img.index_annotations {
         let _ = writeln!(out, "  index annotation {k}: {v}");

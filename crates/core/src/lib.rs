@@ -76,6 +76,7 @@
 //! This format is a stable interface (`cachelens canon`): fields may be added; existing ones
 //! keep their meaning.
 
+pub mod buildx;
 pub mod canon;
 pub mod compare;
 pub mod decode;

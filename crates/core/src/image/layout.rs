@@ -26,6 +26,8 @@ const MAX_DEPTH: usize = 8;
 /// How many links are followed to find a file.
 const MAX_LINKS: usize = 16;
 
+mod export;
+
 /// What an entry is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum EntryKind {
@@ -181,6 +183,8 @@ impl Layout {
             indexes: Vec::new(),
             docker_manifest: None,
             images: Vec::new(),
+            caches: Vec::new(),
+            builds: Vec::new(),
         };
         w.run()?;
         if !w.needs.is_empty() {
@@ -241,6 +245,8 @@ struct Walk<'a> {
     indexes: Vec<IndexInfo>,
     docker_manifest: Option<FileInfo>,
     images: Vec<Found<'a>>,
+    caches: Vec<export::FoundCache<'a>>,
+    builds: Vec<crate::buildx::BuildRecord>,
 }
 
 fn str_of(v: &Value, k: &str) -> Option<String> {
@@ -477,6 +483,21 @@ impl<'a> Walk<'a> {
             manifests: manifests.len(),
             check: None,
         });
+        if export::is_cache_index(&doc) {
+            // index.json itself lists the cache config and layers.
+            let root = Blob {
+                digest: Digest::sha256(bytes),
+                size: entry.size,
+                media_type: str_of(&doc, "mediaType"),
+                path: path.clone(),
+                check: Check {
+                    digest: Status::Computed,
+                    size: Status::Computed,
+                },
+            };
+            self.cache_index(root, &doc, &BTreeMap::new());
+            return;
+        }
         for (i, d) in manifests.iter().enumerate() {
             let trail = Trail {
                 referrer: format!("index.json at /manifests/{i}"),
@@ -645,6 +666,20 @@ impl<'a> Walk<'a> {
         let mut annotations = trail.annotations.clone();
         annotations.extend(desc.annotations.clone());
         let platform = desc.platform.clone().or(trail.platform.clone());
+        if is_index && export::is_cache_index(&doc) {
+            let root = Blob {
+                digest: desc.digest.clone(),
+                size: bytes.len() as u64,
+                media_type: desc
+                    .media_type
+                    .clone()
+                    .or_else(|| str_of(&doc, "mediaType")),
+                path: path.clone(),
+                check,
+            };
+            self.cache_index(root, &doc, &annotations);
+            return;
+        }
         if !is_index {
             self.image(desc, check, &path, bytes, doc, trail, annotations, platform);
             return;
@@ -717,6 +752,20 @@ impl<'a> Walk<'a> {
             path: path.to_owned(),
             check,
         };
+        if let Some(kind) = export::config_kind(&doc) {
+            let Some(cd) = doc
+                .get("config")
+                .and_then(|c| self.descriptor(path, "/config", c))
+            else {
+                return;
+            };
+            if kind == crate::buildx::HISTORY_RECORD {
+                self.build_record(manifest, &cd, &doc);
+            } else {
+                self.cache_manifest(manifest, &cd, &doc, &annotations);
+            }
+            return;
+        }
         let name = format!("manifest {}", desc.digest);
         let mut config = None;
         let mut config_info = None;
@@ -815,25 +864,13 @@ impl<'a> Walk<'a> {
                     digest: Status::Missing,
                     size: Status::Missing,
                 },
-                Ok(None) => {
-                    let foreign = ld
-                        .media_type
-                        .as_deref()
-                        .is_some_and(|m| m.contains("foreign") || m.contains("nondistributable"));
-                    let p = Problem::Missing {
-                        digest: Some(ld.digest.clone()),
-                        referrer,
-                    };
-                    if foreign {
-                        self.warn(Some(&lpath), p); // such layers are not shipped in archives
-                    } else {
-                        self.problem(Some(&lpath), p);
-                    }
-                    Check {
-                        digest: Status::Missing,
-                        size: Status::Missing,
-                    }
-                }
+                // A layer blob that is not there is not damage: nothing needs its contents
+                // (a partial layout from a build record has none; foreign layers are never
+                // shipped). Said once per image, by the layer's check.
+                Ok(None) => Check {
+                    digest: Status::Absent,
+                    size: Status::Absent,
+                },
             };
             layers.push(Layer {
                 index: i,
@@ -868,6 +905,8 @@ impl<'a> Walk<'a> {
                 diff_ids: Vec::new(),
                 chain_ids: Vec::new(),
                 last_layer: None,
+                chain_id: None,
+                last_layer_empty: false,
                 annotations: annotations_of(&doc),
                 index_annotations: annotations,
                 via,
@@ -1021,7 +1060,6 @@ impl<'a> Walk<'a> {
             .cloned()
             .unwrap_or_default();
         for (j, name) in names.iter().enumerate() {
-            let lref = format!("{referrer}/Layers/{j}");
             let name = name.as_str().unwrap_or_default();
             let mut layer = Layer {
                 index: j,
@@ -1050,13 +1088,12 @@ impl<'a> Walk<'a> {
                             };
                         }
                         Err(()) => {}
-                        Ok(None) => self.problem(
-                            Some(&lpath),
-                            Problem::Missing {
-                                digest: None,
-                                referrer: lref,
-                            },
-                        ),
+                        Ok(None) => {
+                            layer.check = Check {
+                                digest: Status::Absent,
+                                size: Status::Absent,
+                            };
+                        }
                     }
                     layer.path = Some(lpath);
                 }
@@ -1079,6 +1116,8 @@ impl<'a> Walk<'a> {
                 diff_ids: Vec::new(),
                 chain_ids: Vec::new(),
                 last_layer: None,
+                chain_id: None,
+                last_layer_empty: false,
                 annotations: BTreeMap::new(),
                 index_annotations: BTreeMap::new(),
                 via: vec!["manifest.json".into()],
@@ -1105,6 +1144,35 @@ impl<'a> Walk<'a> {
                 images.push(image);
             }
         }
+        let mut caches = Vec::new();
+        for f in std::mem::take(&mut self.caches) {
+            let mut export = f.export;
+            if let Some(bytes) = f.config {
+                match crate::analyze(bytes, None) {
+                    Ok(a) => {
+                        let o = crate::overview::overview(&a);
+                        export.caches = o.caches;
+                        export.warnings = o.warnings;
+                        if a.kind != crate::Kind::CacheConfig {
+                            self.problem(
+                                Some(&export.config.path),
+                                Problem::Shape {
+                                    at: String::new(),
+                                    expected: "a BuildKit cache config (layers and records)",
+                                    found: a.kind.describe().to_owned(),
+                                },
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        self.problem(Some(&export.config.path), Problem::Document(Box::new(e)))
+                    }
+                }
+                export.config_bytes = Some(bytes.to_vec());
+            }
+            caches.push(export);
+        }
+        let builds = std::mem::take(&mut self.builds);
         let has_docker =
             self.docker_manifest.is_some() || self.layout.entries.contains_key("manifest.json");
         let kind = match (self.layout.container, has_docker) {
@@ -1122,6 +1190,8 @@ impl<'a> Walk<'a> {
             docker_manifest: self.docker_manifest,
             images,
             attestations,
+            caches,
+            builds,
             problems: self.problems,
             warnings: self.warnings,
         }
@@ -1130,10 +1200,11 @@ impl<'a> Walk<'a> {
     fn complete(&mut self, f: Found<'a>) -> Image {
         let mut image = f.image;
         let Some((bytes, path)) = f.config else {
-            image.last_layer = image.layers.last().cloned();
             if image.platform.is_empty() {
                 image.platform = "unknown".into();
             }
+            let entry = image.manifest.as_ref().map(|m| m.path.clone());
+            self.seal(&mut image, entry.as_deref().unwrap_or_default());
             return image;
         };
         match crate::analyze(bytes, None) {
@@ -1202,8 +1273,27 @@ impl<'a> Walk<'a> {
         if image.platform.is_empty() {
             image.platform = "unknown".into();
         }
-        image.last_layer = image.layers.last().cloned();
+        self.seal(&mut image, &path);
         image
+    }
+
+    /// The last layer and the top chain ID (the key of the whole layer stack), with a warning
+    /// when the last layer is the empty layer (useless as a cache key).
+    fn seal(&mut self, image: &mut Image, entry: &str) {
+        image.last_layer = image.layers.last().cloned();
+        image.chain_id = image.chain_ids.last().cloned();
+        if let Some(l) = &image.last_layer
+            && super::is_empty_layer(l)
+        {
+            image.last_layer_empty = true;
+            self.warn(
+                Some(entry),
+                Problem::EmptyLastLayer {
+                    index: l.index,
+                    chain_id: image.chain_id.clone(),
+                },
+            );
+        }
     }
 }
 

@@ -102,6 +102,9 @@ pub struct BuildRecord {
     /// The build's ref (what `docker buildx history inspect` takes).
     #[serde(rename = "ref")]
     pub reference: String,
+    /// The record's blob in the file (the manifest's config): digest and size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<Root>,
     /// The target (`localState.Target`, or the frontend's `target` attribute).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
@@ -236,6 +239,7 @@ pub fn record(doc: &Value) -> BuildRecord {
     let count = |k: &str| doc.get(k).and_then(Value::as_u64).unwrap_or(0);
     BuildRecord {
         reference: str_at(doc, &["Ref", "ref"]).unwrap_or_default().to_owned(),
+        record: None,
         target,
         name,
         status: status.into(),
@@ -334,7 +338,12 @@ pub fn short_ref(full: &str) -> &str {
 /// manifest and config; no layer) from a build record, for `cachelens show DIR`. `manifests`
 /// are the image manifests of an index root when they are known; otherwise the script reads
 /// them from the fetched index with `jq`.
-pub fn attachment_commands(reference: &str, root: &Root, manifests: &[Digest]) -> Vec<String> {
+pub fn attachment_commands(
+    reference: &str,
+    root: &Root,
+    manifests: &[Digest],
+    config: Option<&Digest>,
+) -> Vec<String> {
     let blob = |d: &Digest| format!("layout/blobs/sha256/{}", d.hex());
     let get = |what: &str, out: &str| {
         format!("docker buildx history inspect attachment {reference} {what} > {out}")
@@ -356,8 +365,13 @@ pub fn attachment_commands(reference: &str, root: &Root, manifests: &[Digest]) -
         c.push(get("\"$m\"", "\"layout/blobs/sha256/${m#sha256:}\""));
         "\"layout/blobs/sha256/${m#sha256:}\"".to_owned()
     };
-    c.push(format!("cfg=$(jq -r .config.digest {manifest_path})"));
-    c.push(get("\"$cfg\"", "\"layout/blobs/sha256/${cfg#sha256:}\""));
+    match config {
+        Some(cfg) => c.push(get(cfg.as_str(), &blob(cfg))),
+        None => {
+            c.push(format!("cfg=$(jq -r .config.digest {manifest_path})"));
+            c.push(get("\"$cfg\"", "\"layout/blobs/sha256/${cfg#sha256:}\""));
+        }
+    }
     c.push(format!(
         "printf '%s' '{{\"schemaVersion\":2,\"manifests\":[{{\"mediaType\":\"{}\",\"digest\":\"{}\",\"size\":{}}}]}}' > layout/index.json",
         root.media_type, root.digest, root.size
@@ -365,6 +379,27 @@ pub fn attachment_commands(reference: &str, root: &Root, manifests: &[Digest]) -
     c.push("printf '%s' '{\"imageLayoutVersion\":\"1.0.0\"}' > layout/oci-layout".to_owned());
     c.push("cachelens show layout".to_owned());
     c
+}
+
+/// A build record as a comparable document (what `cachelens canon x.dockerbuild` prints and
+/// `diff` compares): what was built and how, without the run's identity. The ref and the start
+/// and end times differ for every run, so they are left out (`cachelens show` lists them).
+pub fn document(b: &BuildRecord) -> Value {
+    let mut d = serde_json::to_value(b).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut d {
+        for k in ["ref", "record", "createdAt", "completedAt"] {
+            m.shift_remove(k);
+        }
+        // The commands repeat the ref; results are compared by what they hold.
+        if let Some(Value::Array(rs)) = m.get_mut("results") {
+            for r in rs {
+                if let Value::Object(r) = r {
+                    r.shift_remove("commands");
+                }
+            }
+        }
+    }
+    crate::json::sorted(d)
 }
 
 /// What a `--metadata-file` output says about where the build's results are.
@@ -406,7 +441,14 @@ pub fn metadata(doc: &Value) -> MetadataPointer {
             })
         });
     let commands = match (&reference, &root) {
-        (Some(r), Some(root)) if !root.media_type.is_empty() => attachment_commands(r, root, &[]),
+        (Some(r), Some(root)) if !root.media_type.is_empty() => {
+            let config = doc
+                .get("containerimage.config.digest")
+                .and_then(Value::as_str)
+                .and_then(Digest::parse)
+                .filter(|_| !root.is_index());
+            attachment_commands(r, root, &[], config.as_ref())
+        }
         _ => Vec::new(),
     };
     MetadataPointer {

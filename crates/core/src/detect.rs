@@ -33,6 +33,8 @@ pub enum Kind {
     DockerInspect,
     /// `docker buildx build --metadata-file` output.
     BuildxMetadata,
+    /// A build record (`docker buildx history export`, read from a `.dockerbuild` file).
+    BuildRecord,
     /// Any other JSON.
     Json,
 }
@@ -51,6 +53,7 @@ impl Kind {
             Kind::CacheIndex => "cache-index",
             Kind::DockerInspect => "docker-inspect",
             Kind::BuildxMetadata => "buildx-metadata",
+            Kind::BuildRecord => "build-record",
             Kind::Json => "json",
         }
     }
@@ -68,6 +71,7 @@ impl Kind {
             Kind::CacheIndex => "a registry cache index",
             Kind::DockerInspect => "docker image inspect output",
             Kind::BuildxMetadata => "buildx metadata",
+            Kind::BuildRecord => "a build record (docker buildx history export)",
             Kind::Json => "JSON",
         }
     }

@@ -560,6 +560,20 @@ pub enum Problem {
         /// Which index and place names it.
         referrer: String,
     },
+    /// An attestation manifest (provenance, SBOM) named by an index but not in the layout:
+    /// a partial layout fetched from a build record leaves it out. A warning.
+    #[error(
+        "not in the layout: {referrer} names an attestation manifest ({digest}{}); not needed to read the image",
+        of.as_ref().map(|d| format!(", for {d}")).unwrap_or_default()
+    )]
+    AttestationAbsent {
+        /// The attestation manifest's digest.
+        digest: Digest,
+        /// The image manifest it attests (`vnd.docker.reference.digest`).
+        of: Option<String>,
+        /// Which index and place names it.
+        referrer: String,
+    },
     /// A blob or file that is a directory or device, not a file.
     #[error("not a regular file: {referrer} refers to it")]
     NotAFile {

@@ -67,6 +67,16 @@ pub struct Overview {
     pub layers: Vec<LayerOverview>,
     /// The last layer, the usual CI cache key.
     pub last_layer: Option<LayerOverview>,
+    /// The top layer's chain ID (from a config's diff_ids): it identifies the whole layer
+    /// stack, the better cache key. `null` without diff_ids (a manifest holds only blobs).
+    #[serde(rename = "chainID")]
+    pub chain_id: Option<Digest>,
+    /// Whether the last layer is the empty layer (no cache key; see the warning).
+    pub last_layer_empty: bool,
+    /// For `--metadata-file` output: the build's ref, its root, and the commands that fetch the
+    /// index, manifest and config from the build record into a layout `cachelens show` reads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build: Option<crate::buildx::MetadataPointer>,
     /// Decoded caches.
     pub caches: Vec<CacheOverview>,
     /// Warnings, with where.
@@ -123,6 +133,33 @@ pub fn overview(a: &Analysis) -> Overview {
             layers: c.layers,
         })
         .collect();
+    let ids: Option<Vec<Digest>> = layers
+        .iter()
+        .map(|l| l.diff_id.as_deref().and_then(Digest::parse))
+        .collect();
+    let chain_id = match a.kind {
+        Kind::ImageConfig | Kind::DockerInspect => ids
+            .filter(|i| !i.is_empty())
+            .and_then(|i| crate::image::chain_ids(&i).pop()),
+        _ => None,
+    };
+    let last_layer_empty = layers.last().is_some_and(|l| {
+        l.digest.as_deref() == Some(crate::image::EMPTY_LAYER)
+            || l.diff_id.as_deref() == Some(crate::image::EMPTY_LAYER_DIFF_ID)
+    });
+    let mut warnings: Vec<String> = a.warnings.iter().map(ToString::to_string).collect();
+    if last_layer_empty {
+        warnings.push(format!(
+            "the last layer (layer {}) is the empty layer ({}, an empty tar made by a step such as WORKDIR that changes no file): every image ending this way has that last layer, so as a cache key it says nothing; {}",
+            layers.len() - 1,
+            crate::image::EMPTY_LAYER,
+            chain_id.as_ref().map_or_else(
+                || "use the top layer's chain ID instead (computed from the config's rootfs.diff_ids: cachelens show CONFIG)".to_owned(),
+                |c| format!("use the top layer's chain ID {c} instead")
+            )
+        ));
+    }
+    let build = (a.kind == Kind::BuildxMetadata).then(|| crate::buildx::metadata(doc));
     Overview {
         kind: a.kind,
         digest: a.digest.clone(),
@@ -131,8 +168,11 @@ pub fn overview(a: &Analysis) -> Overview {
         without_cache_digest: a.without_cache_digest.clone(),
         last_layer: layers.last().cloned(),
         layers,
+        chain_id,
+        last_layer_empty,
+        build,
         caches,
-        warnings: a.warnings.iter().map(ToString::to_string).collect(),
+        warnings,
     }
 }
 
@@ -178,6 +218,19 @@ impl Overview {
                 let _ = writeln!(out, "  {:>3}  {id}{size}", l.index);
             }
         }
+        if let Some(l) = &self.last_layer {
+            let id = l.digest.as_deref().or(l.diff_id.as_deref()).unwrap_or("?");
+            let _ = writeln!(out, "last layer: {id}");
+        }
+        if let Some(c) = &self.chain_id {
+            let _ = writeln!(
+                out,
+                "chain ID:   {c}  (the whole layer stack: the better cache key)"
+            );
+        }
+        if let Some(b) = &self.build {
+            build_text(&mut out, b);
+        }
         for c in &self.caches {
             let _ = writeln!(
                 out,
@@ -203,4 +256,50 @@ impl Overview {
         }
         out
     }
+}
+
+fn build_text(out: &mut String, b: &crate::buildx::MetadataPointer) {
+    use std::fmt::Write as _;
+    if let Some(r) = &b.build_ref {
+        let _ = writeln!(
+            out,
+            "build:   {r} (ref {} for docker buildx history)",
+            b.reference.as_deref().unwrap_or("?")
+        );
+    }
+    if let Some(root) = &b.root {
+        let what = if root.media_type.is_empty() {
+            "the result".to_owned()
+        } else if root.is_index() {
+            format!("an image index, {}", root.media_type)
+        } else {
+            format!("an image manifest, {}", root.media_type)
+        };
+        let _ = writeln!(out, "root:    {} ({what}, {} bytes)", root.digest, root.size);
+    }
+    if let Some(c) = &b.config_digest {
+        let _ = writeln!(out, "config:  {c}");
+    }
+    if let Some(n) = &b.image_name {
+        let _ = writeln!(out, "name:    {n}");
+    }
+    if b.commands.is_empty() {
+        let _ = writeln!(
+            out,
+            "This metadata names no build ref and root descriptor (buildx 0.13 or later writes buildx.build.ref), so cachelens cannot say how to fetch the build's manifest and config."
+        );
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "The image is not here: fetch its index, manifest and config from the build record (no push, no load, no layer moved; on the machine that built, buildx 0.20 or later), then read them:"
+    );
+    for c in &b.commands {
+        let _ = writeln!(out, "  {c}");
+    }
+    let _ = writeln!(
+        out,
+        "Or export the whole record (buildx 0.23 or later) and give it to cachelens: docker buildx history export {} -o build.dockerbuild",
+        b.reference.as_deref().unwrap_or("REF")
+    );
 }

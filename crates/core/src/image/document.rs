@@ -77,7 +77,9 @@ fn side(set: &ImageSet, side: Option<Side>, flat: bool, opts: &Options) -> Analy
         .cloned()
         .map(|e| e.on(side))
         .collect();
-    let (doc, caches, kind, digest, size) = if flat {
+    let (doc, caches, kind, digest, size) = if set.images.is_empty() && !set.builds.is_empty() {
+        build_doc(set)
+    } else if flat {
         let img = &set.images[0];
         let (doc, caches) = image_doc(img, &Pointer::root(), &mut warnings);
         let (kind, digest, size) = match (&img.manifest, &img.config) {
@@ -130,6 +132,32 @@ fn side(set: &ImageSet, side: Option<Side>, flat: bool, opts: &Options) -> Analy
         caches,
         warnings: warnings.into_iter().map(|w| w.on(side)).collect(),
     }
+}
+
+/// Build records (a `.dockerbuild` file): one record flat, several under `builds` by position.
+fn build_doc(set: &ImageSet) -> (Value, Vec<CacheInfo>, Kind, Digest, u64) {
+    let (digest, size) = match (set.builds.as_slice(), &set.index) {
+        ([one], _) => one
+            .record
+            .as_ref()
+            .map(|r| (r.digest.clone(), r.size))
+            .unwrap_or_else(|| (Digest::sha256(b""), 0)),
+        (_, Some(i)) => (i.digest.clone(), i.size),
+        _ => (Digest::sha256(b""), 0),
+    };
+    let doc = match set.builds.as_slice() {
+        [one] => crate::buildx::document(one),
+        many => {
+            let mut m = Map::new();
+            for (i, b) in many.iter().enumerate() {
+                m.insert((i + 1).to_string(), crate::buildx::document(b));
+            }
+            let mut top = Map::new();
+            top.insert("builds".into(), Value::Object(m));
+            Value::Object(top)
+        }
+    };
+    (doc, Vec::new(), Kind::BuildRecord, digest, size)
 }
 
 /// One image as a flat document, with its caches' pointers placed under `at`.

@@ -622,6 +622,24 @@ impl<'a> Walk<'a> {
         let path = blob_path(&desc.digest);
         let (bytes, path) = match self.fetch(&path, &referrer) {
             Fetch::Ready { bytes, path, .. } => (bytes, path),
+            Fetch::Missing
+                if trail.depth > 0
+                    && is_index == Some(false)
+                    && desc
+                        .annotations
+                        .get("vnd.docker.reference.type")
+                        .is_some_and(|t| t == "attestation-manifest") =>
+            {
+                self.warn(
+                    Some(&path),
+                    Problem::AttestationAbsent {
+                        digest: desc.digest.clone(),
+                        of: desc.annotations.get("vnd.docker.reference.digest").cloned(),
+                        referrer,
+                    },
+                );
+                return;
+            }
             Fetch::Missing if trail.depth > 0 && is_index == Some(false) => {
                 let platform = desc.platform.as_ref().and_then(platform_string);
                 self.warn(

@@ -261,6 +261,11 @@ impl<'a> Walk<'a> {
             return;
         };
         let mut record = buildx::record(&record_doc);
+        record.record = Some(Root {
+            media_type: HISTORY_RECORD.into(),
+            digest: config.digest.clone(),
+            size: config.size.unwrap_or_default(),
+        });
         if let Some(p) = &provenance {
             record.materials = buildx::materials(p);
         }
@@ -344,7 +349,8 @@ fn result(reference: &str, key: String, root: Root, doc: Option<&Value>) -> Buil
         .filter(|m| m.platform != "attestation")
         .map(|m| m.descriptor.digest.clone())
         .collect();
-    res.commands = buildx::attachment_commands(reference, &res.root, &images);
+    let config = res.config.as_ref().map(|c| c.digest.clone());
+    res.commands = buildx::attachment_commands(reference, &res.root, &images, config.as_ref());
     res
 }
 

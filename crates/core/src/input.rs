@@ -36,6 +36,20 @@ pub struct Analysis {
     pub caches: Vec<CacheInfo>,
     /// Problems that did not stop the analysis.
     pub warnings: Vec<Error>,
+    /// For one image read from an archive or layout: its last layer digest and top chain ID
+    /// (the cache keys), so a comparison reports them per side.
+    pub image_keys: Option<ImageKeys>,
+}
+
+/// The cache keys of one image: its last layer digest and its top layer's chain ID.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImageKeys {
+    /// The last layer's blob digest.
+    #[serde(rename = "lastLayer", skip_serializing_if = "Option::is_none")]
+    pub last_layer: Option<Digest>,
+    /// The top layer's chain ID (the whole layer stack).
+    #[serde(rename = "chainID", skip_serializing_if = "Option::is_none")]
+    pub chain_id: Option<Digest>,
 }
 
 impl Analysis {
@@ -151,5 +165,6 @@ pub fn analyze_with(
         canonical: canon.doc,
         caches: canon.caches,
         warnings: warnings.into_iter().map(|w| w.on(side)).collect(),
+        image_keys: None,
     })
 }

@@ -103,7 +103,7 @@ pub use detect::{Kind, detect};
 pub use diff::{Change, Op, apply, diff};
 pub use digest::Digest;
 pub use error::{Error, ErrorKind, Side};
-pub use input::{Analysis, MAX_INPUT_BYTES, analyze, analyze_with};
+pub use input::{Analysis, ImageKeys, MAX_INPUT_BYTES, analyze, analyze_with};
 pub use pointer::Pointer;
 
 #[cfg(all(test, target_arch = "wasm32"))]

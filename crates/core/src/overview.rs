@@ -275,7 +275,11 @@ fn build_text(out: &mut String, b: &crate::buildx::MetadataPointer) {
         } else {
             format!("an image manifest, {}", root.media_type)
         };
-        let _ = writeln!(out, "root:    {} ({what}, {} bytes)", root.digest, root.size);
+        let _ = writeln!(
+            out,
+            "root:    {} ({what}, {} bytes)",
+            root.digest, root.size
+        );
     }
     if let Some(c) = &b.config_digest {
         let _ = writeln!(out, "config:  {c}");

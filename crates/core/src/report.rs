@@ -29,6 +29,9 @@ pub struct SideReport {
     /// The digest the config would have without `moby.buildkit.cache.v0`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub without_cache_digest: Option<Digest>,
+    /// For an image read from an archive or layout: `lastLayer` and `chainID`.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub image: Option<crate::ImageKeys>,
 }
 
 impl SideReport {
@@ -41,6 +44,7 @@ impl SideReport {
             size: a.size,
             compact_digest: a.compact_digest.clone(),
             without_cache_digest: a.without_cache_digest.clone(),
+            image: a.image_keys.clone(),
         }
     }
 }
@@ -172,6 +176,16 @@ impl Report {
                 s.digest,
                 s.size
             );
+            if let Some(k) = &s.image {
+                let d =
+                    |d: &Option<Digest>| d.as_ref().map_or("not known", Digest::as_str).to_owned();
+                let _ = writeln!(
+                    out,
+                    "    last layer {}  chain ID {}",
+                    d(&k.last_layer),
+                    d(&k.chain_id)
+                );
+            }
         }
         if let Some(c) = &self.cache {
             let _ = writeln!(out);

@@ -126,8 +126,8 @@ impl Outcome {
 pub fn run(ctx: &Ctx, opts: &Options) -> Result<()> {
     let node_dir = ctx.root.join("benches").join("node");
     ctx::timed("ensure tools (jq, npm packages of benches/node)", || {
-        ensure_apt_program(ctx, "jq", "jq")?;
-        ensure_apt_program(ctx, "/usr/bin/time", "time")?;
+        install::ensure_apt_program(ctx, "jq", "jq")?;
+        install::ensure_apt_program(ctx, "/usr/bin/time", "time")?;
         if install::npm_ci_needed(&node_dir) {
             ctx::run(
                 ctx.cmd("npm")
@@ -578,35 +578,6 @@ fn load(ctx: &Ctx) -> String {
 
 /// Installs a Debian package when its program is missing and we are root (as `install.rs`
 /// does for Chromium); otherwise says how.
-fn ensure_apt_program(ctx: &Ctx, program: &str, package: &str) -> Result<()> {
-    let present = if program.contains('/') {
-        PathBuf::from(program).is_file()
-    } else {
-        install::which(&ctx.path, program).is_some()
-    };
-    if present {
-        println!("ok: {program}");
-        return Ok(());
-    }
-    let as_root = ctx::output(ctx.cmd("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
-    if !as_root {
-        bail!("{program} is missing. Install it with:\n\n    sudo apt-get install -y {package}\n");
-    }
-    println!("installing {package} (apt-get)");
-    ctx::run(
-        ctx.cmd("apt-get")
-            .arg("update")
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdin(Stdio::null()),
-    )?;
-    ctx::run(
-        ctx.cmd("apt-get")
-            .args(["install", "-y", package])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdin(Stdio::null()),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

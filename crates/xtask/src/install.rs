@@ -38,6 +38,8 @@ pub enum Tool {
     WasmBindgen,
     /// trunk.
     Trunk,
+    /// jq (apt): the README's shell recipes, run by the CLI tests.
+    Jq,
 }
 
 impl Tool {
@@ -47,6 +49,7 @@ impl Tool {
         Tool::WasmTarget,
         Tool::NpmPackages,
         Tool::Chromium,
+        Tool::Jq,
         Tool::WasmBindgen,
         Tool::Trunk,
     ];
@@ -72,6 +75,7 @@ pub fn ensure(ctx: &Ctx, tools: &[Tool]) -> Result<()> {
                 Tool::Chromium => ensure_chromium(ctx)?,
                 Tool::WasmBindgen => ensure_wasm_bindgen(ctx)?,
                 Tool::Trunk => ensure_trunk(ctx)?,
+                Tool::Jq => ensure_apt_program(ctx, "jq", "jq")?,
             }
         }
         Ok(())
@@ -356,6 +360,36 @@ pub fn npm_ci_needed(e2e_dir: &Path) -> bool {
         (Some(lock), Some(installed)) => lock > installed,
         (None, Some(_)) => false,
     }
+}
+
+/// Installs a Debian package when its program is missing (apt-get, as root), or says how.
+pub fn ensure_apt_program(ctx: &Ctx, program: &str, package: &str) -> Result<()> {
+    let present = if program.contains('/') {
+        PathBuf::from(program).is_file()
+    } else {
+        which(&ctx.path, program).is_some()
+    };
+    if present {
+        println!("ok: {program}");
+        return Ok(());
+    }
+    let as_root = ctx::output(ctx.cmd("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
+    if !as_root {
+        bail!("{program} is missing. Install it with:\n\n    sudo apt-get install -y {package}\n");
+    }
+    println!("installing {package} (apt-get)");
+    ctx::run(
+        ctx.cmd("apt-get")
+            .arg("update")
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdin(Stdio::null()),
+    )?;
+    ctx::run(
+        ctx.cmd("apt-get")
+            .args(["install", "-y", package])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdin(Stdio::null()),
+    )
 }
 
 #[cfg(test)]

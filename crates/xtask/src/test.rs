@@ -60,7 +60,8 @@ impl Step {
 
     fn tools(self) -> &'static [Tool] {
         match self {
-            Step::Fmt | Step::Clippy | Step::Test => &[Tool::RustComponents],
+            Step::Fmt | Step::Clippy => &[Tool::RustComponents],
+            Step::Test => &[Tool::RustComponents, Tool::Jq],
             Step::WasmTest => &[Tool::WasmTarget, Tool::WasmBindgen, Tool::Chromium],
             Step::Build => Tool::WEB_BUILD,
             Step::E2e => &[Tool::NpmPackages, Tool::Chromium],

@@ -131,6 +131,13 @@ fn side(set: &ImageSet, side: Option<Side>, flat: bool, opts: &Options) -> Analy
         canonical: doc,
         caches,
         warnings: warnings.into_iter().map(|w| w.on(side)).collect(),
+        image_keys: (flat && set.builds.is_empty()).then(|| crate::ImageKeys {
+            last_layer: set.images[0]
+                .last_layer
+                .as_ref()
+                .and_then(|l| l.digest.clone()),
+            chain_id: set.images[0].chain_id.clone(),
+        }),
     }
 }
 

@@ -642,14 +642,16 @@ pub enum Problem {
         "the gzip decompresses, but not to an OCI layout tar (what docker buildx history export writes): {0}"
     )]
     InsideGzip(Box<Error>),
-    /// The last layer is the empty layer: its digest is no cache key. A warning.
+    /// The last layer is an empty layer: its digest is no cache key. A warning.
     #[error(
-        "the last layer (layer {index}) is the empty layer ({EMPTY_LAYER}, an empty tar made by a step such as WORKDIR that changes no file): every image ending this way has that last layer, so as a cache key it says nothing; {}",
+        "the last layer (layer {index}, {digest}) is an empty layer (an empty tar, diff_id {EMPTY_LAYER_DIFF_ID}, made by a step such as WORKDIR that changes no file): every image ending this way has such a last layer, so as a cache key it says nothing; {}",
         chain_id.as_ref().map_or_else(|| "use the top layer's chain ID (computed from the config's rootfs.diff_ids, not at hand here)".to_owned(), |c| format!("use the top layer's chain ID {c} instead"))
     )]
     EmptyLastLayer {
         /// The layer's position.
         index: usize,
+        /// Its blob digest (BuildKit has written it as a 32-byte and a 29-byte gzip).
+        digest: String,
         /// The top chain ID, when known.
         chain_id: Option<Digest>,
     },
@@ -659,7 +661,8 @@ pub enum Problem {
 }
 
 /// The digest of the empty layer BuildKit (and Docker) writes for a step that changes no file:
-/// the 32-byte gzip of an empty tar.
+/// the 32-byte gzip of an empty tar (BuildKit v0.13; v0.25 writes a 29-byte gzip of it, known by
+/// its diff_id).
 pub const EMPTY_LAYER: &str =
     "sha256:4f4fb700ef54461cfa02571ae0db9a0dc1e0cdb5577484a6d75e68dc38e8acc1";
 /// The diff_id of the empty layer: the sha256 of an empty tar (1,024 zero bytes).

@@ -89,6 +89,26 @@ fn str_of(v: &Value, k: &str) -> Option<String> {
 
 /// Summarises one analysed input.
 pub fn overview(a: &Analysis) -> Overview {
+    let mut o = overview_parts(a);
+    if o.last_layer_empty {
+        let l = o.last_layer.as_ref();
+        o.warnings.push(format!(
+            "the last layer (layer {}, {}) is an empty layer (an empty tar, diff_id {}, made by a step such as WORKDIR that changes no file): every image ending this way has such a last layer, so as a cache key it says nothing; {}",
+            l.map_or(0, |l| l.index),
+            l.and_then(|l| l.digest.as_deref().or(l.diff_id.as_deref()))
+                .unwrap_or("?"),
+            crate::image::EMPTY_LAYER_DIFF_ID,
+            o.chain_id.as_ref().map_or_else(
+                || "use the top layer's chain ID instead (computed from the config's rootfs.diff_ids: cachelens show CONFIG)".to_owned(),
+                |c| format!("use the top layer's chain ID {c} instead")
+            )
+        ));
+    }
+    o
+}
+
+/// [`overview`] without the empty-last-layer warning (an archive's reader gives its own, once).
+pub(crate) fn overview_parts(a: &Analysis) -> Overview {
     let doc = &a.original;
     let layers: Vec<LayerOverview> = match a.kind {
         Kind::ImageManifest | Kind::CacheManifest => doc
@@ -147,18 +167,7 @@ pub fn overview(a: &Analysis) -> Overview {
         l.digest.as_deref() == Some(crate::image::EMPTY_LAYER)
             || l.diff_id.as_deref() == Some(crate::image::EMPTY_LAYER_DIFF_ID)
     });
-    let mut warnings: Vec<String> = a.warnings.iter().map(ToString::to_string).collect();
-    if last_layer_empty {
-        warnings.push(format!(
-            "the last layer (layer {}) is the empty layer ({}, an empty tar made by a step such as WORKDIR that changes no file): every image ending this way has that last layer, so as a cache key it says nothing; {}",
-            layers.len() - 1,
-            crate::image::EMPTY_LAYER,
-            chain_id.as_ref().map_or_else(
-                || "use the top layer's chain ID instead (computed from the config's rootfs.diff_ids: cachelens show CONFIG)".to_owned(),
-                |c| format!("use the top layer's chain ID {c} instead")
-            )
-        ));
-    }
+    let warnings: Vec<String> = a.warnings.iter().map(ToString::to_string).collect();
     let build = (a.kind == Kind::BuildxMetadata).then(|| crate::buildx::metadata(doc));
     Overview {
         kind: a.kind,

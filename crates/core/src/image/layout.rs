@@ -1227,7 +1227,7 @@ impl<'a> Walk<'a> {
         };
         match crate::analyze(bytes, None) {
             Ok(a) => {
-                let o = crate::overview::overview(&a);
+                let o = crate::overview::overview_parts(&a);
                 if let Some(c) = &mut image.config {
                     c.without_cache_digest = o.without_cache_digest.clone();
                     c.caches = o.caches.clone();
@@ -1308,6 +1308,10 @@ impl<'a> Walk<'a> {
                 Some(entry),
                 Problem::EmptyLastLayer {
                     index: l.index,
+                    digest: l
+                        .digest
+                        .as_ref()
+                        .map_or_else(|| "digest not known".to_owned(), ToString::to_string),
                     chain_id: image.chain_id.clone(),
                 },
             );

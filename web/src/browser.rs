@@ -218,6 +218,38 @@ pub fn read_archive(
     });
 }
 
+/// Reads a gzip-compressed archive (a `.dockerbuild` file from `docker buildx history export`):
+/// decompressed in the core 16 KiB of input at a time, each slice read by its own promise, so
+/// the page paints and answers input between chunks; capped at 256 MiB decompressed.
+pub fn read_gzip(
+    file: File,
+    done: impl FnOnce(Result<cachelens_core::image::ImageSet, String>) + 'static,
+) {
+    use cachelens_core::image::gzip::{Inflater, read_inflated};
+    const CHUNK: u64 = 16 * 1024;
+    spawn_local(async move {
+        let size = file.size() as u64;
+        let mut inflater = Inflater::new();
+        let mut at = 0;
+        while at < size {
+            let end = (at + CHUNK).min(size);
+            let bytes = match read_range(&file, at, end).await {
+                Ok(b) => b,
+                Err(e) => return done(Err(format!("could not read {}: {e}", file.name()))),
+            };
+            if let Err(e) = inflater.feed(&bytes) {
+                return done(Err(format!("{}: {e}", file.name())));
+            }
+            at = end;
+        }
+        let tar = match inflater.finish() {
+            Ok(t) => t,
+            Err(e) => return done(Err(format!("{}: {e}", file.name()))),
+        };
+        done(read_inflated(&tar).map_err(|e| format!("{}: {e}", file.name())));
+    });
+}
+
 /// Whether this browser lets an `<input type=file>` choose a folder (`webkitdirectory`; every
 /// desktop browser does, some phone browsers do not).
 pub fn folder_upload_supported() -> bool {

@@ -183,6 +183,27 @@ pub fn app() -> Html {
                 };
                 // An image archive is read by ranges; anything else whole.
                 browser::read_head(&file.clone(), 1024, move |head| match head {
+                    Ok(head)
+                        if cachelens_core::image::gzip::looks_like_gzip(&head)
+                            && file.size() <= cachelens_core::MAX_INPUT_BYTES as f64 =>
+                    {
+                        // A `.dockerbuild` file (or a gzipped image tarball): decompressed in
+                        // chunks, then read like an archive.
+                        dispatch.emit(answer(Action::ArchiveOpening {
+                            side,
+                            name,
+                            size: file.size() as u64,
+                            folder: false,
+                            reading,
+                        }));
+                        browser::read_gzip(file, move |result| {
+                            dispatch.emit(Action::ArchiveRead {
+                                side,
+                                reading,
+                                result: Box::new(result),
+                            })
+                        });
+                    }
                     Ok(head) if cachelens_core::image::looks_like_tar(&head) => {
                         dispatch.emit(answer(Action::ArchiveOpening {
                             side,

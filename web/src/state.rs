@@ -792,7 +792,27 @@ impl State {
 
 /// Compares the panes when both analysed without error.
 pub fn compare_panes(left: &Pane, right: &Pane, options: &Options) -> Option<Compared> {
+    // A layout that is a BuildKit cache export compares as its cache config (so it meets the
+    // same cache from a registry, or another export, as the CLI does).
+    let cache_of = |p: &Pane, side: Side| -> Option<Option<Analysis>> {
+        let bytes = p.image_set()?.cache_config()?;
+        Some(cachelens_core::analyze(bytes, Some(side)).ok())
+    };
+    let (lc, rc) = (cache_of(left, Side::Left), cache_of(right, Side::Right));
     let images = match (left.archive_size, right.archive_size) {
+        _ if lc.is_some() || rc.is_some() => {
+            let l = match lc {
+                Some(a) => a?,
+                None if left.archive_size.is_none() => left.ok()?.clone(),
+                None => return None,
+            };
+            let r = match rc {
+                Some(a) => a?,
+                None if right.archive_size.is_none() => right.ok()?.clone(),
+                None => return None,
+            };
+            Some(Box::new((l, r)))
+        }
         (None, None) => None,
         (Some(_), Some(_)) => Some(Box::new(comparable(
             left.image_set()?,

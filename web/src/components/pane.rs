@@ -125,7 +125,16 @@ pub fn pane_view(props: &PaneProps) -> Html {
     };
     let onclear = cb.on_clear.reform(|_: MouseEvent| ());
 
-    let placeholder = if pane.archive_size.is_some() && pane.folder {
+    let gz = pane
+        .name
+        .as_deref()
+        .is_some_and(|n| n.ends_with(".dockerbuild") || n.ends_with(".gz"));
+    let placeholder = if pane.archive_size.is_some() && gz {
+        format!(
+            "{} is gzip-compressed (a build record export from docker buildx history export, or a gzipped image archive): it was decompressed here and is described below. Clear it to paste instead.",
+            pane.name.as_deref().unwrap_or("The file")
+        )
+    } else if pane.archive_size.is_some() && pane.folder {
         format!(
             "{} is an image layout folder: only its small JSON files are read (never layers), and it is described below. Clear it to paste instead.",
             pane.name.as_deref().unwrap_or("The folder")
@@ -174,6 +183,46 @@ pub fn pane_view(props: &PaneProps) -> Html {
             </dl>
         }
     });
+    // A `--metadata-file` output: where the build's results are and how to fetch them.
+    let build = pane
+        .ok()
+        .filter(|a| a.kind == cachelens_core::Kind::BuildxMetadata)
+        .map(|a| {
+            let m = cachelens_core::buildx::metadata(&a.original);
+            let commands = m.commands.join("\n");
+            html! {
+                <div class="build-pointer" data-testid={format!("{side}-build-pointer")}>
+                    <dl class="facts">
+                        if let Some(r) = &m.reference {
+                            <div><dt>{ "Build ref" }</dt><dd><code>{ r.clone() }</code></dd></div>
+                        }
+                        if let Some(root) = &m.root {
+                            <div>
+                                <dt>{ "Root" }</dt>
+                                <dd>
+                                    <code class="digest">{ root.digest.to_string() }</code>
+                                    <span class="muted">{ format!(" {}", if root.is_index() { "an image index" } else { "an image manifest" }) }</span>
+                                </dd>
+                            </div>
+                        }
+                    </dl>
+                    if commands.is_empty() {
+                        <p class="muted">{ "This metadata names no build ref and root descriptor, so cachelens cannot say how to fetch the build's manifest and config." }</p>
+                    } else {
+                        <p>{ "The image is not here. Fetch its index, manifest and config from the build record (no push, no load, no layer moved), then open the folder here:" }</p>
+                        <pre class="commands" data-testid="fetch-commands">{ commands.clone() }</pre>
+                        <CopyButton
+                            copy_key={format!("{side}-commands")}
+                            text={commands}
+                            what={format!("{side} commands")}
+                            copied={props.copied.clone()}
+                            on_copy={cb.on_copy.clone()}
+                        />
+                        <p class="muted">{ format!("Or export the whole record and open it here: docker buildx history export {} -o build.dockerbuild", m.reference.clone().unwrap_or_default()) }</p>
+                    }
+                </div>
+            }
+        });
     let error = pane
         .error()
         .map(|e| {
@@ -290,6 +339,7 @@ pub fn pane_view(props: &PaneProps) -> Html {
                 { error.unwrap_or_default() }
                 { info.unwrap_or_default() }
                 { warnings.unwrap_or_default() }
+                { build.unwrap_or_default() }
                 { archive.unwrap_or_default() }
             </div>
         </section>

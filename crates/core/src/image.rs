@@ -365,11 +365,15 @@ pub struct FileInfo {
 ///   `indexAnnotations`, `via`;
 /// * `attestations[]`: attestation manifests (`vnd.docker.reference.type:
 ///   attestation-manifest`, e.g. provenance), same shape, kept out of `images`;
+/// * `caches[]`: BuildKit cache exports ([`CacheExport`]); `builds[]`: build records of a
+///   `.dockerbuild` ([`crate::buildx::BuildRecord`]); each image also has **`chainID`** (the top
+///   layer's chain ID, the better cache key) and `lastLayerEmpty`;
 /// * `problems`: damage found (missing blobs, digest or size mismatches), each a message that
 ///   names the entry; `warnings`: things worth knowing that are not damage.
 ///
 /// A check's `digest`/`size` is `verified`, `mismatch`, `missing`,
-/// `not verified (layer content not read)` (every layer digest: contents are never read),
+/// `not present (not needed to read the image)` (a layer blob absent: normal for a partial
+/// layout), `not verified (layer content not read)` (every layer digest: contents are never read),
 /// `not verified (over the read limit)` or `computed (nothing declared)`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -67,7 +67,11 @@ fn status(s: &State) -> Status {
 
 /// An image archive on one side and JSON on the other cannot be compared: say what to do.
 fn mixed_inputs(s: &State) -> Option<&'static str> {
-    let archive = |side: Side| s.pane(side).archive_size.is_some();
+    // A cache export compares as its cache config, with JSON too.
+    let archive = |side: Side| {
+        let p = s.pane(side);
+        p.archive_size.is_some() && p.image_set().is_none_or(|set| set.cache_config().is_none())
+    };
     let json = |side: Side| s.pane(side).ok().is_some();
     ((archive(Side::Left) && json(Side::Right)) || (json(Side::Left) && archive(Side::Right))).then_some(
         "One side is an image archive and the other a JSON document: give an archive on both sides, or on both sides the config or manifest JSON (cachelens show lists their digests).",

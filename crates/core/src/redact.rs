@@ -1,8 +1,12 @@
-//! Values that may hold secrets (config `Env` values and `Labels`), found and redacted before
-//! an input is shared. Keys are kept; the redacted places are listed as JSON Pointers.
+//! Values that may hold secrets (config `Env` values and `Labels`; a build record's local paths,
+//! build args and frontend attributes), found and redacted before an input is shared. Keys are kept; the redacted places are listed as JSON Pointers.
 
 use crate::{Error, Pointer, json};
 use serde_json::Value;
+
+/// Keys of a build record (`docker buildx history export`) whose string values may be secret or
+/// private: local paths, build args, frontend attributes.
+const BUILD_KEYS: [&str; 3] = ["localState", "buildArgs", "frontendAttrs"];
 
 /// What replaces a redacted value.
 pub const REDACTED: &str = "<redacted>";
@@ -14,7 +18,8 @@ pub struct Sensitive {
     pub pointer: String,
     /// The variable or label name (kept when redacting).
     pub key: String,
-    /// `env` or `label`.
+    /// `env`, `label`, or `build` (a build record's local path, build arg or frontend
+    /// attribute).
     pub kind: &'static str,
 }
 
@@ -52,6 +57,21 @@ fn walk(v: &Value, at: &Pointer, out: &mut Vec<Sensitive>) {
                                     pointer: p.child(lk.as_str()).to_string(),
                                     key: lk.clone(),
                                     kind: "label",
+                                });
+                            }
+                        }
+                    }
+                    // A build record's local paths, build args and frontend attributes
+                    // (`localState`, `buildArgs`, `FrontendAttrs`: `build-arg:NAME` among them).
+                    Value::Object(attrs)
+                        if BUILD_KEYS.iter().any(|b| k.eq_ignore_ascii_case(b)) =>
+                    {
+                        for (ak, av) in attrs {
+                            if av.is_string() {
+                                out.push(Sensitive {
+                                    pointer: p.child(ak.as_str()).to_string(),
+                                    key: ak.clone(),
+                                    kind: "build",
                                 });
                             }
                         }
@@ -230,6 +250,34 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["/config/Env/0"]
         );
+    }
+
+    #[test]
+    fn a_build_records_paths_args_and_attributes_are_redacted() {
+        // A record as buildx writes it, and the document cachelens compares.
+        let record = br#"{"Ref":"r1","FrontendAttrs":{"build-arg:TOKEN":"s3cr3t","filename":"Dockerfile"},"localState":{"LocalPath":"/home/me/src"}}"#;
+        let r = redact(record).unwrap();
+        let text = String::from_utf8(r.bytes).unwrap();
+        assert!(
+            !text.contains("s3cr3t") && !text.contains("/home/me"),
+            "{text}"
+        );
+        assert!(
+            text.contains("build-arg:TOKEN") && text.contains("\"r1\""),
+            "{text}"
+        );
+        assert_eq!(
+            r.redacted,
+            [
+                "/FrontendAttrs/build-arg:TOKEN",
+                "/FrontendAttrs/filename",
+                "/localState/LocalPath"
+            ]
+        );
+        let doc = br#"{"buildArgs":{"TOKEN":"s3cr3t"},"results":[]}"#;
+        let found = find_sensitive(&json::parse(std::str::from_utf8(doc).unwrap()).unwrap());
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].kind, found[0].key.as_str()), ("build", "TOKEN"));
     }
 
     #[test]

@@ -205,6 +205,25 @@ fn missing_manifest_and_config_blobs() {
         &tar(&files),
         Expect::Problem(&["at /config refers to it", &sha256(&img.config)]),
     );
+    // Whatever can still be shown is: the manifest, the layers and the last layer digest; the
+    // chain ID is said to be unknown, not made up.
+    let set = read_archive_bytes(&tar(&files)).unwrap();
+    let image = &set.images[0];
+    assert_eq!(image.layers.len(), img.layers.len());
+    assert_eq!(
+        image
+            .last_layer
+            .as_ref()
+            .and_then(|l| l.digest.as_ref())
+            .map(ToString::to_string),
+        Some(sha256(img.layers.last().unwrap()))
+    );
+    assert!(image.manifest.is_some() && image.chain_id.is_none());
+    let text = set.to_text();
+    assert!(
+        text.contains("last layer: sha256:") && text.contains("chain ID:   not known"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -75,7 +75,7 @@ fn sensitive_list(side: &str, found: &[Sensitive]) -> Html {
                 <ul class="pointers">
                     { for found.iter().map(|s| html! {
                         <li>
-                            <span class="muted">{ if s.kind == "env" { "env " } else { "label " } }</span>
+                            <span class="muted">{ match s.kind { "env" => "env ", "build" => "build ", _ => "label " } }</span>
                             <code>{ s.key.clone() }</code>
                             <span class="muted">{ " at " }</span>
                             <code>{ s.pointer.clone() }</code>

@@ -219,14 +219,14 @@ pub fn read_archive(
 }
 
 /// Reads a gzip-compressed archive (a `.dockerbuild` file from `docker buildx history export`):
-/// decompressed in the core 16 KiB of input at a time, each slice read by its own promise, so
+/// decompressed in the core 4 KiB of input at a time (at most about 4 MiB of output each), each slice read by its own promise, so
 /// the page paints and answers input between chunks; capped at 256 MiB decompressed.
 pub fn read_gzip(
     file: File,
     done: impl FnOnce(Result<cachelens_core::image::ImageSet, String>) + 'static,
 ) {
     use cachelens_core::image::gzip::{Inflater, read_inflated};
-    const CHUNK: u64 = 16 * 1024;
+    const CHUNK: u64 = 4 * 1024;
     spawn_local(async move {
         let size = file.size() as u64;
         let mut inflater = Inflater::new();

@@ -264,14 +264,16 @@ fn diff_two_archives_keeps_the_json_contract() {
 fn damaged_archives_exit_2_and_say_where() {
     let dir = tempfile::tempdir().unwrap();
     let img = Img::new(&Spec::default());
-    // A missing layer: everything else is still shown, the problem named, exit 2.
+    // A missing config: everything else is still shown, the problem named, exit 2. (An absent
+    // layer blob is no damage: see real_builds.rs.)
     let mut files = single_oci(&img, "latest");
-    let gone = blob_path(&img.layers[0]);
+    let gone = blob_path(&img.config);
     files.retain(|f| f.0 != gone);
     let p = write(dir.path(), "missing.tar", &tar(&files));
     let (code, j, stderr) = show_json(&p);
     assert_eq!(code, 2);
-    assert_eq!(j["images"][0]["layers"][0]["check"]["digest"], "missing");
+    assert_eq!(j["images"][0]["config"]["check"]["digest"], "missing");
+    assert_eq!(j["images"][0]["layers"].as_array().unwrap().len(), img.layers.len());
     let problem = j["problems"][0].as_str().unwrap();
     assert!(problem.contains(&format!("{gone:?}: missing")), "{problem}");
     assert!(stderr.contains(&gone) && stderr.contains("damaged or incomplete (1 problem)"));
@@ -282,6 +284,16 @@ fn damaged_archives_exit_2_and_say_where() {
         .assert()
         .code(2)
         .stdout(predicate::str::contains("warning:").and(predicate::str::contains(&gone)));
+    // A missing layer blob: exit 0, "not present".
+    let mut files = single_oci(&img, "latest");
+    files.retain(|f| f.0 != blob_path(&img.layers[0]));
+    let p = write(dir.path(), "partial.tar", &tar(&files));
+    let (code, j, _) = show_json(&p);
+    assert_eq!(code, 0);
+    assert_eq!(
+        j["images"][0]["layers"][0]["check"]["digest"],
+        "not present (not needed to read the image)"
+    );
     // Truncated, unsafe names, sizes past the end: nothing to show, the reason on stderr.
     let whole = tar(&single_oci(&img, "latest"));
     let header = entry_ranges(&whole)

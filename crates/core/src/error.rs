@@ -145,6 +145,21 @@ pub enum ErrorKind {
         /// The parser's description.
         message: String,
     },
+    /// Text that is neither JSON nor a bare inline cache value (base64 of JSON).
+    #[error(
+        "not JSON (line {line}, column {column}: {message}), and not a base64 inline cache value: {base64}. cachelens reads {READS}."
+    )]
+    NotJsonNorBase64 {
+        /// Where JSON parsing failed: 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The JSON parser's description.
+        message: String,
+        /// Why it is not a base64 value of JSON (a [`ErrorKind::Base64`] with the character
+        /// position in the input, or [`ErrorKind::DecodedNotJson`]).
+        base64: Box<ErrorKind>,
+    },
     /// A cache value or record has the wrong JSON shape.
     #[error("{what}: expected {expected}, found {found}")]
     Shape {
@@ -262,6 +277,9 @@ pub enum ErrorKind {
         problem: Box<crate::image::Problem>,
     },
 }
+
+/// What cachelens reads, for messages about input it does not.
+pub(crate) const READS: &str = "JSON (an image config, an image manifest or index, a BuildKit cache config or cache records, docker image inspect or buildx metadata output, or any other JSON) and the bare moby.buildkit.cache.v0 value (base64 of JSON, standard or URL-safe, padded or not, wrapped or not, quoted or not), and image archives and OCI layout folders";
 
 /// Describes a JSON value's type the way error messages name it.
 pub(crate) fn type_name(v: &serde_json::Value) -> String {

@@ -257,6 +257,11 @@ pub struct Image {
     /// The index descriptor's platform as given (for [`document`]).
     #[serde(skip)]
     platform_doc: Option<serde_json::Value>,
+    /// Annotations of the archive's own `index.json` entry that leads to it (export time,
+    /// tag, image name): they describe the export, not the image, so [`comparable`] sets them
+    /// aside.
+    #[serde(skip)]
+    export_annotations: BTreeMap<String, String>,
     /// The config as analysed (for [`document`]).
     #[serde(skip)]
     config_analysis: Option<crate::Analysis>,

@@ -1102,6 +1102,165 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
+    fn analysed(text: &str, side: Side) -> Analysis {
+        crate::analyze(text.as_bytes(), Some(side)).unwrap()
+    }
+
+    const CONFIG: &str = r#"{"architecture":"amd64","config":{"Env":["A=1"]},"os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:aa"]}}"#;
+
+    fn manifest_of(config: &str) -> String {
+        format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{}","size":{}}},"layers":[]}}"#,
+            Digest::sha256(config.as_bytes()),
+            config.len()
+        )
+    }
+
+    #[test]
+    fn a_manifest_against_the_config_it_names() {
+        let m = manifest_of(CONFIG);
+        let cmp = compare(
+            &analysed(&m, Side::Left),
+            &analysed(CONFIG, Side::Right),
+            &Options::default(),
+        );
+        let d = Digest::sha256(CONFIG.as_bytes());
+        let k = cmp.kinds.as_ref().unwrap();
+        assert_eq!((k.left, k.right), (Kind::ImageManifest, Kind::ImageConfig));
+        assert_eq!(k.relation, Some("left-names-right"));
+        assert_eq!(k.digest.as_ref(), Some(&d));
+        assert_eq!(cmp.verdict, Verdict::Different);
+        assert!(
+            cmp.headline.starts_with(&format!(
+                "Different kinds: an image manifest and an image config; the manifest names this config ({d}): the config is part of the image, not another version of it ("
+            )),
+            "{}",
+            cmp.headline
+        );
+        assert!(
+            cmp.notes.iter().any(|n| n
+                .contains("compare this config with the other build's config (`crane config IMG`")),
+            "{:?}",
+            cmp.notes
+        );
+        // Either way round.
+        let cmp = compare(
+            &analysed(CONFIG, Side::Left),
+            &analysed(&m, Side::Right),
+            &Options::default(),
+        );
+        assert_eq!(cmp.kinds.unwrap().relation, Some("right-names-left"));
+    }
+
+    #[test]
+    fn an_index_against_a_manifest_it_names_and_kinds_that_do_not_relate() {
+        let m = manifest_of(CONFIG);
+        let index = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{}","size":{},"platform":{{"architecture":"arm64","os":"linux","variant":"v8"}}}}]}}"#,
+            Digest::sha256(m.as_bytes()),
+            m.len()
+        );
+        let cmp = compare(
+            &analysed(&index, Side::Left),
+            &analysed(&m, Side::Right),
+            &Options::default(),
+        );
+        let k = cmp.kinds.as_ref().unwrap();
+        assert_eq!(k.relation, Some("left-names-right"));
+        assert!(
+            k.message
+                .contains("the manifest is one entry of the index (linux/arm64/v8)"),
+            "{}",
+            k.message
+        );
+        assert!(
+            cmp.headline.contains("the index names this manifest"),
+            "{}",
+            cmp.headline
+        );
+        // Another config: the kinds still differ, nothing names the other.
+        let other = CONFIG.replace("A=1", "A=2");
+        let cmp = compare(
+            &analysed(&m, Side::Left),
+            &analysed(&other, Side::Right),
+            &Options::default(),
+        );
+        let k = cmp.kinds.as_ref().unwrap();
+        assert_eq!((k.relation, &k.digest), (None, &None));
+        assert!(
+            cmp.headline
+                .starts_with("Different kinds: an image manifest and an image config; "),
+            "{}",
+            cmp.headline
+        );
+        assert!(
+            k.message.contains("Neither names the other"),
+            "{}",
+            k.message
+        );
+        // Same kinds, or a bare value against its decoded records: no note.
+        let cmp = compare(
+            &analysed(CONFIG, Side::Left),
+            &analysed(&other, Side::Right),
+            &Options::default(),
+        );
+        assert!(cmp.kinds.is_none());
+        let cmp = compare(
+            &analysed("W3siZGlnZXN0IjoieCJ9XQ==", Side::Left),
+            &analysed(r#"[{"digest":"x"}]"#, Side::Right),
+            &Options::default(),
+        );
+        assert!(cmp.kinds.is_none(), "{:?}", cmp.kinds);
+        assert_eq!(cmp.verdict, Verdict::Equivalent);
+    }
+
+    #[test]
+    fn ignored_things_are_named_with_the_right_verb() {
+        let l = analysed(r#"{"a":1,"created":"2020-01-01T00:00:00Z"}"#, Side::Left);
+        let r = analysed(r#"{"a":1,"created":"2021-01-01T00:00:00Z"}"#, Side::Right);
+        let times = Options {
+            ignore_timestamps: true,
+            ..Options::default()
+        };
+        assert!(
+            compare(&l, &r, &times)
+                .headline
+                .ends_with("once timestamps are ignored.")
+        );
+        let cache = Options {
+            ignore_cache: true,
+            ignore: vec![Pointer::parse("/created").unwrap()],
+            ..Options::default()
+        };
+        assert!(
+            compare(&l, &r, &cache)
+                .headline
+                .ends_with("once the cache and the ignored paths are ignored."),
+            "{}",
+            compare(&l, &r, &cache).headline
+        );
+        let c1 = analysed(
+            &format!(
+                r#"{{"moby.buildkit.cache.v0":"W3siZGlnZXN0IjoieCJ9XQ==",{}"#,
+                &CONFIG[1..]
+            ),
+            Side::Left,
+        );
+        let c2 = analysed(
+            &format!(
+                r#"{{"moby.buildkit.cache.v0":"W3siZGlnZXN0IjoieSJ9XQ==",{}"#,
+                &CONFIG[1..]
+            ),
+            Side::Right,
+        );
+        let only_cache = Options {
+            ignore_cache: true,
+            ..Options::default()
+        };
+        let h = compare(&c1, &c2, &only_cache).headline;
+        assert!(h.ends_with("once the cache is ignored."), "{h}");
+    }
+
     #[test]
     fn areas_of_paths() {
         let area = |p: &str, k| Area::of(&Pointer::parse(p).unwrap(), k);

@@ -91,6 +91,21 @@ fn catalogue() {
         ("duplicate keys in a decoded cache", config_with_cache(&b64(r#"[{"digest":"sha256:a"},{"digest":"sha256:b","inputs":[[{"selector":"s","link":0,"selector":"t"}]]}]"#)), Want::Warning(r#"at /moby.buildkit.cache.v0: the key "selector" appears 2 times in this object of the decoded cache value, at /1/inputs/0/0"#)),
         ("keys repeated inside an unknown record field of a decoded cache", config_with_cache(&b64(r#"[{"digest":"sha256:a","note":{"k":1,"k":2}}]"#)), Want::Warning(r#"the key "k" appears 2 times in this object of the decoded cache value, at /0/note"#)),
         ("duplicate unknown record keys in a decoded cache", config_with_cache(&b64(r#"[{"digest":"sha256:a","x":1,"x":2}]"#)), Want::Warning(r#"the key "x" appears 2 times in this object of the decoded cache value, at /0"#)),
+        // Text that is not JSON is an inline cache value only when it is base64 of JSON.
+        ("words", b"hello there garbage text\n".to_vec(), Want::Error(|k| matches!(k, ErrorKind::NotJsonNorBase64 { line: 1, column: 1, .. }), "not JSON (line 1, column 1: expected value), and not a base64 inline cache value: invalid base64 at character 23: 21 base64 characters cannot be a whole number of bytes (truncated?). cachelens reads JSON (an image config")),
+        ("two words", b"hello world".to_vec(), Want::Error(|k| matches!(k, ErrorKind::NotJsonNorBase64 { .. }), "and not a base64 inline cache value: the base64 value decodes to 7 bytes that are not JSON (line 1, column 1: expected value)")),
+        ("a sentence", b"This is not what you wanted.".to_vec(), Want::Error(|k| matches!(k, ErrorKind::NotJsonNorBase64 { .. }), "invalid base64 at character 27: '.' is not a base64 character")),
+        ("bare base64 of non-JSON", b64("not json at all").into_bytes(), Want::Error(|k| matches!(k, ErrorKind::NotJsonNorBase64 { .. }), "not a base64 inline cache value: the base64 value decodes to 15 bytes that are not JSON")),
+        ("bare base64 with a bad character", b"W3si*ZGlnZXN0IjoieCJ9XQ==".to_vec(), Want::Error(|k| matches!(k, ErrorKind::NotJsonNorBase64 { .. }), "invalid base64 at character 4: '*' is not a base64 character")),
+        ("quoted bare base64 with a bad character, counted in the input", b"  'W3si*ZGlnZXN0IjoieCJ9XQ=='".to_vec(), Want::Error(|k| matches!(k, ErrorKind::NotJsonNorBase64 { .. }), "invalid base64 at character 7: '*'")),
+        ("bare base64 with padding in the middle", b"W3s=iZGlnZXN0IjoieCJ9XQ".to_vec(), Want::Error(|k| matches!(k, ErrorKind::NotJsonNorBase64 { .. }), "padding '=' in the middle")),
+        ("bare base64 truncated", b"W3siZ".to_vec(), Want::Error(|k| matches!(k, ErrorKind::NotJsonNorBase64 { .. }), "cannot be a whole number of bytes")),
+        ("truncated JSON keeps its JSON error alone", b"{\"a\": [1,\n2".to_vec(), Want::Error(|k| matches!(k, ErrorKind::Json { line: 2, .. }), "invalid JSON at line 2")),
+        ("bare base64 value", b"W3siZGlnZXN0IjoieCJ9XQ==\n".to_vec(), Want::Ok(Kind::InlineCache)),
+        ("bare base64 value, URL-safe, wrapped, unpadded", b"W3siZGlnZXN0\nIjoiP34_In1d".to_vec(), Want::Ok(Kind::InlineCache)),
+        ("a quoted bare base64 value", b"'W3siZGlnZXN0IjoieCJ9XQ=='".to_vec(), Want::Ok(Kind::InlineCache)),
+        ("a JSON string of words is JSON, not a cache", b"\"hello there garbage text\"".to_vec(), Want::Ok(Kind::Json)),
+        ("a JSON string holding a damaged cache value", b"\"W3s=iZGlnZXN0IjoieCJ9XQ\"".to_vec(), Want::Warning("padding '=' in the middle")),
         ("a link that is not an integer", br#"[{"digest":"sha256:a","inputs":[[{"link":1.5}]]}]"#.to_vec(), Want::Warning("expected an integer, found number 1.5")),
     ];
     for (name, input, want) in cases {

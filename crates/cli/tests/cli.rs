@@ -386,7 +386,11 @@ fn words_are_not_an_inline_cache_value() {
         .arg(&b)
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("inline-cache"));
+        .stdout(predicate::str::contains("inline-cache"))
+        // Counts in the right number.
+        .stdout(predicate::str::contains(
+            "1 record (1 root, 0 with layers, 0 with chains), 0 links",
+        ));
 }
 
 #[test]

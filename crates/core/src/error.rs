@@ -172,7 +172,8 @@ pub enum ErrorKind {
     },
     /// A `link` that points outside the records.
     #[error(
-        "record {record} input {input} alternative {alternative}: link {link} is {reason} ({records} records)"
+        "record {record} input {input} alternative {alternative}: link {link} is {reason} ({})",
+        count(*records as u64, "record", "records")
     )]
     Link {
         /// Index of the record holding the link.
@@ -201,7 +202,7 @@ pub enum ErrorKind {
         path: String,
     },
     /// A layer `parent` outside the layers, or parents that loop.
-    #[error("layer {layer}: parent {parent} is {reason} ({layers} layers)")]
+    #[error("layer {layer}: parent {parent} is {reason} ({})", count(*layers as u64, "layer", "layers"))]
     Parent {
         /// Index of the layer.
         layer: usize,
@@ -213,7 +214,10 @@ pub enum ErrorKind {
         layers: usize,
     },
     /// A result refers to a layer index that does not exist.
-    #[error("record {record} {field}[{result}]: layer {layer} is {reason} ({layers} layers)")]
+    #[error(
+        "record {record} {field}[{result}]: layer {layer} is {reason} ({})",
+        count(*layers as u64, "layer", "layers")
+    )]
     LayerIndex {
         /// Record index.
         record: usize,
@@ -276,6 +280,12 @@ pub enum ErrorKind {
         /// What is wrong (boxed: keeps every `Result<_, Error>` small).
         problem: Box<crate::image::Problem>,
     },
+}
+
+/// "1 record", "2 records": a count with its noun in the right number.
+pub(crate) fn count(n: impl Into<u128>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// What cachelens reads, for messages about input it does not.

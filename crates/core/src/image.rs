@@ -36,6 +36,7 @@ mod tar;
 
 pub use document::{comparable, document};
 
+use crate::error::count;
 use crate::overview::CacheOverview;
 use crate::{Digest, Error, ErrorKind};
 use serde::Serialize;
@@ -537,7 +538,7 @@ pub enum Problem {
         referrer: String,
     },
     /// The manifest's layers and the config's diff_ids disagree in number.
-    #[error("{layers} layers but {diff_ids} rootfs.diff_ids in the config")]
+    #[error("{} but {diff_ids} rootfs.diff_ids in the config", crate::error::count(*layers as u64, "layer", "layers"))]
     LayerCount {
         /// Layers listed.
         layers: usize,
@@ -909,14 +910,19 @@ impl ImageSet {
             self.kind, self.size, self.entries
         );
         if let Some(i) = &self.index {
-            let _ = writeln!(out, "index:   {} ({} manifests)", i.digest, i.manifests);
+            let _ = writeln!(
+                out,
+                "index:   {} ({})",
+                i.digest,
+                count(i.manifests as u64, "manifest", "manifests")
+            );
         }
         for i in &self.indexes {
             let _ = writeln!(
                 out,
-                "  image index {} ({} manifests){}",
+                "  image index {} ({}){}",
                 i.digest,
-                i.manifests,
+                count(i.manifests as u64, "manifest", "manifests"),
                 i.check.map(check_text).unwrap_or_default()
             );
         }
@@ -992,8 +998,12 @@ fn image_text(out: &mut String, img: &Image) {
         for cache in &c.caches {
             let _ = writeln!(
                 out,
-                "  cache:    {} records ({} roots, {} with layers, {} with chains), {} links",
-                cache.records, cache.roots, cache.with_results, cache.with_chains, cache.links
+                "  cache:    {} ({}, {} with layers, {} with chains), {}",
+                count(cache.records as u64, "record", "records"),
+                count(cache.roots as u64, "root", "roots"),
+                cache.with_results,
+                cache.with_chains,
+                count(cache.links as u64, "link", "links")
             );
         }
         for w in &c.warnings {

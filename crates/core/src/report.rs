@@ -349,8 +349,9 @@ fn cache_lines(c: &CacheSummary) -> Vec<String> {
         ));
     }
     lines.push(format!(
-        "{} records left, {} right",
-        c.records_left, c.records_right
+        "{} left, {} right",
+        crate::error::count(c.records_left as u64, "record", "records"),
+        c.records_right
     ));
     if let Some(noise) = c.noise_phrase() {
         lines.push(noise);

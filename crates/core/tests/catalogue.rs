@@ -77,7 +77,7 @@ fn catalogue() {
         ("base64 of JSON of the wrong shape", config_with_cache(&b64("{\"records\":7}")), Want::Warning("expected an array")),
         ("base64 of a number", config_with_cache(&b64("42")), Want::Warning("expected a base64 string, an array of records or a cache config")),
         ("negative link", br#"[{"digest":"sha256:a"},{"digest":"sha256:b","inputs":[[{"link":-1}]]}]"#.to_vec(), Want::Warning("record 1 input 0 alternative 0: link -1 is negative")),
-        ("link out of range", br#"[{"digest":"sha256:a","inputs":[[{"link":0}],[{"link":5}]]}]"#.to_vec(), Want::Warning("record 0 input 1 alternative 0: link 5 is out of range (1 records)")),
+        ("link out of range", br#"[{"digest":"sha256:a","inputs":[[{"link":0}],[{"link":5}]]}]"#.to_vec(), Want::Warning("record 0 input 1 alternative 0: link 5 is out of range (1 record)")),
         ("cyclic links", br#"[{"digest":"sha256:a","inputs":[[{"link":2}]]},{"digest":"sha256:b","inputs":[[{"link":0}]]},{"digest":"sha256:c","inputs":[[{"link":1}]]}]"#.to_vec(), Want::Warning("closes a cycle")),
         ("self link", br#"[{"digest":"sha256:a","inputs":[[{"link":0}]]}]"#.to_vec(), Want::Warning("record 0 input 0: link 0 closes a cycle (0 -> 0)")),
         ("parent loop", br#"{"layers":[{"blob":"sha256:a","parent":2},{"blob":"sha256:b","parent":0},{"blob":"sha256:c","parent":1}],"records":[{"digest":"sha256:x"}]}"#.to_vec(), Want::Warning("part of a loop")),

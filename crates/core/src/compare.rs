@@ -25,11 +25,12 @@ pub struct Options {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
-    /// The same bytes.
+    /// The same bytes, no change and nothing set aside.
     Identical,
-    /// Different bytes, no change after canonicalisation and the options in force.
+    /// No change after canonicalisation and the options in force: the bytes differ, or only
+    /// what a documented rule sets aside ([`Comparison::set_aside`]) does.
     Equivalent,
-    /// Real changes.
+    /// Real changes: at least one.
     Different,
 }
 

@@ -38,7 +38,7 @@ pub fn document(set: &ImageSet) -> Analysis {
 /// `io.containerd.image.name`, any other) and docker save's `repoTags` describe the export
 /// (when, under which tag), not the image: two exports of one image differ there. They are
 /// left out of these documents and kept in [`Analysis::export_metadata`], at the paths they
-/// would have had (`/descriptor/annotations/…`, `/repoTags`); [`crate::compare`] lists their
+/// would have had (`/descriptor/annotations/…`, `/repoTags`); [`crate::compare()`] lists their
 /// differences in `setAside` and the notes, never as changes. (Annotations of descriptors in an
 /// image index blob inside the archive are part of the image's content and stay compared;
 /// [`document`], what `cachelens canon` prints, keeps everything.)

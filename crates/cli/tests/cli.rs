@@ -423,3 +423,20 @@ fn a_manifest_against_its_config_says_the_kinds_differ_and_what_to_compare() {
             "compare this config with the other build's config",
         ));
 }
+
+#[test]
+fn an_archive_against_its_own_config_says_the_config_is_part_of_it() {
+    let a = fixture("real-buildkit/archives");
+    let config = a.join(
+        "tiny.oci-layout/blobs/sha256/560c67d6453945b038039129c4e8eb41fca7abfef9552e4561ed3f73d77aeac0",
+    );
+    cachelens()
+        .args(["diff"])
+        .arg(a.join("tiny.oci.tar"))
+        .arg(&config)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "is the config of image 1 (linux/amd64) in it (sha256:560c67d6453945b038039129c4e8eb41fca7abfef9552e4561ed3f73d77aeac0), part of the same image, not another version of it",
+        ));
+}

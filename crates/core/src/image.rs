@@ -34,7 +34,7 @@ mod document;
 mod layout;
 mod tar;
 
-pub use document::{comparable, document};
+pub use document::{comparable, document, part_of};
 
 use crate::error::count;
 use crate::overview::CacheOverview;

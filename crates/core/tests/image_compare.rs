@@ -385,3 +385,20 @@ fn paired_images_set_aside_the_outer_entry_for_each_platform() {
         cmp.notes
     );
 }
+
+#[test]
+fn a_document_that_is_part_of_an_archive_is_named_as_such() {
+    let img = Img::new(&Spec::default());
+    let set = read(&single_oci(&img, "latest"));
+    let m = cachelens_core::image::part_of(&set, &img.manifest).unwrap();
+    assert_eq!(
+        m,
+        format!(
+            "the manifest of image 1 (linux/amd64) in it ({})",
+            sha256(&img.manifest)
+        )
+    );
+    let c = cachelens_core::image::part_of(&set, &img.config).unwrap();
+    assert!(c.starts_with("the config of image 1"), "{c}");
+    assert_eq!(cachelens_core::image::part_of(&set, b"{}"), None);
+}

@@ -11,6 +11,27 @@ use serde_json::{Map, Value};
 /// Keys the image adds beside the config's own fields in a flat document.
 const IMAGE_KEYS: [&str; 4] = ["layers", "manifest", "descriptor", "repoTags"];
 
+/// Whether a document (its exact bytes) is part of an archive: the manifest or the config of
+/// one of its images. Says which, in words, for a caller that refuses to compare an archive
+/// with a JSON document: "the config of image 1 (linux/amd64) in it (sha256:…)".
+pub fn part_of(set: &ImageSet, bytes: &[u8]) -> Option<String> {
+    let d = Digest::sha256(bytes);
+    set.images.iter().enumerate().find_map(|(i, img)| {
+        let what = if img.manifest.as_ref().is_some_and(|m| m.digest == d) {
+            "manifest"
+        } else if img.config.as_ref().is_some_and(|c| c.blob.digest == d) {
+            "config"
+        } else {
+            return None;
+        };
+        Some(format!(
+            "the {what} of image {} ({}) in it ({d})",
+            i + 1,
+            img.platform
+        ))
+    })
+}
+
 /// One archive as a comparable document (what `cachelens canon img.tar` prints); see
 /// [`comparable`] for the shape. An archive with exactly one image gives the flat form.
 pub fn document(set: &ImageSet) -> Analysis {

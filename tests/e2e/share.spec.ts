@@ -90,7 +90,7 @@ test('values are redacted by default, and only when chosen', async ({ page }) =>
   await loadExample(page, 'env-change');
   const redact = page.getByTestId('share-redact');
   await expect(redact).toBeChecked();
-  await expect(page.getByTestId('share')).toContainText(/Redact values of \d+ environment variables and labels/);
+  await expect(page.getByTestId('share')).toContainText(/Redact the values of \d+ environment variables?/);
   await expect(page.getByTestId('share')).toContainText('APP_ENV');
   // The Markdown report keeps the real verdict but not the values.
   const markdown = await page.getByTestId('share-markdown').inputValue();

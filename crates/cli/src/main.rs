@@ -381,18 +381,26 @@ fn run(cli: Cli) -> Result<u8> {
                         return Err(Trouble("only one side can be standard input".into()).into());
                     }
                     let (ln, rn) = (name_of(&l), name_of(&r));
-                    match (load(&l)?.cache_as_bytes(), load(&r)?.cache_as_bytes()) {
+                    let (li, ri) = (load(&l)?.cache_as_bytes(), load(&r)?.cache_as_bytes());
+                    let l_is_archive = matches!(li, Input::Images(_));
+                    match (li, ri) {
                         (Input::Bytes(lb), Input::Bytes(rb)) => (lb, rb, ln, rn),
                         (Input::Images(li), Input::Images(ri)) => {
                             return diff_images(&li, &ri, &opts, &args, (&ln, &rn), &mut out);
                         }
-                        (li, _) => {
-                            let (archive, other) = match li {
-                                Input::Images(_) => (&ln, &rn),
-                                Input::Bytes(_) => (&rn, &ln),
-                            };
+                        (Input::Images(set), Input::Bytes(bytes))
+                        | (Input::Bytes(bytes), Input::Images(set)) => {
+                            let (archive, other) =
+                                if l_is_archive { (&ln, &rn) } else { (&rn, &ln) };
+                            // When the document is part of the archive, say so: it is not
+                            // another version of the image.
+                            let part = image::part_of(&set, &bytes).map_or_else(String::new, |p| {
+                                format!(
+                                    "; {other} is {p}, part of the same image, not another version of it"
+                                )
+                            });
                             return Err(Trouble(format!(
-                                "{archive} is an image archive and {other} is not: compare two archives (or layout folders), or two JSON documents"
+                                "{archive} is an image archive and {other} is not{part}: compare two archives (or layout folders), or two JSON documents (`cachelens show {archive}` names its manifest and config)"
                             ))
                             .into());
                         }

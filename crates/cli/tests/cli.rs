@@ -309,3 +309,134 @@ fn link_can_redact_env_and_labels() {
         cachelens_core::Digest::sha256(&std::fs::read(d.join("left.json")).unwrap()).to_string()
     );
 }
+
+#[test]
+fn two_exports_of_one_real_image_are_equivalent_with_their_index_entries_in_notes() {
+    // What BuildKit v0.13 and v0.25 wrote for one build: type=oci (a tar) and tar=false (a
+    // folder). The same manifest; the index.json entries differ (export time, tag).
+    for (set, created) in [
+        (
+            "archives",
+            Some("org.opencontainers.image.created 2026-12-01T19:17:31Z → 2026-12-01T19:17:32Z; "),
+        ),
+        ("buildkit-0.25/archives", None),
+    ] {
+        let dir = fixture(&format!("real-buildkit/{set}"));
+        let out = cachelens()
+            .args(["diff"])
+            .arg(dir.join("tiny.oci.tar"))
+            .arg(dir.join("tiny.oci-layout"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(0), "{set}: {text}");
+        let first = text.lines().next().unwrap();
+        assert!(
+            first.starts_with("Equivalent: the same image (manifest sha256:")
+                && first.contains("only the archives' index entries differ"),
+            "{set}: {first}"
+        );
+        assert!(!text.contains("same bytes"), "{set}: {text}");
+        assert!(!text.contains("\n@ "), "{set}: no change is listed: {text}");
+        let note = format!(
+            "note: The archives' index.json entries differ (set aside, not changes: they describe the export, not the image): {}org.opencontainers.image.ref.name added \"latest\".",
+            created.unwrap_or_default()
+        );
+        assert!(text.contains(&note), "{set}: {text}");
+        // The JSON contract: verdict equivalent, no change, what was set aside.
+        let out = cachelens()
+            .args(["diff", "--format", "json"])
+            .arg(dir.join("tiny.oci.tar"))
+            .arg(dir.join("tiny.oci-layout"))
+            .output()
+            .unwrap();
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(j["verdict"], "equivalent", "{set}");
+        assert_eq!(j["changes"].as_array().map(Vec::len), Some(0), "{set}");
+        let set_aside = j["setAside"].as_array().unwrap();
+        assert_eq!(set_aside.len(), 1 + usize::from(created.is_some()), "{set}");
+        assert!(set_aside.iter().any(|c| c["op"] == "add"
+            && c["path"] == "/descriptor/annotations/org.opencontainers.image.ref.name"
+            && c["value"] == "latest"));
+    }
+}
+
+#[test]
+fn words_are_not_an_inline_cache_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.txt");
+    let b = dir.path().join("b.txt");
+    std::fs::write(&a, "hello there garbage text\n").unwrap();
+    std::fs::write(&b, "some more garbage words\n").unwrap();
+    cachelens()
+        .args(["diff"])
+        .arg(&a)
+        .arg(&b)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "a.txt: left: not JSON (line 1, column 1: expected value), and not a base64 inline cache value: invalid base64 at character 23: 21 base64 characters cannot be a whole number of bytes (truncated?). cachelens reads JSON (",
+        ))
+        .stderr(predicate::str::contains("the bare moby.buildkit.cache.v0 value (base64 of JSON"));
+    // A bare value that is base64 of JSON is read as one.
+    std::fs::write(&b, "W3siZGlnZXN0IjoieCJ9XQ==\n").unwrap();
+    cachelens()
+        .args(["show"])
+        .arg(&b)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("inline-cache"))
+        // Counts in the right number.
+        .stdout(predicate::str::contains(
+            "1 record (1 root, 0 with layers, 0 with chains), 0 links",
+        ));
+}
+
+#[test]
+fn a_manifest_against_its_config_says_the_kinds_differ_and_what_to_compare() {
+    let r = |n: &str| fixture(&format!("real-buildkit/inline-rebuilds/1/{n}"));
+    let out = cachelens()
+        .args(["diff", "--format", "json"])
+        .arg(r("manifest.json"))
+        .arg(r("config.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["kinds"]["left"], "image-manifest");
+    assert_eq!(j["kinds"]["right"], "image-config");
+    assert_eq!(j["kinds"]["relation"], "left-names-right");
+    let headline = j["headline"].as_str().unwrap();
+    assert!(
+        headline.starts_with("Different kinds: an image manifest and an image config; the manifest names this config (sha256:"),
+        "{headline}"
+    );
+    cachelens()
+        .args(["diff", "--format", "markdown"])
+        .arg(r("manifest.json"))
+        .arg(r("config.json"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("Different kinds:"))
+        .stdout(predicate::str::contains(
+            "compare this config with the other build's config",
+        ));
+}
+
+#[test]
+fn an_archive_against_its_own_config_says_the_config_is_part_of_it() {
+    let a = fixture("real-buildkit/archives");
+    let config = a.join(
+        "tiny.oci-layout/blobs/sha256/560c67d6453945b038039129c4e8eb41fca7abfef9552e4561ed3f73d77aeac0",
+    );
+    cachelens()
+        .args(["diff"])
+        .arg(a.join("tiny.oci.tar"))
+        .arg(&config)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "is the config of image 1 (linux/amd64) in it (sha256:560c67d6453945b038039129c4e8eb41fca7abfef9552e4561ed3f73d77aeac0), part of the same image, not another version of it",
+        ));
+}

@@ -273,7 +273,10 @@ fn damaged_archives_exit_2_and_say_where() {
     let (code, j, stderr) = show_json(&p);
     assert_eq!(code, 2);
     assert_eq!(j["images"][0]["config"]["check"]["digest"], "missing");
-    assert_eq!(j["images"][0]["layers"].as_array().unwrap().len(), img.layers.len());
+    assert_eq!(
+        j["images"][0]["layers"].as_array().unwrap().len(),
+        img.layers.len()
+    );
     let problem = j["problems"][0].as_str().unwrap();
     assert!(problem.contains(&format!("{gone:?}: missing")), "{problem}");
     assert!(stderr.contains(&gone) && stderr.contains("damaged or incomplete (1 problem)"));

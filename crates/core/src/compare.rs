@@ -5,7 +5,7 @@ use crate::canon::{CacheInfo, LinkInfo};
 use crate::detect::{INLINE_CACHE_KEY, Kind};
 use crate::diff::{Change, diff};
 use crate::json::to_compact;
-use crate::{Analysis, Digest, Pointer};
+use crate::{Analysis, Digest, Pointer, Side};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -25,11 +25,12 @@ pub struct Options {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
-    /// The same bytes.
+    /// The same bytes, no change and nothing set aside.
     Identical,
-    /// Different bytes, no change after canonicalisation and the options in force.
+    /// No change after canonicalisation and the options in force: the bytes differ, or only
+    /// what a documented rule sets aside ([`Comparison::set_aside`]) does.
     Equivalent,
-    /// Real changes.
+    /// Real changes: at least one.
     Different,
 }
 
@@ -172,6 +173,10 @@ pub struct RecordChange {
     /// Change to its `chains` results.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chains: Option<ResultDelta>,
+    /// Every change is `changed` and the results differ only in their `createdAt`: the same
+    /// layers, built at another time. Absent when false.
+    #[serde(rename = "timesOnly", skip_serializing_if = "std::ops::Not::not")]
+    pub times_only: bool,
 }
 
 /// The cache part of a comparison, in words people can act on.
@@ -206,17 +211,27 @@ impl CacheSummary {
         for c in &self.changed {
             for (field, d) in [("layers", c.layers), ("chains", c.chains)] {
                 let key = match (d, field) {
+                    (Some(ResultDelta::Changed(_)), "layers") if c.times_only => (
+                        "'s layer creation time changed (createdAt)",
+                        "' layer creation times changed (createdAt)",
+                    ),
+                    (Some(ResultDelta::Changed(_)), _) if c.times_only => (
+                        "'s chain creation time changed (createdAt)",
+                        "' chain creation times changed (createdAt)",
+                    ),
                     (Some(ResultDelta::Lost(_)), "layers") => {
-                        ("lost its layers", "lost their layers")
+                        (" lost its layers", " lost their layers")
                     }
-                    (Some(ResultDelta::Lost(_)), _) => ("lost its chains", "lost their chains"),
-                    (Some(ResultDelta::Gained(_)), "layers") => ("gained layers", "gained layers"),
-                    (Some(ResultDelta::Gained(_)), _) => ("gained chains", "gained chains"),
+                    (Some(ResultDelta::Lost(_)), _) => (" lost its chains", " lost their chains"),
+                    (Some(ResultDelta::Gained(_)), "layers") => {
+                        (" gained layers", " gained layers")
+                    }
+                    (Some(ResultDelta::Gained(_)), _) => (" gained chains", " gained chains"),
                     (Some(ResultDelta::Changed(_)), "layers") => {
-                        ("changed its layers", "changed their layers")
+                        (" changed its layers", " changed their layers")
                     }
                     (Some(ResultDelta::Changed(_)), _) => {
-                        ("changed its chains", "changed their chains")
+                        (" changed its chains", " changed their chains")
                     }
                     (None, _) => continue,
                 };
@@ -225,9 +240,9 @@ impl CacheSummary {
         }
         for ((one, many), n) in tally {
             parts.push(if n == 1 {
-                format!("1 record {one}")
+                format!("1 record{one}")
             } else {
-                format!("{n} records {many}")
+                format!("{n} records{many}")
             });
         }
         if !self.added.is_empty() {
@@ -278,6 +293,32 @@ pub struct Comparison {
     pub cache: Option<CacheSummary>,
     /// Facts worth saying (e.g. that a pretty-printed side's compact form recovers a digest).
     pub notes: Vec<String>,
+    /// Differences set aside by rule, never changes: for two image archives, those of the
+    /// export's own metadata ([`Analysis::export_metadata`]: the `index.json` entry's
+    /// annotations, docker save's tags). Paths as the changes' would be.
+    pub set_aside: Vec<Change>,
+    /// When the two inputs are of different kinds: what each is, and whether one names the
+    /// other by digest.
+    pub kinds: Option<KindsNote>,
+}
+
+/// Two inputs of different kinds, and how they relate.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KindsNote {
+    /// The left input's kind.
+    pub left: Kind,
+    /// The right input's kind.
+    pub right: Kind,
+    /// `left-names-right` or `right-names-left` when one holds the other's digest (a manifest
+    /// naming its config, an index naming a manifest); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relation: Option<&'static str>,
+    /// The digest by which one names the other.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<Digest>,
+    /// What that means and what to compare instead, in words (also in the notes).
+    pub message: String,
 }
 
 const TIME_KEYS: &[&str] = &[
@@ -389,12 +430,18 @@ pub fn compare(left: &Analysis, right: &Analysis, opts: &Options) -> Comparison 
     let left_doc = filtered(left, opts);
     let right_doc = filtered(right, opts);
     let changes = diff(&left_doc, &right_doc);
-    let verdict = if left.digest == right.digest {
-        Verdict::Identical
-    } else if changes.is_empty() {
-        Verdict::Equivalent
-    } else {
+    let set_aside = match (&left.export_metadata, &right.export_metadata) {
+        (Some(l), Some(r)) => leaf_changes(l, r),
+        _ => Vec::new(),
+    };
+    // The verdict follows from what was compared: identical only when the bytes are the same
+    // and nothing differs, not even what was set aside.
+    let verdict = if !changes.is_empty() {
         Verdict::Different
+    } else if left.digest == right.digest && set_aside.is_empty() {
+        Verdict::Identical
+    } else {
+        Verdict::Equivalent
     };
     let mut per_area: BTreeMap<Area, usize> = BTreeMap::new();
     for c in &changes {
@@ -436,14 +483,36 @@ pub fn compare(left: &Analysis, right: &Analysis, opts: &Options) -> Comparison 
             left.without_cache_digest.as_ref().map(Digest::as_str).unwrap_or_default()
         ));
     }
-    let headline = headline(
-        verdict,
-        &attribution,
-        cache.as_ref(),
+    if let Some(n) = set_aside_note(&set_aside) {
+        notes.push(n);
+    }
+    let kinds = kinds_note(left, right);
+    if let Some(k) = &kinds {
+        notes.push(k.message.clone());
+    }
+    let times_only = !changes.is_empty() && !opts.ignore_timestamps && {
+        let t = Options {
+            ignore_timestamps: true,
+            ..opts.clone()
+        };
+        diff(&filtered(left, &t), &filtered(right, &t)).is_empty()
+    };
+    if times_only {
+        notes.push(TIMES_NOTE.into());
+    }
+    let facts = Facts {
+        attr: &attribution,
+        cache: cache.as_ref(),
         opts,
-        &changes,
-        right.kind,
-    );
+        changes: &changes,
+        kind: right.kind,
+        set_aside: &set_aside,
+        kinds: kinds.as_ref(),
+        same_digest: (left.digest == right.digest).then_some(&left.digest),
+        archives: left.export_metadata.is_some() && right.export_metadata.is_some(),
+        times_only,
+    };
+    let headline = headline(verdict, &facts);
     Comparison {
         verdict,
         headline,
@@ -451,72 +520,402 @@ pub fn compare(left: &Analysis, right: &Analysis, opts: &Options) -> Comparison 
         attribution,
         cache,
         notes,
+        set_aside,
+        kinds,
     }
 }
 
-fn headline(
-    verdict: Verdict,
-    attr: &Attribution,
-    cache: Option<&CacheSummary>,
-    opts: &Options,
-    changes: &[Change],
+/// What the note of a timestamps-only comparison says.
+const TIMES_NOTE: &str = "Every change is a timestamp (created, history[].created, the cache's createdAt): ignore timestamps (--ignore-timestamps, or \"Ignore timestamps\" in the viewer) to compare the rest. Each build stamps its own time unless SOURCE_DATE_EPOCH is set and the image is exported with rewrite-timestamp=true (BuildKit v0.13 and later).";
+
+/// The string leaves of a document (objects walked, anything else a leaf) by pointer.
+fn leaves(v: &Value, at: Pointer, out: &mut BTreeMap<Pointer, Value>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                leaves(x, at.child(k.clone()), out);
+            }
+        }
+        other => {
+            out.insert(at, other.clone());
+        }
+    }
+}
+
+/// The differences of two documents leaf by leaf (each member that differs is one change, at
+/// its own path, whatever objects hold it).
+fn leaf_changes(left: &Value, right: &Value) -> Vec<Change> {
+    let (mut l, mut r) = (BTreeMap::new(), BTreeMap::new());
+    leaves(left, Pointer::root(), &mut l);
+    leaves(right, Pointer::root(), &mut r);
+    let mut out = Vec::new();
+    for (p, old) in &l {
+        match r.get(p) {
+            None => out.push(Change {
+                op: crate::diff::Op::Remove,
+                path: p.clone(),
+                value: None,
+                old: Some(old.clone()),
+            }),
+            Some(new) if new != old => out.push(Change {
+                op: crate::diff::Op::Replace,
+                path: p.clone(),
+                value: Some(new.clone()),
+                old: Some(old.clone()),
+            }),
+            Some(_) => {}
+        }
+    }
+    for (p, new) in r {
+        if !l.contains_key(&p) {
+            out.push(Change {
+                op: crate::diff::Op::Add,
+                path: p,
+                value: Some(new),
+                old: None,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// A set-aside path for people: its image (when archives are paired by platform) and the
+/// annotation or field it names.
+fn set_aside_name(p: &Pointer) -> (Option<&str>, &str) {
+    let t = p.tokens();
+    let (image, rest) = match t {
+        [m, platform, rest @ ..] if m == "manifests" => (Some(platform.as_str()), rest),
+        _ => (None, t),
+    };
+    let name = match rest {
+        [d, a, key] if d == "descriptor" && a == "annotations" => key.as_str(),
+        [.., last] => last.as_str(),
+        [] => "",
+    };
+    (image, name)
+}
+
+/// What kind of export metadata an annotation or field is, in a word or two.
+fn set_aside_what(name: &str) -> &'static str {
+    match name {
+        "org.opencontainers.image.created" => "export time",
+        "org.opencontainers.image.ref.name" => "tag",
+        "io.containerd.image.name" => "image name",
+        "repoTags" => "tags",
+        _ => "annotations",
+    }
+}
+
+fn short_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => to_compact(other),
+    }
+}
+
+/// The note listing what was set aside, precisely.
+fn set_aside_note(set_aside: &[Change]) -> Option<String> {
+    if set_aside.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = set_aside
+        .iter()
+        .map(|c| {
+            let (image, name) = set_aside_name(&c.path);
+            let what = match (&c.old, &c.value) {
+                (Some(o), Some(n)) => format!("{name} {} → {}", short_value(o), short_value(n)),
+                (None, Some(n)) => format!("{name} added {}", to_compact(n)),
+                (Some(o), _) => format!("{name} removed (was {})", to_compact(o)),
+                (None, None) => name.to_owned(),
+            };
+            match image {
+                Some(i) => format!("{i}: {what}"),
+                None => what,
+            }
+        })
+        .collect();
+    Some(format!(
+        "The archives' index.json entries differ (set aside, not changes: they describe the export, not the image): {}.",
+        parts.join("; ")
+    ))
+}
+
+/// The digests one document names: a manifest its config, an index its manifests.
+fn named_digests(a: &Analysis) -> Vec<(&'static str, String, Option<String>)> {
+    let doc = &a.original;
+    let mut out = Vec::new();
+    match a.kind {
+        Kind::ImageManifest | Kind::CacheManifest => {
+            if let Some(d) = doc.pointer("/config/digest").and_then(Value::as_str) {
+                out.push(("config", d.to_owned(), None));
+            }
+        }
+        Kind::ImageIndex | Kind::CacheIndex => {
+            for m in doc
+                .get("manifests")
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice)
+            {
+                if let Some(d) = m.get("digest").and_then(Value::as_str) {
+                    let platform = m.get("platform").and_then(|p| {
+                        let os = p.get("os")?.as_str()?;
+                        let arch = p.get("architecture")?.as_str()?;
+                        Some(match p.get("variant").and_then(Value::as_str) {
+                            Some(v) => format!("{os}/{arch}/{v}"),
+                            None => format!("{os}/{arch}"),
+                        })
+                    });
+                    out.push(("manifests", d.to_owned(), platform));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The note for two inputs of different kinds: what each is, whether one names the other, and
+/// what would make sense to compare instead.
+fn kinds_note(left: &Analysis, right: &Analysis) -> Option<KindsNote> {
+    let same_shape = |k: Kind| matches!(k, Kind::InlineCache | Kind::CacheRecords);
+    if left.kind == right.kind || (same_shape(left.kind) && same_shape(right.kind)) {
+        return None;
+    }
+    // Archives are compared image against image; their kind names the digest they report.
+    if left.export_metadata.is_some() && right.export_metadata.is_some() {
+        return None;
+    }
+    let short = noun;
+    let mut message = format!(
+        "The inputs are of different kinds: the left is {}, the right {}.",
+        left.kind.describe(),
+        right.kind.describe()
+    );
+    let mut relation = None;
+    let mut digest = None;
+    for (holder, other, rel) in [
+        (left, right, "left-names-right"),
+        (right, left, "right-names-left"),
+    ] {
+        let other_digests = [Some(&other.digest), other.compact_digest.as_ref()];
+        let found = named_digests(holder).into_iter().find(|(_, d, _)| {
+            other_digests
+                .iter()
+                .flatten()
+                .any(|o| o.as_str() == d.as_str())
+        });
+        let Some((field, d, platform)) = found else {
+            continue;
+        };
+        let (h, o) = (short(holder.kind), short(other.kind));
+        let (hs, os) = (
+            holder.side.map_or("one", Side::as_str),
+            other.side.map_or("the other", Side::as_str),
+        );
+        let advice = match (field, other.kind) {
+            ("config", Kind::CacheConfig) => format!(
+                "the {o} is part of the cache export, not another version of it. To compare two builds, compare this {o} with the other build's {o} (the blob its cache manifest names), or the two {h}s"
+            ),
+            ("config", _) => format!(
+                "the {o} is part of the image, not another version of it. To compare two builds, compare this {o} with the other build's {o} (`crane config IMG`, or the config in its archive: `cachelens show IMG.tar` names it), or the two {h}s (`crane manifest IMG`)"
+            ),
+            _ => format!(
+                "the {o} is one entry of the {h}{}, not another version of it. To compare two builds, compare this {o} with the other build's {o} for the same platform (`crane manifest IMG@DIGEST`), or the two {h}es",
+                platform.map(|p| format!(" ({p})")).unwrap_or_default()
+            ),
+        };
+        message.push_str(&format!(
+            " The {hs} {h} names the {os} {o} ({d}): {advice}."
+        ));
+        relation = Some(rel);
+        digest = Digest::parse(&d);
+        break;
+    }
+    if relation.is_none() {
+        message.push_str(
+            " Neither names the other; their differences say little. Compare two inputs of the same kind (two configs, two manifests, two caches).",
+        );
+    }
+    Some(KindsNote {
+        left: left.kind,
+        right: right.kind,
+        relation,
+        digest,
+        message,
+    })
+}
+
+/// A kind as a bare noun ("manifest", "config", "cache config").
+fn noun(k: Kind) -> &'static str {
+    match k {
+        Kind::ImageManifest => "manifest",
+        Kind::ImageConfig => "config",
+        Kind::ImageIndex => "index",
+        Kind::CacheConfig => "cache config",
+        Kind::CacheManifest => "cache manifest",
+        Kind::CacheIndex => "cache index",
+        other => other
+            .describe()
+            .trim_start_matches("an ")
+            .trim_start_matches("a "),
+    }
+}
+
+/// What the headline is made from.
+struct Facts<'a> {
+    attr: &'a Attribution,
+    cache: Option<&'a CacheSummary>,
+    opts: &'a Options,
+    changes: &'a [Change],
     kind: Kind,
-) -> String {
+    set_aside: &'a [Change],
+    kinds: Option<&'a KindsNote>,
+    same_digest: Option<&'a Digest>,
+    archives: bool,
+    times_only: bool,
+}
+
+fn headline(verdict: Verdict, f: &Facts<'_>) -> String {
+    let n = f.changes.len();
+    let changes_word = |n: usize| format!("{n} change{}", if n == 1 { "" } else { "s" });
+    let (image, word) = match f.kind {
+        Kind::ImageIndex => ("images", "index"),
+        Kind::ImageConfig => ("image", "config"),
+        _ => ("image", "manifest"),
+    };
+    let mut whats: Vec<&str> = f
+        .set_aside
+        .iter()
+        .map(|c| set_aside_what(set_aside_name(&c.path).1))
+        .collect();
+    whats.dedup();
+    whats.sort_unstable();
+    whats.dedup();
     match verdict {
+        Verdict::Identical if f.archives => format!(
+            "Identical: the same {image} ({word} {}), and the archives' index entries agree.",
+            f.same_digest.map(Digest::as_str).unwrap_or_default()
+        ),
         Verdict::Identical => "Identical: the two inputs are the same bytes.".into(),
         Verdict::Equivalent => {
-            let reason = if attr.formatting_only {
+            if let Some(d) = f.same_digest {
+                return format!(
+                    "Equivalent: the same {image} ({word} {d}); only the archives' index entries differ ({}).",
+                    whats.join(", ")
+                );
+            }
+            let mut reason = if f.attr.formatting_only {
                 "only in JSON formatting: re-encoded compactly, both have the same digest"
                     .to_owned()
-            } else if let Some(noise) = cache.and_then(CacheSummary::noise_phrase) {
+            } else if let Some(noise) = f.cache.and_then(CacheSummary::noise_phrase) {
                 format!(
                     "after decoding the cache nothing changed except record numbering ({noise})"
                 )
-            } else if opts.ignore_timestamps || opts.ignore_cache || !opts.ignore.is_empty() {
+            } else if f.opts.ignore_timestamps || f.opts.ignore_cache || !f.opts.ignore.is_empty() {
                 let mut what = Vec::new();
-                if opts.ignore_timestamps {
+                if f.opts.ignore_timestamps {
                     what.push("timestamps");
                 }
-                if opts.ignore_cache {
+                if f.opts.ignore_cache {
                     what.push("the cache");
                 }
-                if !opts.ignore.is_empty() {
+                if !f.opts.ignore.is_empty() {
                     what.push("the ignored paths");
                 }
+                // "the cache is ignored", "timestamps and the cache are ignored".
+                let verb = if what == ["the cache"] { "is" } else { "are" };
                 format!(
-                    "nothing else changed once {} are ignored",
-                    what.join(" and ")
+                    "nothing else changed once {} {verb} ignored",
+                    join_words(&what)
                 )
             } else {
                 "after canonicalisation nothing changed".to_owned()
             };
+            if !whats.is_empty() {
+                reason.push_str(&format!(
+                    "; the archives' index entries differ too ({}), set aside",
+                    whats.join(", ")
+                ));
+            }
             format!("Equivalent: the bytes differ, but {reason}.")
         }
         Verdict::Different => {
-            let n = changes.len();
-            let areas: Vec<&str> = attr.areas.iter().map(|(a, _)| a.as_str()).collect();
-            let cache_words = cache.map(CacheSummary::phrase);
+            let areas: Vec<&str> = f.attr.areas.iter().map(|(a, _)| a.as_str()).collect();
+            let cache_words = f.cache.map(CacheSummary::phrase);
+            if let Some(k) = f.kinds {
+                let name = noun;
+                let mut s = format!(
+                    "Different kinds: {} and {}; ",
+                    k.left.describe(),
+                    k.right.describe()
+                );
+                match (k.relation, &k.digest) {
+                    (Some(rel), Some(d)) => {
+                        let (holder, other) = if rel == "left-names-right" {
+                            (k.left, k.right)
+                        } else {
+                            (k.right, k.left)
+                        };
+                        let whole = if matches!(holder, Kind::ImageIndex | Kind::CacheIndex) {
+                            format!("one entry of the {}", name(holder))
+                        } else if holder == Kind::CacheManifest {
+                            "part of the cache export".to_owned()
+                        } else {
+                            "part of the image".to_owned()
+                        };
+                        s.push_str(&format!(
+                            "the {} names this {} ({d}): the {} is {whole}, not another version of it ({} between them).",
+                            name(holder),
+                            name(other),
+                            name(other),
+                            changes_word(n)
+                        ));
+                    }
+                    _ => s.push_str(&format!(
+                        "{} in {}, which say little.",
+                        changes_word(n),
+                        join_words(&areas)
+                    )),
+                }
+                return s;
+            }
+            let only = if f.times_only {
+                "only timestamps changed: "
+            } else {
+                ""
+            };
             if areas == ["cache"] {
-                let what = if kind.is_cache_only() {
+                let what = if f.kind.is_cache_only() {
                     "the cache"
                 } else {
                     INLINE_CACHE_KEY
                 };
                 match cache_words {
-                    Some(w) => format!("Different: only {what} differs; {w}."),
+                    Some(w) if only.is_empty() => format!("Different: only {what} differs; {w}."),
+                    Some(w) => format!("Different: {only}{w}."),
                     None => format!(
-                        "Different: only the cache differs ({n} change{}).",
-                        if n == 1 { "" } else { "s" }
+                        "Different: {}only the cache differs ({}).",
+                        if only.is_empty() {
+                            ""
+                        } else {
+                            "only timestamps changed, "
+                        },
+                        changes_word(n)
                     ),
                 }
             } else {
                 let mut s = format!(
-                    "Different: {n} change{} in {}",
-                    if n == 1 { "" } else { "s" },
+                    "Different: {only}{} in {}",
+                    changes_word(n),
                     join_words(&areas)
                 );
                 if let Some(w) = cache_words.filter(|_| areas.contains(&"cache")) {
-                    s.push_str(&format!(" (cache: {w})"));
+                    if f.times_only {
+                        s.push_str(&format!("; cache: {w}"));
+                    } else {
+                        s.push_str(&format!(" (cache: {w})"));
+                    }
                 }
                 s.push('.');
                 s
@@ -539,6 +938,23 @@ fn results_of<'v>(record: &'v Value, field: &str) -> &'v [Value] {
         .get(field)
         .and_then(Value::as_array)
         .map_or(&[], Vec::as_slice)
+}
+
+/// Results without their `createdAt`, as a sorted list of compact texts (a multiset).
+fn untimed(results: &[Value]) -> Vec<String> {
+    let mut out: Vec<String> = results
+        .iter()
+        .map(|r| match r {
+            Value::Object(m) => {
+                let mut m = m.clone();
+                m.shift_remove("createdAt");
+                to_compact(&Value::Object(m))
+            }
+            other => to_compact(other),
+        })
+        .collect();
+    out.sort_unstable();
+    out
 }
 
 fn delta(l: &[Value], r: &[Value]) -> Option<ResultDelta> {
@@ -633,6 +1049,16 @@ fn cache_summary(
             let r = rrec.get(k)?;
             let layers = delta(results_of(l, "layers"), results_of(r, "layers"));
             let chains = delta(results_of(l, "chains"), results_of(r, "chains"));
+            let times_only = (layers.is_some() || chains.is_some())
+                && [("layers", layers), ("chains", chains)]
+                    .iter()
+                    .all(|(f, d)| match d {
+                        None => true,
+                        Some(ResultDelta::Changed(_)) => {
+                            untimed(results_of(l, f)) == untimed(results_of(r, f))
+                        }
+                        Some(_) => false,
+                    });
             (layers.is_some() || chains.is_some()).then(|| RecordChange {
                 record: RecordRef {
                     id: k.clone(),
@@ -640,6 +1066,7 @@ fn cache_summary(
                 },
                 layers,
                 chains,
+                times_only,
             })
         })
         .collect();
@@ -675,6 +1102,165 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn analysed(text: &str, side: Side) -> Analysis {
+        crate::analyze(text.as_bytes(), Some(side)).unwrap()
+    }
+
+    const CONFIG: &str = r#"{"architecture":"amd64","config":{"Env":["A=1"]},"os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:aa"]}}"#;
+
+    fn manifest_of(config: &str) -> String {
+        format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{}","size":{}}},"layers":[]}}"#,
+            Digest::sha256(config.as_bytes()),
+            config.len()
+        )
+    }
+
+    #[test]
+    fn a_manifest_against_the_config_it_names() {
+        let m = manifest_of(CONFIG);
+        let cmp = compare(
+            &analysed(&m, Side::Left),
+            &analysed(CONFIG, Side::Right),
+            &Options::default(),
+        );
+        let d = Digest::sha256(CONFIG.as_bytes());
+        let k = cmp.kinds.as_ref().unwrap();
+        assert_eq!((k.left, k.right), (Kind::ImageManifest, Kind::ImageConfig));
+        assert_eq!(k.relation, Some("left-names-right"));
+        assert_eq!(k.digest.as_ref(), Some(&d));
+        assert_eq!(cmp.verdict, Verdict::Different);
+        assert!(
+            cmp.headline.starts_with(&format!(
+                "Different kinds: an image manifest and an image config; the manifest names this config ({d}): the config is part of the image, not another version of it ("
+            )),
+            "{}",
+            cmp.headline
+        );
+        assert!(
+            cmp.notes.iter().any(|n| n
+                .contains("compare this config with the other build's config (`crane config IMG`")),
+            "{:?}",
+            cmp.notes
+        );
+        // Either way round.
+        let cmp = compare(
+            &analysed(CONFIG, Side::Left),
+            &analysed(&m, Side::Right),
+            &Options::default(),
+        );
+        assert_eq!(cmp.kinds.unwrap().relation, Some("right-names-left"));
+    }
+
+    #[test]
+    fn an_index_against_a_manifest_it_names_and_kinds_that_do_not_relate() {
+        let m = manifest_of(CONFIG);
+        let index = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{}","size":{},"platform":{{"architecture":"arm64","os":"linux","variant":"v8"}}}}]}}"#,
+            Digest::sha256(m.as_bytes()),
+            m.len()
+        );
+        let cmp = compare(
+            &analysed(&index, Side::Left),
+            &analysed(&m, Side::Right),
+            &Options::default(),
+        );
+        let k = cmp.kinds.as_ref().unwrap();
+        assert_eq!(k.relation, Some("left-names-right"));
+        assert!(
+            k.message
+                .contains("the manifest is one entry of the index (linux/arm64/v8)"),
+            "{}",
+            k.message
+        );
+        assert!(
+            cmp.headline.contains("the index names this manifest"),
+            "{}",
+            cmp.headline
+        );
+        // Another config: the kinds still differ, nothing names the other.
+        let other = CONFIG.replace("A=1", "A=2");
+        let cmp = compare(
+            &analysed(&m, Side::Left),
+            &analysed(&other, Side::Right),
+            &Options::default(),
+        );
+        let k = cmp.kinds.as_ref().unwrap();
+        assert_eq!((k.relation, &k.digest), (None, &None));
+        assert!(
+            cmp.headline
+                .starts_with("Different kinds: an image manifest and an image config; "),
+            "{}",
+            cmp.headline
+        );
+        assert!(
+            k.message.contains("Neither names the other"),
+            "{}",
+            k.message
+        );
+        // Same kinds, or a bare value against its decoded records: no note.
+        let cmp = compare(
+            &analysed(CONFIG, Side::Left),
+            &analysed(&other, Side::Right),
+            &Options::default(),
+        );
+        assert!(cmp.kinds.is_none());
+        let cmp = compare(
+            &analysed("W3siZGlnZXN0IjoieCJ9XQ==", Side::Left),
+            &analysed(r#"[{"digest":"x"}]"#, Side::Right),
+            &Options::default(),
+        );
+        assert!(cmp.kinds.is_none(), "{:?}", cmp.kinds);
+        assert_eq!(cmp.verdict, Verdict::Equivalent);
+    }
+
+    #[test]
+    fn ignored_things_are_named_with_the_right_verb() {
+        let l = analysed(r#"{"a":1,"created":"2020-01-01T00:00:00Z"}"#, Side::Left);
+        let r = analysed(r#"{"a":1,"created":"2021-01-01T00:00:00Z"}"#, Side::Right);
+        let times = Options {
+            ignore_timestamps: true,
+            ..Options::default()
+        };
+        assert!(
+            compare(&l, &r, &times)
+                .headline
+                .ends_with("once timestamps are ignored.")
+        );
+        let cache = Options {
+            ignore_cache: true,
+            ignore: vec![Pointer::parse("/created").unwrap()],
+            ..Options::default()
+        };
+        assert!(
+            compare(&l, &r, &cache)
+                .headline
+                .ends_with("once the cache and the ignored paths are ignored."),
+            "{}",
+            compare(&l, &r, &cache).headline
+        );
+        let c1 = analysed(
+            &format!(
+                r#"{{"moby.buildkit.cache.v0":"W3siZGlnZXN0IjoieCJ9XQ==",{}"#,
+                &CONFIG[1..]
+            ),
+            Side::Left,
+        );
+        let c2 = analysed(
+            &format!(
+                r#"{{"moby.buildkit.cache.v0":"W3siZGlnZXN0IjoieSJ9XQ==",{}"#,
+                &CONFIG[1..]
+            ),
+            Side::Right,
+        );
+        let only_cache = Options {
+            ignore_cache: true,
+            ..Options::default()
+        };
+        let h = compare(&c1, &c2, &only_cache).headline;
+        assert!(h.ends_with("once the cache is ignored."), "{h}");
+    }
 
     #[test]
     fn areas_of_paths() {

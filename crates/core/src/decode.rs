@@ -116,6 +116,71 @@ const BASE64_OR_SPACE: [u8; 256] = {
     t
 };
 
+/// Text that is not JSON, as a bare inline cache value: the value (trimmed, unquoted) when it
+/// is base64 (either alphabet, padded or not, wrapped or not) of JSON. Otherwise why not: a
+/// [`ErrorKind::Base64`] (its position counted in `text`) or [`ErrorKind::DecodedNotJson`];
+/// `None` when the text starts as JSON does (`{`, `[`), where the JSON error says it all.
+pub(crate) fn bare_inline_value(text: &str) -> Result<&str, Option<ErrorKind>> {
+    let start = text.trim_start();
+    if start.starts_with(['{', '[']) {
+        return Err(None);
+    }
+    let t = start.trim_end();
+    let value = t
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .or_else(|| t.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')))
+        .unwrap_or(t);
+    let offset = text.len() - start.len() + usize::from(value.len() != t.len());
+    let offset = text[..offset].chars().count();
+    let bytes = match base64_plain(value) {
+        Some(b) => b,
+        None => base64_tolerant(value).map_err(|e| {
+            Some(match e.kind {
+                ErrorKind::Base64 { position, message } => ErrorKind::Base64 {
+                    position: position + offset,
+                    message,
+                },
+                other => other,
+            })
+        })?,
+    };
+    match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+        Ok(_) => Ok(value),
+        Err(e) => Err(Some(ErrorKind::DecodedNotJson {
+            len: bytes.len(),
+            line: e.line(),
+            column: e.column(),
+            message: crate::json::strip_location(&e.to_string()),
+        })),
+    }
+}
+
+/// Whether a string looks like an inline cache value: base64 whose first bytes decode to the
+/// start of a JSON array or object (what BuildKit encodes). A cheap test on the first
+/// characters: the whole value is decoded later, and its problems reported there.
+pub(crate) fn starts_as_base64_json(s: &str) -> bool {
+    let Some(t) = looks_like_base64(s) else {
+        return false;
+    };
+    let head: Vec<u8> = t
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace() && *b != b'=')
+        .take(64)
+        .map(|b| match b {
+            b'-' => b'+',
+            b'_' => b'/',
+            b => b,
+        })
+        .collect();
+    let head = &head[..head.len() / 4 * 4];
+    engine().decode(head).is_ok_and(|d| {
+        d.iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| matches!(b, b'[' | b'{'))
+    })
+}
+
 /// Whether text (trimmed, optionally quoted) looks like a bare base64 value rather than JSON.
 pub(crate) fn looks_like_base64(text: &str) -> Option<&str> {
     let t = text.trim();

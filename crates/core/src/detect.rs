@@ -161,7 +161,8 @@ fn is_cache_config(m: &Map<String, Value>) -> bool {
 /// Detects the kind of a parsed document.
 pub fn detect(v: &Value) -> Kind {
     match v {
-        Value::String(s) if crate::decode::looks_like_base64(s).is_some() => Kind::InlineCache,
+        // A JSON string is an inline cache value when it is base64 of a JSON array or object.
+        Value::String(s) if crate::decode::starts_as_base64_json(s) => Kind::InlineCache,
         Value::Array(a) => {
             if !a.is_empty()
                 && a.iter().all(|x| {
@@ -253,6 +254,10 @@ mod tests {
                 Kind::ImageConfig,
             ),
             (r#""W3siZGlnZXN0IjoieCJ9XQ==""#, Kind::InlineCache),
+            // URL-safe, wrapped, unpadded.
+            (r#""W3siZGln\nZXN0Ijoi\nP34_In1d""#, Kind::InlineCache),
+            // Words are a JSON string, not base64 of JSON.
+            (r#""hello there garbage text""#, Kind::Json),
             (
                 r#"[{"digest":"sha256:00","inputs":[[{"link":1}]]},{"digest":"x"}]"#,
                 Kind::CacheRecords,

@@ -145,6 +145,21 @@ pub enum ErrorKind {
         /// The parser's description.
         message: String,
     },
+    /// Text that is neither JSON nor a bare inline cache value (base64 of JSON).
+    #[error(
+        "not JSON (line {line}, column {column}: {message}), and not a base64 inline cache value: {base64}. cachelens reads {READS}."
+    )]
+    NotJsonNorBase64 {
+        /// Where JSON parsing failed: 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The JSON parser's description.
+        message: String,
+        /// Why it is not a base64 value of JSON (a [`ErrorKind::Base64`] with the character
+        /// position in the input, or [`ErrorKind::DecodedNotJson`]).
+        base64: Box<ErrorKind>,
+    },
     /// A cache value or record has the wrong JSON shape.
     #[error("{what}: expected {expected}, found {found}")]
     Shape {
@@ -157,7 +172,8 @@ pub enum ErrorKind {
     },
     /// A `link` that points outside the records.
     #[error(
-        "record {record} input {input} alternative {alternative}: link {link} is {reason} ({records} records)"
+        "record {record} input {input} alternative {alternative}: link {link} is {reason} ({})",
+        count(*records as u64, "record", "records")
     )]
     Link {
         /// Index of the record holding the link.
@@ -186,7 +202,7 @@ pub enum ErrorKind {
         path: String,
     },
     /// A layer `parent` outside the layers, or parents that loop.
-    #[error("layer {layer}: parent {parent} is {reason} ({layers} layers)")]
+    #[error("layer {layer}: parent {parent} is {reason} ({})", count(*layers as u64, "layer", "layers"))]
     Parent {
         /// Index of the layer.
         layer: usize,
@@ -198,7 +214,10 @@ pub enum ErrorKind {
         layers: usize,
     },
     /// A result refers to a layer index that does not exist.
-    #[error("record {record} {field}[{result}]: layer {layer} is {reason} ({layers} layers)")]
+    #[error(
+        "record {record} {field}[{result}]: layer {layer} is {reason} ({})",
+        count(*layers as u64, "layer", "layers")
+    )]
     LayerIndex {
         /// Record index.
         record: usize,
@@ -262,6 +281,15 @@ pub enum ErrorKind {
         problem: Box<crate::image::Problem>,
     },
 }
+
+/// "1 record", "2 records": a count with its noun in the right number.
+pub(crate) fn count(n: impl Into<u128>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// What cachelens reads, for messages about input it does not.
+pub(crate) const READS: &str = "JSON (an image config, an image manifest or index, a BuildKit cache config or cache records, docker image inspect or buildx metadata output, or any other JSON) and the bare moby.buildkit.cache.v0 value (base64 of JSON, standard or URL-safe, padded or not, wrapped or not, quoted or not), and image archives and OCI layout folders";
 
 /// Describes a JSON value's type the way error messages name it.
 pub(crate) fn type_name(v: &serde_json::Value) -> String {

@@ -35,8 +35,9 @@ pub mod gzip;
 mod layout;
 mod tar;
 
-pub use document::{comparable, document};
+pub use document::{comparable, document, part_of};
 
+use crate::error::count;
 use crate::overview::CacheOverview;
 use crate::{Digest, Error, ErrorKind};
 use serde::Serialize;
@@ -275,6 +276,11 @@ pub struct Image {
     /// The index descriptor's platform as given (for [`document`]).
     #[serde(skip)]
     platform_doc: Option<serde_json::Value>,
+    /// Annotations of the archive's own `index.json` entry that leads to it (export time,
+    /// tag, image name): they describe the export, not the image, so [`comparable`] sets them
+    /// aside.
+    #[serde(skip)]
+    export_annotations: BTreeMap<String, String>,
     /// The config as analysed (for [`document`]).
     #[serde(skip)]
     config_analysis: Option<crate::Analysis>,
@@ -605,7 +611,7 @@ pub enum Problem {
         referrer: String,
     },
     /// The manifest's layers and the config's diff_ids disagree in number.
-    #[error("{layers} layers but {diff_ids} rootfs.diff_ids in the config")]
+    #[error("{} but {diff_ids} rootfs.diff_ids in the config", crate::error::count(*layers as u64, "layer", "layers"))]
     LayerCount {
         /// Layers listed.
         layers: usize,
@@ -1039,14 +1045,19 @@ impl ImageSet {
             self.kind, self.size, self.entries
         );
         if let Some(i) = &self.index {
-            let _ = writeln!(out, "index:   {} ({} manifests)", i.digest, i.manifests);
+            let _ = writeln!(
+                out,
+                "index:   {} ({})",
+                i.digest,
+                count(i.manifests as u64, "manifest", "manifests")
+            );
         }
         for i in &self.indexes {
             let _ = writeln!(
                 out,
-                "  image index {} ({} manifests){}",
+                "  image index {} ({}){}",
                 i.digest,
-                i.manifests,
+                count(i.manifests as u64, "manifest", "manifests"),
                 i.check.map(check_text).unwrap_or_default()
             );
         }
@@ -1291,8 +1302,12 @@ fn image_text(out: &mut String, img: &Image) {
         for cache in &c.caches {
             let _ = writeln!(
                 out,
-                "  cache:    {} records ({} roots, {} with layers, {} with chains), {} links",
-                cache.records, cache.roots, cache.with_results, cache.with_chains, cache.links
+                "  cache:    {} ({}, {} with layers, {} with chains), {}",
+                count(cache.records as u64, "record", "records"),
+                count(cache.roots as u64, "root", "roots"),
+                cache.with_results,
+                cache.with_chains,
+                count(cache.links as u64, "link", "links")
             );
         }
         for w in &c.warnings {

@@ -28,6 +28,11 @@ pub struct Analysis {
     pub without_cache_digest: Option<Digest>,
     /// Whether the input was JSON (false for a bare base64 value).
     pub is_json: bool,
+    /// For an image archive compared with another ([`crate::image::comparable`]): the export's
+    /// own metadata (the `index.json` entry's annotations, docker save's tags), left out of
+    /// `canonical` and laid out at the paths it would have had there; `{}` when there is none.
+    /// `None` for every other input. Compared apart and never a change.
+    pub export_metadata: Option<Value>,
     /// The parsed input, key order and number spellings as given.
     pub original: Value,
     /// The canonical document.
@@ -131,9 +136,26 @@ pub fn analyze_with(
             warnings.extend(json::duplicate_warnings(repeats, None));
             (v, true)
         }
-        Err(e) => match crate::decode::looks_like_base64(text) {
-            Some(b64) => (Value::String(b64.to_owned()), false),
-            None => return Err(e.on(side)),
+        // Not JSON: a bare inline cache value only when it is base64 of JSON; anything else
+        // is refused with both reasons and what cachelens reads.
+        Err(e) => match crate::decode::bare_inline_value(text) {
+            Ok(b64) => (Value::String(b64.to_owned()), false),
+            Err(Some(why)) => match e.kind {
+                ErrorKind::Json {
+                    line,
+                    column,
+                    message,
+                } => {
+                    return fail(ErrorKind::NotJsonNorBase64 {
+                        line,
+                        column,
+                        message,
+                        base64: Box::new(why),
+                    });
+                }
+                _ => return Err(e.on(side)),
+            },
+            Err(None) => return Err(e.on(side)),
         },
     };
     let kind = detect(&original);
@@ -161,6 +183,7 @@ pub fn analyze_with(
         compact_digest,
         without_cache_digest,
         is_json,
+        export_metadata: None,
         original,
         canonical: canon.doc,
         caches: canon.caches,

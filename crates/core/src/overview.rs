@@ -243,7 +243,7 @@ impl Overview {
         for c in &self.caches {
             let _ = writeln!(
                 out,
-                "cache:   {} form at {}: {} records ({} roots, {} with layers, {} with chains), {} links",
+                "cache:   {} form at {}: {} ({}, {} with layers, {} with chains), {}",
                 match c.form {
                     CacheForm::Inline => "inline",
                     CacheForm::Registry => "registry",
@@ -253,11 +253,11 @@ impl Overview {
                 } else {
                     c.pointer.as_str()
                 },
-                c.records,
-                c.roots,
+                crate::error::count(c.records as u64, "record", "records"),
+                crate::error::count(c.roots as u64, "root", "roots"),
                 c.with_results,
                 c.with_chains,
-                c.links
+                crate::error::count(c.links as u64, "link", "links")
             );
         }
         for w in &self.warnings {

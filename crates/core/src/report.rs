@@ -107,6 +107,14 @@ pub struct Report {
     pub cache: Option<CacheSummary>,
     /// Facts worth saying.
     pub notes: Vec<String>,
+    /// Differences set aside by a documented rule, never changes (two image archives' own
+    /// `index.json` entries: export time, tag; docker save's tags). Absent when none.
+    #[serde(rename = "setAside", skip_serializing_if = "Vec::is_empty")]
+    pub set_aside: Vec<Change>,
+    /// When the inputs are of different kinds: both kinds, whether one names the other
+    /// (`relation`, `digest`) and what to compare instead (`message`). Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kinds: Option<crate::compare::KindsNote>,
     /// The options in force.
     pub options: OptionsReport,
 }
@@ -135,6 +143,8 @@ impl Report {
             attribution: cmp.attribution.clone(),
             cache: cmp.cache.clone(),
             notes: cmp.notes.clone(),
+            set_aside: cmp.set_aside.clone(),
+            kinds: cmp.kinds.clone(),
             options: OptionsReport {
                 ignore_timestamps: opts.ignore_timestamps,
                 ignore_cache: opts.ignore_cache,
@@ -325,6 +335,9 @@ fn cache_lines(c: &CacheSummary) -> Vec<String> {
             let what = match d {
                 Some(ResultDelta::Lost(n)) => format!("lost its {field} ({n})"),
                 Some(ResultDelta::Gained(n)) => format!("gained {field} ({n})"),
+                Some(ResultDelta::Changed(_)) if r.times_only => {
+                    format!("changed only the creation time (createdAt) of its {field}")
+                }
                 Some(ResultDelta::Changed(_)) => format!("changed its {field}"),
                 None => continue,
             };
@@ -350,8 +363,9 @@ fn cache_lines(c: &CacheSummary) -> Vec<String> {
         ));
     }
     lines.push(format!(
-        "{} records left, {} right",
-        c.records_left, c.records_right
+        "{} left, {} right",
+        crate::error::count(c.records_left as u64, "record", "records"),
+        c.records_right
     ));
     if let Some(noise) = c.noise_phrase() {
         lines.push(noise);

@@ -281,7 +281,7 @@ fn structural_errors_say_where() {
     );
     check(
         r#"{"layers":[{"blob":"sha256:a","parent":7}],"records":[{"digest":"x"}]}"#,
-        "layer 0: parent 7 is out of range (1 layers)",
+        "layer 0: parent 7 is out of range (1 layer)",
     );
     check(
         r#"{"layers":[{"blob":"sha256:a","parent":-1}],"records":[{"digest":"x","layers":[{"layer":3}]}]}"#,

@@ -247,3 +247,158 @@ fn one_archive_as_a_document() {
     sorted.sort();
     assert_eq!(keys, sorted);
 }
+
+/// An OCI layout of one image whose index.json entry carries these annotations.
+fn exported(img: &Img, annotations: serde_json::Value) -> Vec<(String, Vec<u8>)> {
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_INDEX,
+        "manifests": [img.descriptor(annotations, false)],
+    });
+    oci_files(&index, img.blobs())
+}
+
+#[test]
+fn two_exports_of_one_image_are_equivalent_and_their_index_entries_are_set_aside() {
+    let img = Img::new(&Spec::default());
+    // As BuildKit's type=oci (a tar, with the export time) and tar=false (a folder, with a
+    // tag too) write one image.
+    let left = read(&exported(
+        &img,
+        serde_json::json!({"org.opencontainers.image.created": "2026-12-01T19:17:31Z"}),
+    ));
+    let right = read(&exported(
+        &img,
+        serde_json::json!({
+            "org.opencontainers.image.created": "2026-12-01T19:17:32Z",
+            "org.opencontainers.image.ref.name": "latest",
+        }),
+    ));
+    let (cmp, json) = diff(&left, &right, &Options::default());
+    assert_eq!(cmp.verdict, Verdict::Equivalent, "{}", cmp.headline);
+    assert!(cmp.changes.is_empty(), "{:?}", cmp.changes);
+    assert_eq!(
+        cmp.headline,
+        format!(
+            "Equivalent: the same image (manifest {}); only the archives' index entries differ (export time, tag).",
+            sha256(&img.manifest)
+        )
+    );
+    assert!(
+        cmp.notes.iter().any(|n| n.contains(
+            "org.opencontainers.image.created 2026-12-01T19:17:31Z → 2026-12-01T19:17:32Z; org.opencontainers.image.ref.name added \"latest\""
+        )),
+        "{:?}",
+        cmp.notes
+    );
+    // In the JSON contract: setAside, with the paths the changes would have had.
+    let set_aside = json["setAside"].as_array().unwrap();
+    assert_eq!(set_aside.len(), 2);
+    assert_eq!(
+        set_aside[0]["path"],
+        "/descriptor/annotations/org.opencontainers.image.created"
+    );
+    assert_eq!(set_aside[0]["op"], "replace");
+    assert_eq!(set_aside[1]["op"], "add");
+    assert_eq!(json["changes"].as_array().unwrap().len(), 0);
+    // With the same index entry, the same image is identical, and says why.
+    let (cmp, json) = diff(&left, &left, &Options::default());
+    assert_eq!(cmp.verdict, Verdict::Identical);
+    assert!(
+        cmp.headline.contains("index entries agree"),
+        "{}",
+        cmp.headline
+    );
+    assert!(json.get("setAside").is_none());
+}
+
+#[test]
+fn a_real_change_beside_a_different_index_entry_is_different() {
+    let a = Img::new(&Spec::default());
+    let b = Img::new(&Spec {
+        env: "APP=2",
+        ..Spec::default()
+    });
+    let (cmp, _) = diff(
+        &read(&single_oci(&a, "v1")),
+        &read(&single_oci(&b, "v2")),
+        &Options::default(),
+    );
+    assert_eq!(cmp.verdict, Verdict::Different);
+    assert_eq!(paths(&cmp), ["/config/Env/1"]);
+    assert_eq!(cmp.set_aside.len(), 1);
+    assert!(
+        cmp.notes
+            .iter()
+            .any(|n| n.contains("org.opencontainers.image.ref.name v1 → v2")),
+        "{:?}",
+        cmp.notes
+    );
+}
+
+#[test]
+fn docker_save_tags_are_the_exports_too() {
+    let mut rng = Rng::new(9);
+    let layers: Vec<Vec<u8>> = (0..2).map(|_| rng.bytes(1000)).collect();
+    let config = docker_config(&layers, "A=1");
+    let left = read(&docker_save(&[(&config, &layers, "app:1")]));
+    let right = read(&docker_save(&[(&config, &layers, "app:latest")]));
+    let (cmp, json) = diff(&left, &right, &Options::default());
+    assert_eq!(cmp.verdict, Verdict::Equivalent, "{}", cmp.headline);
+    assert!(cmp.changes.is_empty());
+    assert!(
+        cmp.headline.ends_with("index entries differ (tags)."),
+        "{}",
+        cmp.headline
+    );
+    assert_eq!(json["setAside"][0]["path"], "/repoTags");
+    // What `cachelens canon` prints keeps them.
+    assert_eq!(document(&left).canonical["repoTags"][0], "app:1");
+}
+
+#[test]
+fn paired_images_set_aside_the_outer_entry_for_each_platform() {
+    let amd = Img::new(&Spec::default());
+    let arm = Img::new(&Spec {
+        platform: "linux/arm64",
+        seed: 2,
+        ..Spec::default()
+    });
+    let (l, _) = multi_oci(&[&amd, &arm], "v1");
+    let (r, _) = multi_oci(&[&amd, &arm], "v2");
+    let (cmp, _) = diff(&read(&l), &read(&r), &Options::default());
+    assert_eq!(cmp.verdict, Verdict::Equivalent, "{}", cmp.headline);
+    assert!(cmp.changes.is_empty(), "{:?}", cmp.changes);
+    let set_aside: Vec<String> = cmp.set_aside.iter().map(|c| c.path.to_string()).collect();
+    assert_eq!(
+        set_aside,
+        [
+            "/manifests/linux~1amd64/descriptor/annotations/org.opencontainers.image.ref.name",
+            "/manifests/linux~1arm64/descriptor/annotations/org.opencontainers.image.ref.name"
+        ]
+    );
+    assert!(
+        cmp.notes
+            .iter()
+            .any(|n| n.contains("linux/amd64: org.opencontainers.image.ref.name v1 → v2")),
+        "{:?}",
+        cmp.notes
+    );
+}
+
+#[test]
+fn a_document_that_is_part_of_an_archive_is_named_as_such() {
+    let img = Img::new(&Spec::default());
+    let set = read(&single_oci(&img, "latest"));
+    let m = cachelens_core::image::part_of(&set, &img.manifest).unwrap();
+    assert_eq!(
+        m,
+        format!(
+            "the manifest of image 1 (linux/amd64) in it ({})",
+            sha256(&img.manifest)
+        )
+    );
+    let c = cachelens_core::image::part_of(&set, &img.config).unwrap();
+    assert!(c.starts_with("the config of image 1"), "{c}");
+    assert_eq!(cachelens_core::image::part_of(&set, b"{}"), None);
+}

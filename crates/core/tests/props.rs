@@ -377,3 +377,173 @@ proptest! {
         }
     }
 }
+
+mod image_support;
+
+use cachelens_core::image::{comparable, read_archive_bytes};
+use cachelens_core::{Analysis, Comparison, Verdict};
+
+/// The verdict follows from what was compared: identical exactly when the compared bytes are
+/// the same and nothing differs (no change, nothing set aside); equivalent only without a
+/// change; different only with one.
+fn verdict_follows(l: &Analysis, r: &Analysis, cmp: &Comparison) -> Result<(), TestCaseError> {
+    let same_bytes = l.digest == r.digest && l.export_metadata == r.export_metadata;
+    let nothing_differs = cmp.changes.is_empty() && cmp.set_aside.is_empty();
+    prop_assert_eq!(
+        cmp.verdict == Verdict::Identical,
+        same_bytes && nothing_differs,
+        "{:?}: {}",
+        cmp.verdict,
+        cmp.headline
+    );
+    if cmp.verdict == Verdict::Equivalent {
+        prop_assert!(cmp.changes.is_empty(), "{}", cmp.headline);
+    }
+    prop_assert_eq!(
+        cmp.verdict == Verdict::Different,
+        !cmp.changes.is_empty(),
+        "{}",
+        cmp.headline
+    );
+    // The headline never says "the same bytes" above a change, nor "identical" for another
+    // verdict.
+    prop_assert_eq!(
+        cmp.headline.starts_with("Identical"),
+        cmp.verdict == Verdict::Identical
+    );
+    Ok(())
+}
+
+/// An image archive to generate: what the image is, and what its export says about itself.
+#[derive(Debug, Clone)]
+struct Export {
+    env: u8,
+    created: u8,
+    docker_save: bool,
+    ref_name: Option<u8>,
+    export_time: Option<u8>,
+    image_name: Option<u8>,
+    reversed: bool,
+}
+
+fn export() -> impl Strategy<Value = Export> {
+    (
+        0u8..2,
+        0u8..2,
+        any::<bool>(),
+        prop::option::of(0u8..2),
+        prop::option::of(0u8..2),
+        prop::option::of(0u8..2),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(env, created, docker_save, ref_name, export_time, image_name, reversed)| Export {
+                env,
+                created,
+                docker_save,
+                ref_name,
+                export_time,
+                image_name,
+                reversed,
+            },
+        )
+}
+
+fn archive(e: &Export) -> Vec<u8> {
+    use image_support::*;
+    let env = ["APP=1", "APP=2"][usize::from(e.env)];
+    let created = ["2025-03-04T10:00:00Z", "2025-03-05T10:00:00Z"][usize::from(e.created)];
+    let mut files = if e.docker_save {
+        let layers: Vec<Vec<u8>> = (0..2u8).map(|i| vec![i; 100]).collect();
+        let config = docker_config(&layers, env);
+        let tag = format!("app:{}", e.ref_name.unwrap_or(0));
+        docker_save(&[(&config, &layers, &tag)])
+    } else {
+        let img = Img::new(&Spec {
+            env,
+            created,
+            layers: 2,
+            layer_size: 200,
+            ..Spec::default()
+        });
+        let mut ann = serde_json::Map::new();
+        if let Some(r) = e.ref_name {
+            ann.insert(
+                "org.opencontainers.image.ref.name".into(),
+                json!(format!("v{r}")),
+            );
+        }
+        if let Some(t) = e.export_time {
+            ann.insert(
+                "org.opencontainers.image.created".into(),
+                json!(format!("2026-12-01T19:17:3{t}Z")),
+            );
+        }
+        if let Some(n) = e.image_name {
+            ann.insert(
+                "io.containerd.image.name".into(),
+                json!(format!("docker.io/library/app:{n}")),
+            );
+        }
+        let index = json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_INDEX,
+            "manifests": [img.descriptor(Value::Object(ann), false)],
+        });
+        oci_files(&index, img.blobs())
+    };
+    if e.reversed {
+        files.reverse();
+    }
+    tar(&files)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_verdict_follows_from_what_was_compared_in_documents(
+        v in arb_json(),
+        seed in any::<u64>(),
+        w in arb_json(),
+        g in graph(),
+        pretty in any::<bool>(),
+    ) {
+        let text = |v: &Value, pretty: bool| if pretty { json::to_pretty(v) } else { serde_json::to_string(v).unwrap() };
+        let m = mutate(&v, seed);
+        let n = g.records.len();
+        let rev: Vec<usize> = (0..n).rev().collect();
+        let pairs: Vec<(Vec<u8>, Vec<u8>)> = vec![
+            (text(&v, false).into_bytes(), text(&v, false).into_bytes()),
+            (text(&v, false).into_bytes(), text(&v, pretty).into_bytes()),
+            (text(&v, pretty).into_bytes(), text(&m, false).into_bytes()),
+            (text(&v, false).into_bytes(), text(&w, pretty).into_bytes()),
+            // A cache and its renumbered twin; and the cache against itself.
+            (render(&g, &identity(n), &identity(g.layers.len()), 0, false), render(&g, &rev, &identity(g.layers.len()), 1, false)),
+            (render(&g, &identity(n), &identity(g.layers.len()), 0, true), render(&g, &identity(n), &identity(g.layers.len()), 0, true)),
+        ];
+        for (a, b) in pairs {
+            let l = analyze(&a, Some(Side::Left)).unwrap();
+            let r = analyze(&b, Some(Side::Right)).unwrap();
+            for opts in [Options::default(), Options { ignore_timestamps: true, ..Options::default() }] {
+                verdict_follows(&l, &r, &compare(&l, &r, &opts))?;
+            }
+        }
+    }
+
+    #[test]
+    fn the_verdict_follows_from_what_was_compared_in_archives(a in export(), b in export()) {
+        let (sa, sb) = (read_archive_bytes(&archive(&a)).unwrap(), read_archive_bytes(&archive(&b)).unwrap());
+        for opts in [Options::default(), Options { ignore_timestamps: true, ..Options::default() }] {
+            let (l, r) = comparable(&sa, &sb, &opts);
+            let cmp = compare(&l, &r, &opts);
+            verdict_follows(&l, &r, &cmp)?;
+            // The export's own metadata is never a change.
+            prop_assert!(cmp.changes.iter().all(|c| !c.path.to_string().starts_with("/descriptor/annotations") && !c.path.to_string().starts_with("/repoTags")), "{:?}", cmp.changes);
+            // Two exports of one image are never different.
+            if a.env == b.env && a.created == b.created && a.docker_save == b.docker_save {
+                prop_assert_ne!(cmp.verdict, Verdict::Different, "{}", cmp.headline);
+            }
+        }
+    }
+}

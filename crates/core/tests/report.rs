@@ -79,3 +79,52 @@ fn json() {
     );
     insta::assert_snapshot!("json-timestamps-only-ignored", r.to_json());
 }
+
+#[test]
+fn a_rebuild_that_only_moved_timestamps_says_so_and_how_to_compare_the_rest() {
+    let r = report("timestamps-only", Options::default());
+    let cache = r.cache.as_ref().unwrap();
+    assert_eq!(
+        cache.phrase(),
+        "6 records' layer creation times changed (createdAt)"
+    );
+    assert!(cache.changed.iter().all(|c| c.times_only));
+    assert!(
+        r.headline
+            .starts_with("Different: only timestamps changed: "),
+        "{}",
+        r.headline
+    );
+    let note = r
+        .notes
+        .iter()
+        .find(|n| n.starts_with("Every change is a timestamp"))
+        .expect("a note on timestamps");
+    for words in [
+        "--ignore-timestamps",
+        "\"Ignore timestamps\"",
+        "SOURCE_DATE_EPOCH",
+        "rewrite-timestamp=true",
+    ] {
+        assert!(note.contains(words), "{note} lacks {words}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+    assert_eq!(json["cache"]["changed"][0]["timesOnly"], true);
+    assert_eq!(json["cache"]["changed"][0]["layers"]["change"], "changed");
+    // A real change is not a time change, and gets no such note.
+    for case in ["env-change", "chains-vanish", "shift-and-drop"] {
+        let r = report(case, Options::default());
+        assert!(!r.headline.contains("timestamps"), "{case}: {}", r.headline);
+        assert!(
+            r.notes.iter().all(|n| !n.contains("SOURCE_DATE_EPOCH")),
+            "{case}"
+        );
+        assert!(
+            r.cache
+                .iter()
+                .flat_map(|c| &c.changed)
+                .all(|c| !c.times_only),
+            "{case}"
+        );
+    }
+}

@@ -31,6 +31,16 @@ fn digest_cell(d: Option<&Digest>, key: String, what: String, props: &ArchivePro
     }
 }
 
+/// The image's `org.opencontainers.image.ref.name` beside its number: a tag (", tag 1") or a
+/// whole reference (", ref docker.io/library/app:1"), never in parentheses that read as a count.
+pub fn ref_label(r: &str) -> String {
+    if r.contains(['/', ':', '@']) {
+        format!(", ref {r}")
+    } else {
+        format!(", tag {r}")
+    }
+}
+
 fn image_view(i: usize, img: &Image, props: &ArchiveProps) -> Html {
     let side = props.side.as_str();
     let key = |what: &str| format!("{side}-img{i}-{what}");
@@ -43,7 +53,7 @@ fn image_view(i: usize, img: &Image, props: &ArchiveProps) -> Html {
     html! {
         <div class="archive-image" data-testid="archive-image">
             <h3>{ format!("Image {}: {}", i + 1, img.platform) }
-                if let Some(r) = &img.ref_name { <span class="muted">{ format!(" ({r})") }</span> }
+                if let Some(r) = &img.ref_name { <span class="muted" data-testid="image-ref">{ ref_label(r) }</span> }
             </h3>
             <dl class="facts">
                 <div>

@@ -80,6 +80,37 @@ mod tests {
         assert_eq!(plural(1, "change", "changes"), "1 change");
         assert_eq!(plural(2, "change", "changes"), "2 changes");
         assert_eq!(capitalised("no record changed"), "No record changed");
+    }
+
+    #[test]
+    fn an_images_ref_reads_as_a_tag_not_a_count() {
+        assert_eq!(archive::ref_label("1"), ", tag 1");
+        assert_eq!(archive::ref_label("latest"), ", tag latest");
+        assert_eq!(
+            archive::ref_label("docker.io/library/app:1"),
+            ", ref docker.io/library/app:1"
+        );
+    }
+
+    #[test]
+    fn the_redact_choice_names_what_it_redacts_in_the_right_number() {
+        use cachelens_core::redact::Sensitive;
+        let s = |kind: &'static str| Sensitive {
+            pointer: "/config/Env/0".into(),
+            key: "A".into(),
+            kind,
+        };
+        assert_eq!(
+            share::redact_label(&[vec![s("env")], vec![]]),
+            "Redact the values of 1 environment variable"
+        );
+        assert_eq!(
+            share::redact_label(&[
+                vec![s("env"), s("label")],
+                vec![s("env"), s("label"), s("label")]
+            ]),
+            "Redact the values of 2 environment variables and 3 labels"
+        );
         assert_eq!(capitalised(""), "");
     }
 }

@@ -121,6 +121,7 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
         };
     };
     let found = out.sensitive[0].len() + out.sensitive[1].len();
+    let redact_text = redact_label(&out.sensitive);
     let on_redact = act.reform(|e: Event| {
         Action::SetShareRedact(e.target_unchecked_into::<HtmlInputElement>().checked())
     });
@@ -153,19 +154,22 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
                 { "The link holds both inputs and the options in its fragment (after #), which browsers never send to a server: whoever opens it sees this exact diff, computed in their browser." }
             </p>
             <div class="share-privacy">
-                <label class="check">
-                    <input
-                        type="checkbox"
-                        data-testid="share-redact"
-                        checked={props.settings.redact}
-                        disabled={found == 0}
-                        onchange={on_redact}
-                    />
-                    { format!("Redact values of {} environment variables and labels", found) }
-                </label>
-                <p class="muted small">
-                    { "On by default. Keys are kept; each value is replaced by <redacted> in the link. Redacting changes the shared documents, so their digests change: the link carries the original digests so a reader can check they are looking at your data." }
-                </p>
+                if found == 0 {
+                    <p data-testid="share-redact-none">{ "No environment variables or labels to redact: the link carries the documents as they are." }</p>
+                } else {
+                    <label class="check">
+                        <input
+                            type="checkbox"
+                            data-testid="share-redact"
+                            checked={props.settings.redact}
+                            onchange={on_redact}
+                        />
+                        { redact_text }
+                    </label>
+                    <p class="muted small">
+                        { "On by default. Keys are kept; each value is replaced by <redacted> in the link. Redacting changes the shared documents, so their digests change: the link carries the original digests so a reader can check they are looking at your data." }
+                    </p>
+                }
                 <ul class="sensitive">
                     { sensitive_list("Left", &out.sensitive[0]) }
                     { sensitive_list("Right", &out.sensitive[1]) }
@@ -237,6 +241,30 @@ pub struct OpenedProps {
     pub opened: Shared<Opened>,
     /// The digests of what the panes hold now (left, right).
     pub seen: [Option<String>; 2],
+}
+
+/// "Redact the values of 3 environment variables and 1 label" (only the kinds found).
+pub fn redact_label(sensitive: &[Vec<Sensitive>]) -> String {
+    let count = |kind: &str| {
+        sensitive
+            .iter()
+            .flatten()
+            .filter(|s| s.kind == kind)
+            .count()
+    };
+    let mut what = Vec::new();
+    let (envs, labels) = (count("env"), count("label"));
+    if envs > 0 {
+        what.push(plural(
+            envs,
+            "environment variable",
+            "environment variables",
+        ));
+    }
+    if labels > 0 {
+        what.push(plural(labels, "label", "labels"));
+    }
+    format!("Redact the values of {}", what.join(" and "))
 }
 
 /// "Opened from a share link": per side, what was redacted and whether the digests match.

@@ -11,10 +11,31 @@ use serde_json::{Map, Value};
 /// Keys the image adds beside the config's own fields in a flat document.
 const IMAGE_KEYS: [&str; 4] = ["layers", "manifest", "descriptor", "repoTags"];
 
+/// Whether a document (its exact bytes) is part of an archive: the manifest or the config of
+/// one of its images. Says which, in words, for a caller that refuses to compare an archive
+/// with a JSON document: "the config of image 1 (linux/amd64) in it (sha256:…)".
+pub fn part_of(set: &ImageSet, bytes: &[u8]) -> Option<String> {
+    let d = Digest::sha256(bytes);
+    set.images.iter().enumerate().find_map(|(i, img)| {
+        let what = if img.manifest.as_ref().is_some_and(|m| m.digest == d) {
+            "manifest"
+        } else if img.config.as_ref().is_some_and(|c| c.blob.digest == d) {
+            "config"
+        } else {
+            return None;
+        };
+        Some(format!(
+            "the {what} of image {} ({}) in it ({d})",
+            i + 1,
+            img.platform
+        ))
+    })
+}
+
 /// One archive as a comparable document (what `cachelens canon img.tar` prints); see
 /// [`comparable`] for the shape. An archive with exactly one image gives the flat form.
 pub fn document(set: &ImageSet) -> Analysis {
-    side(set, None, set.images.len() == 1, &Options::default())
+    side(set, None, set.images.len() == 1, &Options::default(), false)
 }
 
 /// Two archives as two comparable [`Analysis`] values, for [`crate::compare`] and
@@ -33,6 +54,16 @@ pub fn document(set: &ImageSet) -> Analysis {
 /// * `descriptor`: the index descriptors' merged `annotations` and `platform`;
 /// * `repoTags`: docker save's tags.
 ///
+/// **The export's own metadata is set aside**: the annotations of the archive's `index.json`
+/// entry for an image (`org.opencontainers.image.created`, `org.opencontainers.image.ref.name`,
+/// `io.containerd.image.name`, any other) and docker save's `repoTags` describe the export
+/// (when, under which tag), not the image: two exports of one image differ there. They are
+/// left out of these documents and kept in [`Analysis::export_metadata`], at the paths they
+/// would have had (`/descriptor/annotations/…`, `/repoTags`); [`crate::compare()`] lists their
+/// differences in `setAside` and the notes, never as changes. (Annotations of descriptors in an
+/// image index blob inside the archive are part of the image's content and stay compared;
+/// [`document`], what `cachelens canon` prints, keeps everything.)
+///
 /// So every path means what it means in a config diff (`/config/Env/1`,
 /// `/moby.buildkit.cache.v0/…`, `/history/3`), areas, `--ignore-cache`, the cache summary and
 /// "only the inline cache differs" work as for configs, and manifest layer changes fall in the
@@ -49,8 +80,8 @@ pub fn document(set: &ImageSet) -> Analysis {
 /// warnings become the side's warnings.
 pub fn comparable(left: &ImageSet, right: &ImageSet, opts: &Options) -> (Analysis, Analysis) {
     let flat = left.images.len() == 1 && right.images.len() == 1;
-    let mut l = side(left, Some(Side::Left), flat, opts);
-    let mut r = side(right, Some(Side::Right), flat, opts);
+    let mut l = side(left, Some(Side::Left), flat, opts, true);
+    let mut r = side(right, Some(Side::Right), flat, opts, true);
     // "The digests differ only because of the inline cache" holds for manifest digests only
     // when the manifests agree apart from the config descriptor.
     let same_image_parts = ["layers", "manifest"]
@@ -69,7 +100,7 @@ pub fn comparable(left: &ImageSet, right: &ImageSet, opts: &Options) -> (Analysi
     (l, r)
 }
 
-fn side(set: &ImageSet, side: Option<Side>, flat: bool, opts: &Options) -> Analysis {
+fn side(set: &ImageSet, side: Option<Side>, flat: bool, opts: &Options, split: bool) -> Analysis {
     let mut warnings: Vec<Error> = set
         .problems
         .iter()
@@ -77,11 +108,13 @@ fn side(set: &ImageSet, side: Option<Side>, flat: bool, opts: &Options) -> Analy
         .cloned()
         .map(|e| e.on(side))
         .collect();
+    let mut export = Map::new();
     let (doc, caches, kind, digest, size) = if set.images.is_empty() && !set.builds.is_empty() {
         build_doc(set)
     } else if flat {
         let img = &set.images[0];
-        let (doc, caches) = image_doc(img, &Pointer::root(), &mut warnings);
+        let (doc, caches, meta) = image_doc(img, &Pointer::root(), &mut warnings, split);
+        export = meta;
         let (kind, digest, size) = match (&img.manifest, &img.config) {
             (Some(m), _) => (Kind::ImageManifest, m.digest.clone(), m.size),
             (None, Some(c)) => (Kind::ImageConfig, c.blob.digest.clone(), c.blob.size),
@@ -99,7 +132,15 @@ fn side(set: &ImageSet, side: Option<Side>, flat: bool, opts: &Options) -> Analy
                 key = format!("{}#{n}", img.platform);
             }
             let at = Pointer::root().child("manifests").child(key.clone());
-            let (mut doc, mut c) = image_doc(img, &at, &mut warnings);
+            let (mut doc, mut c, meta) = image_doc(img, &at, &mut warnings, split);
+            if !meta.is_empty() {
+                let all = export
+                    .entry("manifests")
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(all) = all {
+                    all.insert(key.clone(), Value::Object(meta));
+                }
+            }
             if opts.ignore_cache {
                 if let Value::Object(m) = &mut doc {
                     m.shift_remove(INLINE_CACHE_KEY);
@@ -127,6 +168,7 @@ fn side(set: &ImageSet, side: Option<Side>, flat: bool, opts: &Options) -> Analy
         compact_digest: None,
         without_cache_digest: None,
         is_json: true,
+        export_metadata: split.then(|| sorted(Value::Object(export))),
         original: doc.clone(),
         canonical: doc,
         caches,
@@ -167,8 +209,15 @@ fn build_doc(set: &ImageSet) -> (Value, Vec<CacheInfo>, Kind, Digest, u64) {
     (doc, Vec::new(), Kind::BuildRecord, digest, size)
 }
 
-/// One image as a flat document, with its caches' pointers placed under `at`.
-fn image_doc(img: &Image, at: &Pointer, warnings: &mut Vec<Error>) -> (Value, Vec<CacheInfo>) {
+/// One image as a flat document, with its caches' pointers placed under `at`; with `split`,
+/// the export's metadata (the `index.json` entry's annotations, docker save's tags) is left
+/// out of the document and returned beside it, at the paths it would have had.
+fn image_doc(
+    img: &Image,
+    at: &Pointer,
+    warnings: &mut Vec<Error>,
+    split: bool,
+) -> (Value, Vec<CacheInfo>, Map<String, Value>) {
     let (mut doc, caches) = match &img.config_analysis {
         Some(a) => {
             warnings.extend(a.warnings.iter().map(|w| {
@@ -230,17 +279,33 @@ fn image_doc(img: &Image, at: &Pointer, warnings: &mut Vec<Error>) -> (Value, Ve
             extra.push(("layers", Value::Array(layers)));
         }
     }
+    let mut export = Map::new();
+    let strings = |m: &mut dyn Iterator<Item = (&String, &String)>| -> Value {
+        Value::Object(
+            m.map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+                .collect(),
+        )
+    };
     let mut descriptor = Map::new();
-    if !img.index_annotations.is_empty() {
-        descriptor.insert(
+    // An annotation is the export's when the index.json entry gave it this value (an inner
+    // descriptor that sets another value overrides it in the image's content).
+    let is_export =
+        |k: &String, v: &String| split && img.export_annotations.get(k).is_some_and(|e| e == v);
+    let content = &mut img
+        .index_annotations
+        .iter()
+        .filter(|(k, v)| !is_export(k, v));
+    let content = strings(content);
+    if content.as_object().is_some_and(|m| !m.is_empty()) {
+        descriptor.insert("annotations".into(), content);
+    }
+    if split && !img.export_annotations.is_empty() {
+        let mut d = Map::new();
+        d.insert(
             "annotations".into(),
-            Value::Object(
-                img.index_annotations
-                    .iter()
-                    .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
-                    .collect(),
-            ),
+            strings(&mut img.export_annotations.iter()),
         );
+        export.insert("descriptor".into(), Value::Object(d));
     }
     if let Some(p) = &img.platform_doc {
         descriptor.insert("platform".into(), p.clone());
@@ -248,7 +313,15 @@ fn image_doc(img: &Image, at: &Pointer, warnings: &mut Vec<Error>) -> (Value, Ve
     if !descriptor.is_empty() {
         extra.push(("descriptor", Value::Object(descriptor)));
     }
-    if !img.repo_tags.is_empty() {
+    if split && !img.repo_tags.is_empty() {
+        export.insert(
+            "repoTags".into(),
+            img.repo_tags
+                .iter()
+                .map(|t| Value::from(t.as_str()))
+                .collect(),
+        );
+    } else if !img.repo_tags.is_empty() {
         extra.push((
             "repoTags",
             img.repo_tags
@@ -273,5 +346,5 @@ fn image_doc(img: &Image, at: &Pointer, warnings: &mut Vec<Error>) -> (Value, Ve
         };
         doc.insert(key, v);
     }
-    (sorted(Value::Object(doc)), caches)
+    (sorted(Value::Object(doc)), caches, export)
 }

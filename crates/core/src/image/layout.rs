@@ -225,6 +225,16 @@ enum Fetch<'a> {
     Broken,
 }
 
+/// The annotations of the `index.json` entry a walk started from: the descriptor's own at
+/// depth 0, else those the trail carries.
+fn export_of(trail: &Trail, desc: &Descriptor) -> BTreeMap<String, String> {
+    if trail.depth == 0 {
+        desc.annotations.clone()
+    } else {
+        trail.export.clone()
+    }
+}
+
 /// How the walk reached a descriptor.
 #[derive(Clone)]
 struct Trail {
@@ -234,6 +244,8 @@ struct Trail {
     platform: Option<Value>,
     depth: usize,
     stack: Vec<Digest>,
+    /// The annotations of the `index.json` entry this walk started from.
+    export: BTreeMap<String, String>,
 }
 
 struct Walk<'a> {
@@ -506,6 +518,7 @@ impl<'a> Walk<'a> {
                 platform: None,
                 depth: 0,
                 stack: Vec::new(),
+                export: BTreeMap::new(),
             };
             self.visit(&path, &format!("/manifests/{i}"), d, trail);
         }
@@ -743,6 +756,7 @@ impl<'a> Walk<'a> {
                 platform: platform.clone(),
                 depth: trail.depth + 1,
                 stack,
+                export: export_of(&trail, &desc),
             };
             self.visit(&path, &format!("/manifests/{i}"), child, next);
         }
@@ -760,6 +774,7 @@ impl<'a> Walk<'a> {
         annotations: BTreeMap<String, String>,
         platform: Option<Value>,
     ) {
+        let export_annotations = export_of(&trail, &desc);
         let manifest = Blob {
             digest: desc.digest.clone(),
             size: bytes.len() as u64,
@@ -930,6 +945,7 @@ impl<'a> Walk<'a> {
                 via,
                 manifest_doc: Some(doc),
                 platform_doc: platform,
+                export_annotations,
                 config_analysis: None,
             },
             config,
@@ -1141,6 +1157,7 @@ impl<'a> Walk<'a> {
                 via: vec!["manifest.json".into()],
                 manifest_doc: None,
                 platform_doc: None,
+                export_annotations: BTreeMap::new(),
                 config_analysis: None,
             },
             config,

@@ -4,7 +4,8 @@
 // a directory given as a path). The pane shows the last layer digest computed in the test, the
 // layer table and the folder's name; a layout folder and the same image as a tarball are
 // `identical`; a parent folder holding one layout opens that layout; a folder without
-// index.json or with a missing blob says so in its pane. Dropping a folder on a pane takes the
+// index.json or with a missing config says so in its pane, one without a layer blob reads as a
+// partial layout (not present, no problem). Dropping a folder on a pane takes the
 // same path after listing it (DataTransferItem.webkitGetAsEntry), which Playwright cannot
 // simulate: it is not tested here. Saves `screenshots/layout.png` and `layout-errors.png`.
 import * as fs from 'node:fs';
@@ -89,10 +90,18 @@ test('a folder without index.json, or missing a blob, says so in its pane', asyn
     'no-index',
     img.files.filter(([p]) => p !== 'index.json'),
   );
-  const lastBlob = `blobs/sha256/${img.lastLayer.slice(7)}`;
+  // A missing config is damage; a missing layer blob is not (a partial layout, as fetched from
+  // a build record, has none): it is "not present".
+  const configBlob = `blobs/sha256/${img.config.slice(7)}`;
   const missingBlob = writeFolder(
     tmp,
     'missing-blob',
+    img.files.filter(([p]) => p !== configBlob),
+  );
+  const lastBlob = `blobs/sha256/${img.lastLayer.slice(7)}`;
+  const partial = writeFolder(
+    tmp,
+    'partial',
     img.files.filter(([p]) => p !== lastBlob),
   );
   await page.goto('./');
@@ -105,10 +114,15 @@ test('a folder without index.json, or missing a blob, says so in its pane', asyn
   await expect(page.getByText('The left input could not be read')).toBeVisible();
 
   await page.getByTestId('right-folder').setInputFiles(missingBlob);
-  await expect(right.getByTestId('archive-problem')).toContainText(img.lastLayer);
+  await expect(right.getByTestId('archive-problem')).toContainText(img.config);
   await expect(right.getByTestId('archive-problem')).toContainText('missing');
   // The rest of the image is still described.
   await expect(right.getByTestId('manifest-digest')).toContainText(img.manifest);
+  await expect(right.getByTestId('last-layer-digest')).toContainText(img.lastLayer);
   await expect(page.getByTestId('verdict')).toHaveCount(0);
   await page.screenshot({ path: screenshotPath('layout-errors.png'), fullPage: true });
+
+  await page.getByTestId('right-folder').setInputFiles(partial);
+  await expect(right.getByTestId('absent-layers')).toContainText('1 of 2 layer blobs not present');
+  await expect(right.getByTestId('archive-problem')).toHaveCount(0);
 });

@@ -11,7 +11,7 @@ use anyhow::{Context as _, Result};
 use cachelens_core::image::{self, ByteSource, ImageSet};
 use cachelens_core::report::Report;
 use cachelens_core::share::{self, SharePayload, ShareSide};
-use cachelens_core::{Analysis, Options, Pointer, Side, analyze, compare};
+use cachelens_core::{Analysis, Kind, Options, Pointer, Side, analyze, compare};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::fs::File;
 use std::io::{IsTerminal as _, Read as _, Seek as _, SeekFrom, Write as _};
@@ -98,6 +98,14 @@ struct DiffArgs {
     /// Diff what a share link holds instead of two files.
     #[arg(long, value_name = "URL", conflicts_with_all = ["left", "right"])]
     link: Option<String>,
+    /// An image of the same build as the left cache (its config.json and/or manifest.json, or
+    /// a folder holding them), to name a cache config's records by their Dockerfile steps.
+    /// Repeat for a config and a manifest.
+    #[arg(long, value_name = "PATH")]
+    left_image: Vec<PathBuf>,
+    /// The same for the right cache.
+    #[arg(long, value_name = "PATH")]
+    right_image: Vec<PathBuf>,
     /// The left (before) input.
     #[arg(required_unless_present = "link")]
     left: Option<PathBuf>,
@@ -326,6 +334,44 @@ fn read_folder(root: &Path) -> Result<ImageSet> {
     })
 }
 
+/// What `--left-image`/`--right-image` give: an image config's history and diff_ids and a
+/// manifest's blobs, read from JSON files (or the `*.json` files of a folder).
+fn image_facts(paths: &[PathBuf]) -> Result<Option<cachelens_core::steps::ImageFacts>> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut inner: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| format!("cannot read {}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x == "json"))
+                .collect();
+            inner.sort();
+            files.extend(inner);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    let mut facts: Option<cachelens_core::steps::ImageFacts> = None;
+    for f in files {
+        let name = name_of(&f);
+        let a = analyze(&read_input(&f)?, None).map_err(|e| Trouble(format!("{name}: {e}")))?;
+        if !matches!(a.kind, Kind::ImageConfig | Kind::ImageManifest) {
+            return Err(Trouble(format!(
+                "{name} is {}: --left-image and --right-image take an image config or manifest",
+                a.kind.describe()
+            ))
+            .into());
+        }
+        if let Some(more) = cachelens_core::steps::ImageFacts::from_doc(&a.original) {
+            match &mut facts {
+                Some(f) => f.merge(more),
+                None => facts = Some(more),
+            }
+        }
+    }
+    Ok(facts)
+}
+
 /// Says on standard error that an archive has problems (exit status 2 follows).
 fn report_problems(name: &str, set: &ImageSet, each: bool) {
     if each {
@@ -407,8 +453,10 @@ fn run(cli: Cli) -> Result<u8> {
                     }
                 }
             };
-            let left = analyze_side(&lb, Side::Left, &ln)?;
-            let right = analyze_side(&rb, Side::Right, &rn)?;
+            let mut left = analyze_side(&lb, Side::Left, &ln)?;
+            let mut right = analyze_side(&rb, Side::Right, &rn)?;
+            left.image_facts = image_facts(&args.left_image)?;
+            right.image_facts = image_facts(&args.right_image)?;
             let cmp = compare(&left, &right, &opts);
             let report = Report::new(&left, &right, &cmp, &opts, (&ln, &rn));
             render_diff(&report, &args, &mut out)?;

@@ -155,10 +155,14 @@ pub enum ResultDelta {
 /// A record named by its canonical id and digest.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RecordRef {
-    /// Canonical id.
+    /// Canonical id (the stable key).
     pub id: String,
     /// Cache key digest.
     pub digest: String,
+    /// The Dockerfile step that made its result, or what it feeds (see [`crate::steps`]);
+    /// absent when nothing can be said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<crate::steps::Step>,
 }
 
 /// A record on both sides whose results changed.
@@ -200,6 +204,10 @@ pub struct CacheSummary {
     pub links_renumbered: usize,
     /// Records on both sides found at a different position.
     pub records_moved: usize,
+    /// Why some records' steps could not be named (a history shorter than the layers, a result
+    /// past the image's layers, a config without history), each with its side.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub step_warnings: Vec<String>,
 }
 
 impl CacheSummary {
@@ -1020,6 +1028,29 @@ fn cache_summary(
     let records =
         |doc, c: &CacheInfo| get_at(doc, &c.pointer.child("records")).and_then(Value::as_object);
     let (lrec, rrec) = (records(ldoc, lc)?, records(rdoc, rc)?);
+    // The image each cache belongs to: an inline cache's own config (and, for a document built
+    // from an archive, its manifest's layers), or an image given beside the cache.
+    let facts_of = |a: &Analysis, doc: &Value, c: &CacheInfo| {
+        let own = match c.form {
+            crate::CacheForm::Inline => c
+                .pointer
+                .split_last()
+                .and_then(|(parent, _)| get_at(doc, &parent))
+                .and_then(crate::steps::ImageFacts::from_doc)
+                .filter(|f| !f.layers.is_empty()),
+            crate::CacheForm::Registry => None,
+        };
+        own.or_else(|| a.image_facts.clone())
+    };
+    let (lsteps, lwarn) =
+        crate::steps::name_records(lrec, lc.form, facts_of(left, ldoc, lc).as_ref());
+    let (rsteps, rwarn) =
+        crate::steps::name_records(rrec, rc.form, facts_of(right, rdoc, rc).as_ref());
+    let mut step_warnings: Vec<String> = Vec::new();
+    for (side, w) in [("left", lwarn), ("right", rwarn)] {
+        step_warnings.extend(w.into_iter().map(|w| format!("{side}: {w}")));
+    }
+    step_warnings.dedup();
     let digest_of = |m: &serde_json::Map<String, Value>, id: &str| {
         m.get(id)
             .and_then(|r| r.get("digest"))
@@ -1033,6 +1064,7 @@ fn cache_summary(
         .map(|k| RecordRef {
             id: k.clone(),
             digest: digest_of(rrec, k),
+            step: rsteps.get(k).cloned(),
         })
         .collect();
     let removed = lrec
@@ -1041,6 +1073,7 @@ fn cache_summary(
         .map(|k| RecordRef {
             id: k.clone(),
             digest: digest_of(lrec, k),
+            step: lsteps.get(k).cloned(),
         })
         .collect();
     let changed = lrec
@@ -1063,6 +1096,7 @@ fn cache_summary(
                 record: RecordRef {
                     id: k.clone(),
                     digest: digest_of(lrec, k),
+                    step: lsteps.get(k).or_else(|| rsteps.get(k)).cloned(),
                 },
                 layers,
                 chains,
@@ -1094,6 +1128,7 @@ fn cache_summary(
         changed,
         links_renumbered,
         records_moved,
+        step_warnings,
     })
 }
 

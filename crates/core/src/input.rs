@@ -44,6 +44,9 @@ pub struct Analysis {
     /// For one image read from an archive or layout: its last layer digest and top chain ID
     /// (the cache keys), so a comparison reports them per side.
     pub image_keys: Option<ImageKeys>,
+    /// An image of the same build given beside a cache (its config's history, its manifest's
+    /// blobs): names the steps of a cache config's records ([`crate::steps`]).
+    pub image_facts: Option<crate::steps::ImageFacts>,
 }
 
 /// The cache keys of one image: its last layer digest and its top layer's chain ID.
@@ -189,5 +192,6 @@ pub fn analyze_with(
         caches: canon.caches,
         warnings: warnings.into_iter().map(|w| w.on(side)).collect(),
         image_keys: None,
+        image_facts: None,
     })
 }

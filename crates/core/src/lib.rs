@@ -92,6 +92,7 @@ mod pointer;
 pub mod redact;
 pub mod report;
 pub mod share;
+pub mod steps;
 pub mod synth;
 pub mod view;
 

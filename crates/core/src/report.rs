@@ -323,13 +323,20 @@ impl CacheSummary {
     }
 }
 
+/// A record as people read it: its step first when known, the id as the stable key.
+fn record_name(r: &crate::compare::RecordRef) -> String {
+    let short = r
+        .digest
+        .strip_prefix("sha256:")
+        .map_or(r.digest.as_str(), |h| &h[..h.len().min(12)]);
+    match &r.step {
+        Some(s) => s.label(&format!("record {}", r.id)),
+        None => format!("record {} (digest {short})", r.id),
+    }
+}
+
 fn cache_lines(c: &CacheSummary) -> Vec<String> {
     let mut lines = Vec::new();
-    let short = |d: &str| {
-        d.strip_prefix("sha256:")
-            .map_or(d, |h| &h[..h.len().min(12)])
-            .to_owned()
-    };
     for r in &c.changed {
         for (field, d) in [("layers", r.layers), ("chains", r.chains)] {
             let what = match d {
@@ -341,27 +348,16 @@ fn cache_lines(c: &CacheSummary) -> Vec<String> {
                 Some(ResultDelta::Changed(_)) => format!("changed its {field}"),
                 None => continue,
             };
-            lines.push(format!(
-                "record {} (digest {}) {what}",
-                r.record.id,
-                short(&r.record.digest)
-            ));
+            lines.push(format!("{} {what}", record_name(&r.record)));
         }
     }
     for r in &c.added {
-        lines.push(format!(
-            "record {} (digest {}) added",
-            r.id,
-            short(&r.digest)
-        ));
+        lines.push(format!("{} added", record_name(r)));
     }
     for r in &c.removed {
-        lines.push(format!(
-            "record {} (digest {}) removed",
-            r.id,
-            short(&r.digest)
-        ));
+        lines.push(format!("{} removed", record_name(r)));
     }
+    lines.extend(c.step_warnings.iter().map(|w| format!("step names: {w}")));
     lines.push(format!(
         "{} left, {} right",
         crate::error::count(c.records_left as u64, "record", "records"),

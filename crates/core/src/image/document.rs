@@ -180,6 +180,7 @@ fn side(set: &ImageSet, side: Option<Side>, flat: bool, opts: &Options, split: b
                 .and_then(|l| l.digest.clone()),
             chain_id: set.images[0].chain_id.clone(),
         }),
+        image_facts: None,
     }
 }
 

@@ -1,0 +1,413 @@
+//! Cache records named by the Dockerfile steps that made them.
+//!
+//! In an inline cache a result `layers: [{layer: i}]` is the image's layers `0..=i`, and
+//! `chains: [{layers: [...]}]` lists image layer indexes; image layer `i` was made by the `i`-th
+//! `history` entry without `empty_layer` (BuildKit's importer pairs them the same way:
+//! `cache/remotecache/import.go`, `parseCreatedLayerInfo`). So a record with a result is named by
+//! the step that made its last layer. A cache config's layers are blobs: they are named by matching
+//! them to the layers of an image of the same build when one is at hand (its manifest gives the
+//! blobs, its config the steps), else by their position in the chain. A record without a result is
+//! named by a record it feeds ("an input of `COPY …`"), else by its short digest. Nothing is
+//! guessed: what cannot be known is said plainly.
+//!
+//! The JSON shape of a [`Step`] (`text`, `layer`, `diffID`, `blob`, `found`) is part of the
+//! `diff --format json` contract.
+
+use crate::canon::CacheForm;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+/// How a record's step was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Found {
+    /// From the image config's `history`, by the layer the record's result ends with.
+    History,
+    /// A cache config's layer blob matched to a layer of an image of the same build.
+    ImageLayer,
+    /// A cache config's layer with no image at hand: only its position in the chain is known.
+    ChainPosition,
+    /// A record without a result, named by a record it feeds.
+    Feeds,
+}
+
+/// The Dockerfile step (or what can be said instead) that made a record's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Step {
+    /// What a person reads: the step's `created_by` (`COPY /app /bin/app # buildkit`), or
+    /// `an input of <step>`, or `layer 3 of the chain (no image at hand to name its step)`.
+    pub text: String,
+    /// The image layer (0-based) the result ends with, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<usize>,
+    /// That layer's diff_id, when known.
+    #[serde(rename = "diffID", skip_serializing_if = "Option::is_none")]
+    pub diff_id: Option<String>,
+    /// That layer's blob digest, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blob: Option<String>,
+    /// How it was found.
+    pub found: Found,
+}
+
+impl Step {
+    /// The step for a line of text, with `extra` in its parentheses: "`COPY …` (layer 1; record
+    /// x)", "an input of `COPY …` (layer 1; record x)".
+    pub fn label(&self, extra: &str) -> String {
+        let mut inner: Vec<String> = Vec::new();
+        if let Some(l) = self.layer {
+            inner.push(format!("layer {l}"));
+        }
+        if !extra.is_empty() {
+            inner.push(extra.to_owned());
+        }
+        let paren = if inner.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", inner.join("; "))
+        };
+        match self.found {
+            Found::Feeds | Found::ChainPosition => format!("{}{paren}", self.text),
+            _ => format!("`{}`{paren}", self.text),
+        }
+    }
+}
+
+/// One layer of an image, as far as it is known.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageLayer {
+    /// Its `rootfs.diff_ids` entry.
+    pub diff_id: Option<String>,
+    /// Its blob digest (from a manifest).
+    pub blob: Option<String>,
+    /// The `created_by` of the history entry that made it.
+    pub step: Option<String>,
+}
+
+/// What an image says about its layers: enough to name the steps of a cache's results.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageFacts {
+    /// Layers in order.
+    pub layers: Vec<ImageLayer>,
+    /// Problems pairing history and layers (said, never guessed around).
+    pub warnings: Vec<String>,
+}
+
+impl ImageFacts {
+    /// From a document holding an image config's fields (`history`, `rootfs.diff_ids`) and,
+    /// for a document built from an archive, the manifest's `layers` descriptors.
+    pub fn from_doc(doc: &Value) -> Option<ImageFacts> {
+        let diff_ids: Vec<Option<String>> = doc
+            .get("rootfs")
+            .and_then(|r| r.get("diff_ids"))
+            .and_then(Value::as_array)
+            .map(|a| a.iter().map(|d| d.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
+        let history = doc.get("history").and_then(Value::as_array);
+        let blobs: Vec<Option<String>> = doc
+            .get("layers")
+            .and_then(Value::as_array)
+            .filter(|ls| ls.iter().all(|l| l.get("digest").is_some()))
+            .map(|ls| {
+                ls.iter()
+                    .map(|l| l.get("digest").and_then(Value::as_str).map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if diff_ids.is_empty() && history.is_none() && blobs.is_empty() {
+            return None;
+        }
+        let mut facts = ImageFacts::default();
+        let steps: Vec<String> = match history {
+            Some(h) => h
+                .iter()
+                .filter(|e| {
+                    !e.get("empty_layer")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false)
+                })
+                .map(|e| {
+                    // An imported base (`docker import`) has only a comment.
+                    e.get("created_by")
+                        .or_else(|| e.get("comment"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("(a history entry without created_by)")
+                        .trim()
+                        .to_owned()
+                })
+                .collect(),
+            None if !diff_ids.is_empty() => {
+                facts.warnings.push(
+                    "the image config has no history: the steps that made its layers cannot be named"
+                        .into(),
+                );
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
+        let n = diff_ids.len().max(blobs.len());
+        if history.is_some() && steps.len() != n {
+            facts.warnings.push(format!(
+                "the image config's history has {} entries that make a layer but the image has {n} layers: steps are named for the first {}, by position, as BuildKit pairs them",
+                steps.len(),
+                steps.len().min(n)
+            ));
+        }
+        for i in 0..n {
+            facts.layers.push(ImageLayer {
+                diff_id: diff_ids.get(i).cloned().flatten(),
+                blob: blobs.get(i).cloned().flatten(),
+                step: steps.get(i).cloned(),
+            });
+        }
+        Some(facts)
+    }
+
+    /// Adds what another document says: a manifest's blobs, or a config's diff_ids and steps.
+    pub fn merge(&mut self, other: ImageFacts) {
+        if self.layers.is_empty() {
+            *self = other;
+            return;
+        }
+        for (mine, theirs) in self.layers.iter_mut().zip(other.layers) {
+            mine.diff_id = mine.diff_id.take().or(theirs.diff_id);
+            mine.blob = mine.blob.take().or(theirs.blob);
+            mine.step = mine.step.take().or(theirs.step);
+        }
+        self.warnings.extend(other.warnings);
+    }
+}
+
+/// The layer a result ends with: its position and the diff_id or blob given for it.
+fn result_end(result: &Value, form: CacheForm) -> Option<(Option<usize>, Option<String>)> {
+    let last = result.get("layers")?.as_array()?.last()?;
+    match form {
+        CacheForm::Inline => Some((
+            last.get("index")
+                .and_then(Value::as_u64)
+                .map(|i| i as usize),
+            last.get("diffID")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        )),
+        CacheForm::Registry => {
+            let n = result.get("layers")?.as_array()?.len();
+            Some((Some(n - 1), last.as_str().map(str::to_owned)))
+        }
+    }
+}
+
+/// Names every record of a canonical cache (`records`: id → record) that can be named.
+/// `facts` is the image the cache belongs to (an inline cache's config; for a cache config, an
+/// image of the same build given beside it). Returns the steps by record id and warnings.
+pub fn name_records(
+    records: &Map<String, Value>,
+    form: CacheForm,
+    facts: Option<&ImageFacts>,
+) -> (BTreeMap<String, Step>, Vec<String>) {
+    let mut steps = BTreeMap::new();
+    let mut warnings: Vec<String> = facts.map(|f| f.warnings.clone()).unwrap_or_default();
+    let by_blob: HashMap<&str, usize> = facts
+        .map(|f| {
+            f.layers
+                .iter()
+                .enumerate()
+                .filter_map(|(i, l)| Some((l.blob.as_deref()?, i)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut past_end = 0;
+    for (id, r) in records {
+        // The first result that names a layer: prefix results first, then chains.
+        let end = ["layers", "chains"]
+            .iter()
+            .filter_map(|f| r.get(*f).and_then(Value::as_array))
+            .flatten()
+            .find_map(|res| result_end(res, form));
+        let Some((pos, digest)) = end else { continue };
+        let step = match (form, facts) {
+            (CacheForm::Inline, Some(f)) => pos.and_then(|i| {
+                let Some(l) = f.layers.get(i) else {
+                    past_end += 1;
+                    return None;
+                };
+                Some(Step {
+                    text: l.step.clone()?,
+                    layer: Some(i),
+                    diff_id: digest.clone().or_else(|| l.diff_id.clone()),
+                    blob: l.blob.clone(),
+                    found: Found::History,
+                })
+            }),
+            (CacheForm::Registry, f) => {
+                let matched = digest
+                    .as_deref()
+                    .and_then(|b| by_blob.get(b).copied())
+                    .and_then(|i| Some((i, f?.layers.get(i)?)));
+                match matched {
+                    Some((i, l)) if l.step.is_some() => Some(Step {
+                        text: l.step.clone().unwrap_or_default(),
+                        layer: Some(i),
+                        diff_id: l.diff_id.clone(),
+                        blob: digest.clone(),
+                        found: Found::ImageLayer,
+                    }),
+                    _ => pos.map(|p| Step {
+                        text: format!(
+                            "layer {p} of its chain ({})",
+                            if f.is_some() {
+                                "its blob is not among the image's layers: its step is not known"
+                            } else {
+                                "no image of this build at hand to name its step"
+                            }
+                        ),
+                        layer: None,
+                        diff_id: None,
+                        blob: digest.clone(),
+                        found: Found::ChainPosition,
+                    }),
+                }
+            }
+            (CacheForm::Inline, None) => None,
+        };
+        if let Some(s) = step {
+            steps.insert(id.clone(), s);
+        }
+    }
+    if past_end > 0 {
+        warnings.push(format!(
+            "{} past the image's {} layers: not named",
+            crate::error::count(
+                past_end as u64,
+                "cache result names a layer",
+                "cache results name layers"
+            ),
+            facts.map_or(0, |f| f.layers.len())
+        ));
+    }
+    feeds(records, &mut steps);
+    (steps, warnings)
+}
+
+/// Records without a step are named by the nearest record they feed that has one.
+fn feeds(records: &Map<String, Value>, steps: &mut BTreeMap<String, Step>) {
+    // Who consumes whom: input link target → consumers.
+    let mut consumers: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (id, r) in records {
+        for alt in r
+            .get("inputs")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_array)
+            .flatten()
+        {
+            if let Some(t) = alt.get("link").and_then(Value::as_str) {
+                consumers.entry(t).or_default().push(id.as_str());
+            }
+        }
+    }
+    let mut named = Vec::new();
+    for id in records.keys() {
+        if steps.contains_key(id) {
+            continue;
+        }
+        // Breadth first: the nearest named consumer; ties to the smallest id (deterministic).
+        let mut queue: VecDeque<&str> = VecDeque::from([id.as_str()]);
+        let mut seen = std::collections::HashSet::from([id.as_str()]);
+        let mut found: Option<&Step> = None;
+        while let Some(cur) = queue.pop_front() {
+            let mut next: Vec<&str> = consumers.get(cur).cloned().unwrap_or_default();
+            next.sort_unstable();
+            for c in next {
+                if let Some(s) = steps.get(c).filter(|s| s.found != Found::ChainPosition) {
+                    found = Some(s);
+                    break;
+                }
+                if seen.insert(c) {
+                    queue.push_back(c);
+                }
+            }
+            if found.is_some() {
+                break;
+            }
+        }
+        if let Some(s) = found {
+            named.push((
+                id.clone(),
+                Step {
+                    text: format!("an input of `{}`", s.text),
+                    layer: s.layer,
+                    diff_id: None,
+                    blob: None,
+                    found: Found::Feeds,
+                },
+            ));
+        }
+    }
+    steps.extend(named);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn doc(s: &str) -> Value {
+        serde_json::from_str(s).unwrap_or(Value::Null)
+    }
+
+    #[test]
+    fn history_pairs_with_layers_skipping_empty_ones() {
+        let f = ImageFacts::from_doc(&doc(
+            r#"{"rootfs":{"diff_ids":["sha256:a","sha256:b"]},"history":[{"created_by":"FROM x"},{"created_by":"LABEL a=b","empty_layer":true},{"created_by":"COPY app /app"}]}"#,
+        ))
+        .unwrap_or_default();
+        assert_eq!(f.layers[1].step.as_deref(), Some("COPY app /app"));
+        assert!(f.warnings.is_empty(), "{:?}", f.warnings);
+    }
+
+    #[test]
+    fn a_short_history_or_none_is_said() {
+        let f = ImageFacts::from_doc(&doc(
+            r#"{"rootfs":{"diff_ids":["sha256:a","sha256:b"]},"history":[{"created_by":"FROM x"}]}"#,
+        ))
+        .unwrap_or_default();
+        assert_eq!(f.layers[1].step, None);
+        assert!(
+            f.warnings[0]
+                .contains("history has 1 entries that make a layer but the image has 2 layers")
+        );
+        let f = ImageFacts::from_doc(&doc(r#"{"rootfs":{"diff_ids":["sha256:a"]}}"#))
+            .unwrap_or_default();
+        assert!(f.warnings[0].contains("no history"));
+    }
+
+    #[test]
+    fn records_are_named_by_their_last_layer_or_what_they_feed() {
+        let f = ImageFacts::from_doc(&doc(
+            r#"{"rootfs":{"diff_ids":["sha256:a","sha256:b"]},"history":[{"created_by":"FROM x"},{"created_by":"COPY app /app"}]}"#,
+        ))
+        .unwrap_or_default();
+        let records = doc(r#"{"r1":{"digest":"sha256:1"},
+                "r2":{"digest":"sha256:2","inputs":[[{"link":"r1"}]],"layers":[{"layers":[{"diffID":"sha256:a","index":0},{"diffID":"sha256:b","index":1}]}]},
+                "r3":{"digest":"sha256:3","chains":[{"layers":[{"diffID":"sha256:b","index":7}]}]}}"#);
+        let (steps, warnings) = name_records(
+            records.as_object().unwrap_or(&Map::new()),
+            CacheForm::Inline,
+            Some(&f),
+        );
+        assert_eq!(steps["r2"].text, "COPY app /app");
+        assert_eq!(steps["r2"].layer, Some(1));
+        assert_eq!(steps["r1"].text, "an input of `COPY app /app`");
+        assert_eq!(steps["r1"].found, Found::Feeds);
+        assert!(!steps.contains_key("r3"));
+        assert!(
+            warnings[0].contains("1 cache result names a layer past the image's 2 layers"),
+            "{warnings:?}"
+        );
+    }
+}

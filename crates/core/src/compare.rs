@@ -308,6 +308,8 @@ pub struct Comparison {
     /// When the two inputs are of different kinds: what each is, and whether one names the
     /// other by digest.
     pub kinds: Option<KindsNote>,
+    /// Known causes that fit (see [`crate::diagnose`]); empty when no pattern fits.
+    pub diagnoses: Vec<crate::diagnose::Diagnosis>,
 }
 
 /// Two inputs of different kinds, and how they relate.
@@ -521,6 +523,15 @@ pub fn compare(left: &Analysis, right: &Analysis, opts: &Options) -> Comparison 
         times_only,
     };
     let headline = headline(verdict, &facts);
+    let diagnoses = crate::diagnose::diagnose(&crate::diagnose::Facts {
+        left,
+        right,
+        changes: changes.len(),
+        cache: cache.as_ref(),
+        only_cache_differs: attribution.only_cache_differs,
+        times_only,
+        cache_ignored: opts.ignore_cache,
+    });
     Comparison {
         verdict,
         headline,
@@ -530,6 +541,7 @@ pub fn compare(left: &Analysis, right: &Analysis, opts: &Options) -> Comparison 
         notes,
         set_aside,
         kinds,
+        diagnoses,
     }
 }
 

@@ -81,6 +81,7 @@ pub mod canon;
 pub mod compare;
 pub mod decode;
 pub mod detect;
+pub mod diagnose;
 pub mod diff;
 mod digest;
 mod error;

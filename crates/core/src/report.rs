@@ -115,6 +115,9 @@ pub struct Report {
     /// (`relation`, `digest`) and what to compare instead (`message`). Absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kinds: Option<crate::compare::KindsNote>,
+    /// Known causes that fit: `id`, `summary`, `evidence`, `nextBuild`, `remedy`, `upstream`
+    /// (see `cachelens_core::diagnose`). Empty when no pattern fits.
+    pub diagnoses: Vec<crate::diagnose::Diagnosis>,
     /// The options in force.
     pub options: OptionsReport,
 }
@@ -145,6 +148,7 @@ impl Report {
             notes: cmp.notes.clone(),
             set_aside: cmp.set_aside.clone(),
             kinds: cmp.kinds.clone(),
+            diagnoses: cmp.diagnoses.clone(),
             options: OptionsReport {
                 ignore_timestamps: opts.ignore_timestamps,
                 ignore_cache: opts.ignore_cache,
@@ -176,6 +180,32 @@ impl Report {
         };
         let _ = writeln!(out, "{}", paint(verdict_color, &self.headline));
         let _ = writeln!(out);
+        for d in &self.diagnoses {
+            let _ = writeln!(
+                out,
+                "{} {}",
+                paint("1;33", &format!("diagnosis [{}]:", d.id)),
+                d.summary
+            );
+            for e in &d.evidence {
+                let _ = writeln!(out, "  - {e}");
+            }
+            if let Some(n) = &d.next_build {
+                let _ = writeln!(out, "  next build: {n}");
+            }
+            if let Some(r) = &d.remedy {
+                let _ = writeln!(out, "  what to do: {r}");
+            }
+            if !d.upstream.is_empty() {
+                let names: Vec<String> = d
+                    .upstream
+                    .iter()
+                    .map(|u| format!("{} ({})", u.name, u.url))
+                    .collect();
+                let _ = writeln!(out, "  upstream: {}", names.join(", "));
+            }
+            let _ = writeln!(out);
+        }
         for (mark, s) in [("---", &self.left), ("+++", &self.right)] {
             let _ = writeln!(
                 out,
@@ -256,6 +286,28 @@ impl Report {
                 s.digest,
                 s.size
             );
+        }
+        for d in &self.diagnoses {
+            let _ = writeln!(out);
+            let _ = writeln!(out, "**Diagnosis** (`{}`): {}", d.id, md_cell(&d.summary));
+            let _ = writeln!(out);
+            for e in &d.evidence {
+                let _ = writeln!(out, "- {}", md_cell(e));
+            }
+            if let Some(n) = &d.next_build {
+                let _ = writeln!(out, "- **Next build:** {}", md_cell(n));
+            }
+            if let Some(r) = &d.remedy {
+                let _ = writeln!(out, "- **What to do:** {}", md_cell(r));
+            }
+            if !d.upstream.is_empty() {
+                let links: Vec<String> = d
+                    .upstream
+                    .iter()
+                    .map(|u| format!("[{}]({})", u.name, u.url))
+                    .collect();
+                let _ = writeln!(out, "- **Upstream:** {}", links.join(", "));
+            }
         }
         if let Some(c) = &self.cache {
             let _ = writeln!(out);

@@ -16,7 +16,10 @@ fn read(rel: &str) -> Vec<u8> {
 }
 
 fn diagnoses(l: &str, r: &str, opts: &Options) -> (Verdict, Vec<Diagnosis>) {
-    let (a, b) = (analyze(&read(l), None).unwrap(), analyze(&read(r), None).unwrap());
+    let (a, b) = (
+        analyze(&read(l), None).unwrap(),
+        analyze(&read(r), None).unwrap(),
+    );
     let c = compare(&a, &b, opts);
     (c.verdict, c.diagnoses)
 }
@@ -28,7 +31,11 @@ fn ids(d: &[Diagnosis]) -> Vec<&str> {
 #[test]
 fn inline_rebuilds_that_lose_chains_are_moby_buildkit_3009() {
     for (from, to, steps) in [
-        ("2", "3", &["COPY /deps/app /usr/local/bin/shop # buildkit"][..]),
+        (
+            "2",
+            "3",
+            &["COPY /deps/app /usr/local/bin/shop # buildkit"][..],
+        ),
         (
             "3",
             "4",
@@ -56,14 +63,19 @@ fn inline_rebuilds_that_lose_chains_are_moby_buildkit_3009() {
         // Each record is named by its step, and the lost result is the independent one.
         for s in steps {
             assert!(
-                d.evidence.iter().any(|e| e.contains(s) && e.ends_with("lost its chains")),
+                d.evidence
+                    .iter()
+                    .any(|e| e.contains(s) && e.ends_with("lost its chains")),
                 "{from}→{to}: {:?}",
                 d.evidence
             );
         }
         let next = d.next_build.as_deref().unwrap();
         assert!(next.contains("independent result (chains)"), "{next}");
-        assert!(next.contains("on a new base image that step runs again"), "{next}");
+        assert!(
+            next.contains("on a new base image that step runs again"),
+            "{next}"
+        );
         assert!(d.remedy.as_deref().unwrap().contains("type=registry"));
     }
 }
@@ -114,15 +126,26 @@ fn registry_results_lost_say_no_remedy_is_known() {
     assert_eq!(verdict, Verdict::Different);
     assert_eq!(ids(&d), ["registry-results-lost"]);
     assert!(d[0].remedy.is_none() && d[0].summary.contains("no upstream remedy is known"));
-    assert!(d[0].next_build.as_deref().unwrap().contains("prefix result (layers)"));
+    assert!(
+        d[0].next_build
+            .as_deref()
+            .unwrap()
+            .contains("prefix result (layers)")
+    );
 }
 
 #[test]
 fn a_moved_base_image_names_the_old_and_new_base_layers() {
     // link-rebase: the same build on base busybox:1 (A) and on busybox:2 (all-base-2/A).
-    let (l, r) = ("link-rebase/A.config.json", "link-rebase/all-base-2/A.config.json");
+    let (l, r) = (
+        "link-rebase/A.config.json",
+        "link-rebase/all-base-2/A.config.json",
+    );
     let (_, d) = diagnoses(l, r, &Options::default());
-    let moved = d.iter().find(|d| d.id == "base-image-moved").expect("diagnosed");
+    let moved = d
+        .iter()
+        .find(|d| d.id == "base-image-moved")
+        .expect("diagnosed");
     let base = |rel: &str| {
         let v: serde_json::Value = serde_json::from_slice(&read(rel)).unwrap();
         v["rootfs"]["diff_ids"][0].as_str().unwrap().to_owned()

@@ -181,6 +181,23 @@ pub struct RecordChange {
     /// layers, built at another time. Absent when false.
     #[serde(rename = "timesOnly", skip_serializing_if = "std::ops::Not::not")]
     pub times_only: bool,
+    /// The record's id on the right when it differs (the record was matched by its digest and
+    /// inputs: see [`crate::matching`]).
+    #[serde(rename = "rightId", skip_serializing_if = "Option::is_none")]
+    pub right_id: Option<String>,
+    /// Input alternatives gained and lost (one record that changed, not a removal and an
+    /// addition).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<InputsDelta>,
+}
+
+/// Input alternatives a record gained or lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct InputsDelta {
+    /// Alternatives only on the right.
+    pub gained: usize,
+    /// Alternatives only on the left.
+    pub lost: usize,
 }
 
 /// The cache part of a comparison, in words people can act on.
@@ -204,6 +221,10 @@ pub struct CacheSummary {
     pub links_renumbered: usize,
     /// Records on both sides found at a different position.
     pub records_moved: usize,
+    /// Records whose canonical id changed only because a record they link to changed (matched by
+    /// digest and inputs; not counted as added or removed).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub renamed: usize,
     /// Why some records' steps could not be named (a history shorter than the layers, a result
     /// past the image's layers, a config without history), each with its side.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -246,6 +267,22 @@ impl CacheSummary {
                 *tally.entry(key).or_default() += 1;
             }
         }
+        for c in &self.changed {
+            let key = match c.inputs {
+                Some(InputsDelta { gained: _, lost: 0 }) => {
+                    (" gained an input alternative", " gained input alternatives")
+                }
+                Some(InputsDelta { gained: 0, lost: _ }) => {
+                    (" lost an input alternative", " lost input alternatives")
+                }
+                Some(_) => (
+                    " changed its input alternatives",
+                    " changed their input alternatives",
+                ),
+                None => continue,
+            };
+            *tally.entry(key).or_default() += 1;
+        }
         for ((one, many), n) in tally {
             parts.push(if n == 1 {
                 format!("1 record{one}")
@@ -284,6 +321,10 @@ impl CacheSummary {
             )),
         }
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The answer to "why did my digest change, and is it real?".
@@ -1070,28 +1111,47 @@ fn cache_summary(
             .unwrap_or_default()
             .to_owned()
     };
-    let added = rrec
+    // Records on one side only, paired by digest and inputs where they are the same record.
+    let left_only: Vec<String> = lrec
+        .keys()
+        .filter(|k| !rrec.contains_key(*k))
+        .cloned()
+        .collect();
+    let right_only: Vec<String> = rrec
         .keys()
         .filter(|k| !lrec.contains_key(*k))
+        .cloned()
+        .collect();
+    let paired = crate::matching::pair(lrec, rrec, &left_only, &right_only);
+    let right_paired: std::collections::HashSet<&str> =
+        paired.values().map(|(r, _)| r.as_str()).collect();
+    let added = right_only
+        .iter()
+        .filter(|k| !right_paired.contains(k.as_str()))
         .map(|k| RecordRef {
             id: k.clone(),
             digest: digest_of(rrec, k),
             step: rsteps.get(k).cloned(),
         })
         .collect();
-    let removed = lrec
-        .keys()
-        .filter(|k| !rrec.contains_key(*k))
+    let removed = left_only
+        .iter()
+        .filter(|k| !paired.contains_key(*k))
         .map(|k| RecordRef {
             id: k.clone(),
             digest: digest_of(lrec, k),
             step: lsteps.get(k).cloned(),
         })
         .collect();
+    let mut renamed = 0;
     let changed = lrec
         .iter()
         .filter_map(|(k, l)| {
-            let r = rrec.get(k)?;
+            let (rid, how) = match paired.get(k) {
+                Some((rid, how)) => (rid.as_str(), Some(*how)),
+                None => (k.as_str(), None),
+            };
+            let r = rrec.get(rid)?;
             let layers = delta(results_of(l, "layers"), results_of(r, "layers"));
             let chains = delta(results_of(l, "chains"), results_of(r, "chains"));
             let times_only = (layers.is_some() || chains.is_some())
@@ -1104,15 +1164,39 @@ fn cache_summary(
                         }
                         Some(_) => false,
                     });
-            (layers.is_some() || chains.is_some()).then(|| RecordChange {
+            let inputs = match how {
+                Some(crate::matching::Pairing::InputsChanged { gained, lost }) => {
+                    Some(InputsDelta { gained, lost })
+                }
+                _ => None,
+            };
+            if how == Some(crate::matching::Pairing::Renamed)
+                && layers.is_none()
+                && chains.is_none()
+            {
+                renamed += 1;
+            }
+            (layers.is_some() || chains.is_some() || inputs.is_some()).then(|| RecordChange {
                 record: RecordRef {
                     id: k.clone(),
                     digest: digest_of(lrec, k),
-                    step: lsteps.get(k).or_else(|| rsteps.get(k)).cloned(),
+                    // The better-known of the two sides' names (a result's step over what
+                    // a record without one feeds).
+                    step: match (lsteps.get(k), rsteps.get(rid)) {
+                        (Some(l), Some(r))
+                            if l.found == crate::steps::Found::Feeds
+                                && r.found != crate::steps::Found::Feeds =>
+                        {
+                            Some(r.clone())
+                        }
+                        (l, r) => l.or(r).cloned(),
+                    },
                 },
                 layers,
                 chains,
                 times_only,
+                right_id: (rid != k).then(|| rid.to_owned()),
+                inputs,
             })
         })
         .collect();
@@ -1140,6 +1224,7 @@ fn cache_summary(
         changed,
         links_renumbered,
         records_moved,
+        renamed,
         step_warnings,
     })
 }

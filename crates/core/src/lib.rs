@@ -88,6 +88,7 @@ mod error;
 pub mod image;
 mod input;
 pub mod json;
+pub mod matching;
 pub mod overview;
 mod pointer;
 pub mod redact;

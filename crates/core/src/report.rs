@@ -390,6 +390,27 @@ fn record_name(r: &crate::compare::RecordRef) -> String {
 fn cache_lines(c: &CacheSummary) -> Vec<String> {
     let mut lines = Vec::new();
     for r in &c.changed {
+        if let Some(i) = r.inputs {
+            let what = match (i.gained, i.lost) {
+                (g, 0) => format!(
+                    "gained {} (the same record: its digest and the rest of its inputs match)",
+                    crate::error::count(g as u64, "input alternative", "input alternatives")
+                ),
+                (0, l) => format!(
+                    "lost {} (the same record: its digest and the rest of its inputs match)",
+                    crate::error::count(l as u64, "input alternative", "input alternatives")
+                ),
+                (g, l) => format!(
+                    "gained {g} and lost {l} input alternatives (the same record: its digest matches and each input still shares one)"
+                ),
+            };
+            let now = r
+                .right_id
+                .as_ref()
+                .map(|id| format!("; now record {id}"))
+                .unwrap_or_default();
+            lines.push(format!("{} {what}{now}", record_name(&r.record)));
+        }
         for (field, d) in [("layers", r.layers), ("chains", r.chains)] {
             let what = match d {
                 Some(ResultDelta::Lost(n)) => format!("lost its {field} ({n})"),
@@ -417,6 +438,12 @@ fn cache_lines(c: &CacheSummary) -> Vec<String> {
     ));
     if let Some(noise) = c.noise_phrase() {
         lines.push(noise);
+    }
+    if c.renamed > 0 {
+        lines.push(format!(
+            "{} only because a record they are built on changed (matched by digest and inputs; not added or removed)",
+            crate::error::count(c.renamed as u64, "record has a new id", "records have new ids")
+        ));
     }
     lines
 }

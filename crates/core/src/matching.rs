@@ -1,0 +1,203 @@
+//! Records matched across two caches the way a person would: by their cache key digest and
+//! their inputs, not only by canonical id.
+//!
+//! A canonical id hashes a record's digest with the ids of what its inputs link to, so a record
+//! that gains or loses an input alternative gets a new id, and so does every record built on it.
+//! Read by id alone that is "N records removed, N added". Here records on one side only are paired
+//! bottom-up: a left and a right record with the same digest whose inputs, once the records they
+//! link to are paired, are the same are the same record (renamed only); if each input position
+//! still shares an alternative, it is one record whose input alternatives changed. Pairing repeats
+//! until nothing more pairs; a record with several equally good partners stays unpaired (nothing
+//! is guessed). The canonical form and the JSON Patch are unchanged: this is extra data.
+
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// How a left record was paired with a right one of another id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pairing {
+    /// Same digest, same inputs once paired: only its id changed (something it links to did).
+    Renamed,
+    /// Same digest, every input position still shares an alternative: alternatives were
+    /// gained or lost.
+    InputsChanged {
+        /// Alternatives only on the right.
+        gained: usize,
+        /// Alternatives only on the left.
+        lost: usize,
+    },
+}
+
+/// One input position: its alternatives as (selector, target) pairs.
+type Position = BTreeSet<(String, String)>;
+
+fn positions(r: &Value) -> Vec<Position> {
+    r.get("inputs")
+        .and_then(Value::as_array)
+        .map(|ps| {
+            ps.iter()
+                .map(|alts| {
+                    alts.as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|a| {
+                            (
+                                a.get("selector")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or("")
+                                    .to_owned(),
+                                a.get("link")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or("")
+                                    .to_owned(),
+                            )
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn digest(r: &Value) -> &str {
+    r.get("digest").and_then(Value::as_str).unwrap_or("")
+}
+
+/// Pairs the records found on one side only. `left_only` and `right_only` are ids; the maps are
+/// the canonical records of each side. Returns left id → (right id, how).
+pub fn pair(
+    lrec: &Map<String, Value>,
+    rrec: &Map<String, Value>,
+    left_only: &[String],
+    right_only: &[String],
+) -> BTreeMap<String, (String, Pairing)> {
+    // Left id → right id for every record known to be the same (common ids first).
+    let mut same: HashMap<String, String> = lrec
+        .keys()
+        .filter(|k| rrec.contains_key(*k))
+        .map(|k| (k.clone(), k.clone()))
+        .collect();
+    let mut right_paired: BTreeSet<String> = BTreeSet::new();
+    let mut out: BTreeMap<String, (String, Pairing)> = BTreeMap::new();
+    let mut by_digest: HashMap<&str, Vec<&String>> = HashMap::new();
+    for r in right_only {
+        if let Some(v) = rrec.get(r) {
+            by_digest.entry(digest(v)).or_default().push(r);
+        }
+    }
+    loop {
+        let mut progress = false;
+        for l in left_only {
+            if out.contains_key(l) {
+                continue;
+            }
+            let Some(lv) = lrec.get(l) else { continue };
+            // The left inputs as the right side names them, where known.
+            let lpos: Vec<Option<Position>> = positions(lv)
+                .into_iter()
+                .map(|p| {
+                    p.into_iter()
+                        .map(|(sel, t)| same.get(&t).map(|m| (sel, m.clone())))
+                        .collect::<Option<Position>>()
+                })
+                .collect();
+            let mut identical = Vec::new();
+            let mut compatible = Vec::new();
+            for r in by_digest.get(digest(lv)).into_iter().flatten() {
+                if right_paired.contains(*r) {
+                    continue;
+                }
+                let rpos = positions(&rrec[*r]);
+                if rpos.len() != lpos.len() {
+                    continue;
+                }
+                if lpos.iter().zip(&rpos).all(|(l, r)| l.as_ref() == Some(r)) {
+                    identical.push(*r);
+                    continue;
+                }
+                // Compatible: at each position a known shared alternative.
+                let shared = lpos
+                    .iter()
+                    .zip(&rpos)
+                    .all(|(l, r)| l.as_ref().is_some_and(|l| !l.is_disjoint(r)));
+                if shared {
+                    compatible.push(*r);
+                }
+            }
+            let chosen = match (&identical[..], &compatible[..]) {
+                ([one], _) => Some(((*one).clone(), Pairing::Renamed)),
+                ([], [one]) => {
+                    let rpos = positions(&rrec[*one]);
+                    let (mut gained, mut lost) = (0, 0);
+                    for (l, r) in lpos.iter().zip(&rpos) {
+                        let l = l.clone().unwrap_or_default();
+                        gained += r.difference(&l).count();
+                        lost += l.difference(r).count();
+                    }
+                    Some(((*one).clone(), Pairing::InputsChanged { gained, lost }))
+                }
+                _ => None,
+            };
+            if let Some((r, how)) = chosen {
+                same.insert(l.clone(), r.clone());
+                right_paired.insert(r.clone());
+                out.insert(l.clone(), (r, how));
+                progress = true;
+            }
+        }
+        if !progress {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn map(s: &str) -> Map<String, Value> {
+        serde_json::from_str::<Value>(s)
+            .ok()
+            .and_then(|v| v.as_object().cloned())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_gained_alternative_is_one_change_and_what_is_built_on_it_is_renamed() {
+        // left: root a, x(inputs [a]), c(inputs [x]); right: roots a, b, x'(inputs [a|b]),
+        // c'(inputs [x']).
+        let l = map(
+            r#"{"a":{"digest":"A"},"x":{"digest":"X","inputs":[[{"link":"a"}]]},"c":{"digest":"C","inputs":[[{"link":"x"}]]}}"#,
+        );
+        let r = map(
+            r#"{"a":{"digest":"A"},"b":{"digest":"B"},"x2":{"digest":"X","inputs":[[{"link":"a"},{"link":"b"}]]},"c2":{"digest":"C","inputs":[[{"link":"x2"}]]}}"#,
+        );
+        let p = pair(
+            &l,
+            &r,
+            &["c".into(), "x".into()],
+            &["b".into(), "c2".into(), "x2".into()],
+        );
+        assert_eq!(
+            p.get("x"),
+            Some(&(
+                "x2".to_owned(),
+                Pairing::InputsChanged { gained: 1, lost: 0 }
+            ))
+        );
+        assert_eq!(p.get("c"), Some(&("c2".to_owned(), Pairing::Renamed)));
+        assert_eq!(p.len(), 2);
+    }
+
+    #[test]
+    fn ambiguity_pairs_nothing() {
+        let l = map(r#"{"x":{"digest":"X","inputs":[[{"link":"q"}]]}}"#);
+        let r = map(
+            r#"{"y":{"digest":"X","inputs":[[{"link":"z1"}]]},"z":{"digest":"X","inputs":[[{"link":"z2"}]]}}"#,
+        );
+        assert!(pair(&l, &r, &["x".into()], &["y".into(), "z".into()]).is_empty());
+    }
+}

@@ -229,6 +229,11 @@ pub struct CacheSummary {
     /// past the image's layers, a config without history), each with its side.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub step_warnings: Vec<String>,
+    /// For each layer-making step of the image: what each cache holds for it (prefix and
+    /// independent results), so what a build importing the right cache loses or gains. Empty
+    /// without an image to name the layers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub coverage: Vec<crate::steps::CoverageChange>,
 }
 
 impl CacheSummary {
@@ -1095,10 +1100,16 @@ fn cache_summary(
         };
         own.or_else(|| a.image_facts.clone())
     };
-    let (lsteps, lwarn) =
-        crate::steps::name_records(lrec, lc.form, facts_of(left, ldoc, lc).as_ref());
-    let (rsteps, rwarn) =
-        crate::steps::name_records(rrec, rc.form, facts_of(right, rdoc, rc).as_ref());
+    let (lfacts, rfacts) = (facts_of(left, ldoc, lc), facts_of(right, rdoc, rc));
+    let (lsteps, lwarn) = crate::steps::name_records(lrec, lc.form, lfacts.as_ref());
+    let (rsteps, rwarn) = crate::steps::name_records(rrec, rc.form, rfacts.as_ref());
+    let coverage = match (
+        crate::steps::coverage(lrec, lc.form, lfacts.as_ref()),
+        crate::steps::coverage(rrec, rc.form, rfacts.as_ref()),
+    ) {
+        (Some(l), Some(r)) => crate::steps::coverage_changes(&l, &r),
+        _ => Vec::new(),
+    };
     let mut step_warnings: Vec<String> = Vec::new();
     for (side, w) in [("left", lwarn), ("right", rwarn)] {
         step_warnings.extend(w.into_iter().map(|w| format!("{side}: {w}")));
@@ -1226,6 +1237,7 @@ fn cache_summary(
         records_moved,
         renamed,
         step_warnings,
+        coverage,
     })
 }
 

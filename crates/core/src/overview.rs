@@ -79,6 +79,11 @@ pub struct Overview {
     pub build: Option<crate::buildx::MetadataPointer>,
     /// Decoded caches.
     pub caches: Vec<CacheOverview>,
+    /// For each layer-making step of the image, what its cache holds: prefix results (reusable
+    /// when everything before is unchanged) and independent ones (`chains`: reusable on another
+    /// base). Empty without an inline cache in an image config.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub coverage: Vec<crate::steps::LayerCoverage>,
     /// Warnings, with where.
     pub warnings: Vec<String>,
 }
@@ -169,6 +174,31 @@ pub(crate) fn overview_parts(a: &Analysis) -> Overview {
     });
     let warnings: Vec<String> = a.warnings.iter().map(ToString::to_string).collect();
     let build = (a.kind == Kind::BuildxMetadata).then(|| crate::buildx::metadata(doc));
+    let coverage = a
+        .caches
+        .first()
+        .and_then(|c| {
+            let records = c
+                .pointer
+                .child("records")
+                .tokens()
+                .iter()
+                .try_fold(&a.canonical, |cur, t| cur.get(t))?
+                .as_object()?;
+            let facts = c
+                .pointer
+                .split_last()
+                .and_then(|(parent, _)| {
+                    parent
+                        .tokens()
+                        .iter()
+                        .try_fold(&a.canonical, |cur, t| cur.get(t))
+                })
+                .and_then(crate::steps::ImageFacts::from_doc)
+                .or_else(|| a.image_facts.clone());
+            crate::steps::coverage(records, c.form, facts.as_ref())
+        })
+        .unwrap_or_default();
     Overview {
         kind: a.kind,
         digest: a.digest.clone(),
@@ -181,6 +211,7 @@ pub(crate) fn overview_parts(a: &Analysis) -> Overview {
         last_layer_empty,
         build,
         caches,
+        coverage,
         warnings,
     }
 }
@@ -259,6 +290,30 @@ impl Overview {
                 c.with_chains,
                 crate::error::count(c.links as u64, "link", "links")
             );
+        }
+        if !self.coverage.is_empty() {
+            let count = |f: fn(&crate::steps::Held) -> bool| {
+                self.coverage.iter().filter(|c| f(&c.held)).count()
+            };
+            let _ = writeln!(
+                out,
+                "coverage: {} layer-making steps: {} held as prefix results (reusable when every step before is unchanged), {} independently (chains: reusable on a new base), {} missing",
+                self.coverage.len(),
+                count(|h| h.prefix),
+                count(|h| h.independent),
+                count(|h| !h.prefix && !h.independent)
+            );
+            for c in &self.coverage {
+                let mark = |b: bool| if b { "✓" } else { "·" };
+                let _ = writeln!(
+                    out,
+                    "  {:>3}  prefix {}  independent {}  {}",
+                    c.layer,
+                    mark(c.held.prefix),
+                    mark(c.held.independent),
+                    c.step.as_deref().unwrap_or("(step not known)")
+                );
+            }
         }
         for w in &self.warnings {
             let _ = writeln!(out, "warning: {w}");

@@ -439,6 +439,21 @@ fn cache_lines(c: &CacheSummary) -> Vec<String> {
     if let Some(noise) = c.noise_phrase() {
         lines.push(noise);
     }
+    for cov in &c.coverage {
+        if let Some(m) = cov.meaning() {
+            let step = cov
+                .step
+                .as_ref()
+                .map(|s| format!(" `{s}`"))
+                .unwrap_or_default();
+            lines.push(format!(
+                "next build, layer {}{step}: {m} (left holds {}, right {})",
+                cov.layer,
+                cov.left.word(),
+                cov.right.word()
+            ));
+        }
+    }
     if c.renamed > 0 {
         lines.push(format!(
             "{} only because a record they are built on changed (matched by digest and inputs; not added or removed)",

@@ -350,6 +350,150 @@ fn feeds(records: &Map<String, Value>, steps: &mut BTreeMap<String, Step>) {
     steps.extend(named);
 }
 
+/// What a cache holds for one layer-making step of its image.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Held {
+    /// A prefix result (`layers`) ends with this layer: reusable when every step before it is
+    /// unchanged.
+    pub prefix: bool,
+    /// An independent result (`chains`) ends with this layer: reusable even on another base
+    /// (what `COPY --link` is for).
+    pub independent: bool,
+}
+
+impl Held {
+    /// `prefix and independent`, `prefix`, `independent` or `missing`.
+    pub fn word(self) -> &'static str {
+        match (self.prefix, self.independent) {
+            (true, true) => "prefix and independent",
+            (true, false) => "prefix",
+            (false, true) => "independent",
+            (false, false) => "missing",
+        }
+    }
+}
+
+/// One layer-making step and what the cache holds for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LayerCoverage {
+    /// The image layer (0-based).
+    pub layer: usize,
+    /// The step that made it, when the history says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    /// Its diff_id.
+    #[serde(rename = "diffID", skip_serializing_if = "Option::is_none")]
+    pub diff_id: Option<String>,
+    /// What the cache holds for it.
+    pub held: Held,
+}
+
+/// For each layer of the image, what a cache holds: the results that end with that layer, by
+/// kind. `None` without an image to say what the layers are.
+pub fn coverage(
+    records: &Map<String, Value>,
+    form: CacheForm,
+    facts: Option<&ImageFacts>,
+) -> Option<Vec<LayerCoverage>> {
+    let facts = facts.filter(|f| !f.layers.is_empty())?;
+    let by_blob: HashMap<&str, usize> = facts
+        .layers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| Some((l.blob.as_deref()?, i)))
+        .collect();
+    let mut held = vec![Held::default(); facts.layers.len()];
+    for r in records.values() {
+        for (field, independent) in [("layers", false), ("chains", true)] {
+            for res in r.get(field).and_then(Value::as_array).into_iter().flatten() {
+                let Some((pos, digest)) = result_end(res, form) else {
+                    continue;
+                };
+                let at = match form {
+                    CacheForm::Inline => pos,
+                    CacheForm::Registry => digest.as_deref().and_then(|b| by_blob.get(b).copied()),
+                };
+                if let Some(h) = at.and_then(|i| held.get_mut(i)) {
+                    if independent {
+                        h.independent = true;
+                    } else {
+                        h.prefix = true;
+                    }
+                }
+            }
+        }
+    }
+    Some(
+        facts
+            .layers
+            .iter()
+            .zip(held)
+            .enumerate()
+            .map(|(layer, (l, held))| LayerCoverage {
+                layer,
+                step: l.step.clone(),
+                diff_id: l.diff_id.clone(),
+                held,
+            })
+            .collect(),
+    )
+}
+
+/// The coverage of two caches side by side: for each layer, what each holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CoverageChange {
+    /// The image layer (of the right image; the left one when only it is known).
+    pub layer: usize,
+    /// The step that made it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    /// What the left cache holds for it.
+    pub left: Held,
+    /// What the right cache holds for it.
+    pub right: Held,
+}
+
+impl CoverageChange {
+    /// What a build importing the right cache loses or gains here, in words (`None`: the same).
+    pub fn meaning(&self) -> Option<String> {
+        let (l, r) = (self.left, self.right);
+        let mut parts = Vec::new();
+        if l.independent && !r.independent {
+            parts.push("loses the independent result: on a new base image this step runs again instead of its layer being reused");
+        }
+        if !l.independent && r.independent {
+            parts.push("gains an independent result: reusable on a new base image");
+        }
+        if l.prefix && !r.prefix {
+            parts.push(
+                "loses the prefix result: this step runs again unless the local cache has it",
+            );
+        }
+        if !l.prefix && r.prefix {
+            parts.push("gains a prefix result");
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
+/// Pairs two coverages layer by layer (layers of the same step position).
+pub fn coverage_changes(left: &[LayerCoverage], right: &[LayerCoverage]) -> Vec<CoverageChange> {
+    let n = left.len().max(right.len());
+    (0..n)
+        .map(|i| {
+            let (l, r) = (left.get(i), right.get(i));
+            CoverageChange {
+                layer: i,
+                step: r.or(l).and_then(|c| c.step.clone()),
+                left: l.map(|c| c.held).unwrap_or_default(),
+                right: r.map(|c| c.held).unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

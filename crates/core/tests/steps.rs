@@ -218,3 +218,80 @@ fn bad_histories_are_said_and_the_rest_stands() {
         cache.lines()
     );
 }
+
+/// The coverage of every real inline config, worked out here from the raw base64 cache: a
+/// record's `layers: [{layer: i}]` holds layer i as a prefix result, `chains: [{layers: [.., i]}]`
+/// holds layer i independently.
+#[test]
+fn coverage_of_each_real_inline_config_matches_its_history() {
+    use base64::Engine as _;
+    let mut configs = Vec::new();
+    for n in 1..=8 {
+        configs.push(format!("inline-rebuilds/{n}/config.json"));
+        configs.push(format!("buildkit-0.25/inline-rebuilds/{n}/config.json"));
+    }
+    for n in 1..=6 {
+        configs.push(format!("wide-rebuilds/{n}/config.json"));
+    }
+    for v in ["v1", "v2", "v3", "v4"] {
+        configs.push(format!("build-args/{v}/config.json"));
+    }
+    for rel in configs {
+        let config = json(&rel);
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(config["moby.buildkit.cache.v0"].as_str().unwrap())
+            .unwrap();
+        let records: Value = serde_json::from_slice(&raw).unwrap();
+        let n = config["rootfs"]["diff_ids"].as_array().unwrap().len();
+        let (mut prefix, mut independent) = (vec![false; n], vec![false; n]);
+        for r in records.as_array().unwrap() {
+            for res in r["layers"].as_array().into_iter().flatten() {
+                prefix[res["layer"].as_u64().unwrap_or(0) as usize] = true;
+            }
+            for ch in r["chains"].as_array().into_iter().flatten() {
+                let last = ch["layers"].as_array().unwrap().last().unwrap();
+                independent[last.as_u64().unwrap() as usize] = true;
+            }
+        }
+        let steps = layer_steps(&config);
+        let o = cachelens_core::overview::overview(&analyze(&read(&rel), None).unwrap());
+        assert_eq!(o.coverage.len(), n, "{rel}");
+        for (i, c) in o.coverage.iter().enumerate() {
+            assert_eq!(c.layer, i);
+            assert_eq!(c.step.as_deref(), Some(steps[i].0.as_str()), "{rel} {i}");
+            assert_eq!(
+                (c.held.prefix, c.held.independent),
+                (prefix[i], independent[i]),
+                "{rel} {i}"
+            );
+        }
+    }
+}
+
+#[test]
+fn what_the_next_build_loses_is_said_per_step() {
+    let l = analyze(&read("inline-rebuilds/2/config.json"), None).unwrap();
+    let r = analyze(&read("inline-rebuilds/3/config.json"), None).unwrap();
+    let cmp = compare(&l, &r, &Options::default());
+    let cache = cmp.cache.unwrap();
+    let lost: Vec<_> = cache
+        .coverage
+        .iter()
+        .filter(|c| c.meaning().is_some())
+        .collect();
+    assert_eq!(lost.len(), 1);
+    assert_eq!(lost[0].layer, 1);
+    assert!(lost[0].left.independent && !lost[0].right.independent);
+    assert!(
+        lost[0].left.prefix && lost[0].right.prefix,
+        "every prefix result is still there"
+    );
+    assert!(
+        cache
+            .lines()
+            .iter()
+            .any(|l| l.starts_with("next build, layer 1 `COPY /deps/app /usr/local/bin/shop # buildkit`: loses the independent result")),
+        "{:?}",
+        cache.lines()
+    );
+}

@@ -234,6 +234,10 @@ pub struct CacheSummary {
     /// without an image to name the layers.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub coverage: Vec<crate::steps::CoverageChange>,
+    /// The root changes the others follow from (a replaced blob, a step whose own key changed),
+    /// each with its consequences ([`crate::roots`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub roots: Vec<crate::roots::RootChange>,
 }
 
 impl CacheSummary {
@@ -1145,6 +1149,18 @@ fn cache_summary(
             step: rsteps.get(k).cloned(),
         })
         .collect();
+    let added_ids: Vec<String> = right_only
+        .iter()
+        .filter(|k| !right_paired.contains(k.as_str()))
+        .cloned()
+        .collect();
+    let mut roots = crate::roots::replaced_blobs(
+        get_at(ldoc, &lc.pointer.child("layers")),
+        get_at(rdoc, &rc.pointer.child("layers")),
+        lrec,
+        rrec,
+    );
+    roots.extend(crate::roots::changed_keys(lrec, rrec, &added_ids, &rsteps));
     let removed = left_only
         .iter()
         .filter(|k| !paired.contains_key(*k))
@@ -1238,6 +1254,7 @@ fn cache_summary(
         renamed,
         step_warnings,
         coverage,
+        roots,
     })
 }
 

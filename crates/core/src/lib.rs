@@ -93,6 +93,7 @@ pub mod overview;
 mod pointer;
 pub mod redact;
 pub mod report;
+pub mod roots;
 pub mod share;
 pub mod steps;
 pub mod synth;

@@ -388,7 +388,11 @@ fn record_name(r: &crate::compare::RecordRef) -> String {
 }
 
 fn cache_lines(c: &CacheSummary) -> Vec<String> {
-    let mut lines = Vec::new();
+    let mut lines: Vec<String> = c
+        .roots
+        .iter()
+        .map(|r| format!("root change: {}", r.text))
+        .collect();
     for r in &c.changed {
         if let Some(i) = r.inputs {
             let what = match (i.gained, i.lost) {

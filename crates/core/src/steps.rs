@@ -291,60 +291,47 @@ pub fn name_records(
     (steps, warnings)
 }
 
-/// Records without a step are named by the nearest record they feed that has one.
+/// Records without a step are named by the nearest record they feed that has one: one
+/// breadth-first pass from every named record back along its inputs (linear in the graph).
 fn feeds(records: &Map<String, Value>, steps: &mut BTreeMap<String, Step>) {
-    // Who consumes whom: input link target → consumers.
-    let mut consumers: HashMap<&str, Vec<&str>> = HashMap::new();
-    for (id, r) in records {
-        for alt in r
+    // Each record's inputs: the records it links to.
+    let inputs = |r: &Value| -> Vec<String> {
+        let mut v: Vec<String> = r
             .get("inputs")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
             .filter_map(Value::as_array)
             .flatten()
-        {
-            if let Some(t) = alt.get("link").and_then(Value::as_str) {
-                consumers.entry(t).or_default().push(id.as_str());
+            .filter_map(|a| a.get("link").and_then(Value::as_str).map(str::to_owned))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    // Sources: records named by a result's step (positions in a chain name nothing here),
+    // in id order so that ties go to the smallest id.
+    let mut queue: VecDeque<(String, Step)> = steps
+        .iter()
+        .filter(|(_, s)| s.found != Found::ChainPosition)
+        .map(|(id, s)| (id.clone(), s.clone()))
+        .collect();
+    let mut named: BTreeMap<String, Step> = BTreeMap::new();
+    while let Some((id, source)) = queue.pop_front() {
+        let Some(r) = records.get(&id) else { continue };
+        for input in inputs(r) {
+            if steps.contains_key(&input) || named.contains_key(&input) {
+                continue;
             }
-        }
-    }
-    let mut named = Vec::new();
-    for id in records.keys() {
-        if steps.contains_key(id) {
-            continue;
-        }
-        // Breadth first: the nearest named consumer; ties to the smallest id (deterministic).
-        let mut queue: VecDeque<&str> = VecDeque::from([id.as_str()]);
-        let mut seen = std::collections::HashSet::from([id.as_str()]);
-        let mut found: Option<&Step> = None;
-        while let Some(cur) = queue.pop_front() {
-            let mut next: Vec<&str> = consumers.get(cur).cloned().unwrap_or_default();
-            next.sort_unstable();
-            for c in next {
-                if let Some(s) = steps.get(c).filter(|s| s.found != Found::ChainPosition) {
-                    found = Some(s);
-                    break;
-                }
-                if seen.insert(c) {
-                    queue.push_back(c);
-                }
-            }
-            if found.is_some() {
-                break;
-            }
-        }
-        if let Some(s) = found {
-            named.push((
-                id.clone(),
-                Step {
-                    text: format!("an input of `{}`", s.text),
-                    layer: s.layer,
-                    diff_id: None,
-                    blob: None,
-                    found: Found::Feeds,
-                },
-            ));
+            let step = Step {
+                text: format!("an input of `{}`", source.text),
+                layer: source.layer,
+                diff_id: None,
+                blob: None,
+                found: Found::Feeds,
+            };
+            named.insert(input.clone(), step);
+            queue.push_back((input, source.clone()));
         }
     }
     steps.extend(named);

@@ -209,6 +209,17 @@ pub fn inline_config_pair(records: usize, seed: u64) -> Pair {
 
 /// A registry cache config (`mode=max`) of about `records` records, and its twin.
 pub fn cache_config_pair(records: usize, seed: u64) -> Pair {
+    cache_config_pair_replacing(records, seed, 0).0
+}
+
+/// As [`cache_config_pair`], with `replaced` layer blobs (among those results hold) replaced by
+/// new ones on the right, as a rebuild whose step produced other bytes gives. Returns the pair
+/// and the replaced blobs, `(old, new)`.
+pub fn cache_config_pair_replacing(
+    records: usize,
+    seed: u64,
+    replaced: usize,
+) -> (Pair, Vec<(String, String)>) {
     let mut rng = Rng(seed);
     let nlayers = (records / 3).max(2);
     let recs = graph(records, nlayers, &mut rng);
@@ -222,7 +233,23 @@ pub fn cache_config_pair(records: usize, seed: u64) -> Pair {
         })
         .collect();
     let (twin, dropped, added) = changed(&recs, &mut rng);
-    let doc = |recs: &[Rec], rng: &mut Rng| {
+    // Blobs to replace: distinct layers that some result holds, spread over the list.
+    let used: std::collections::BTreeSet<usize> = recs
+        .iter()
+        .filter_map(|r| r.result.as_ref().map(|(l, _)| *l))
+        .collect();
+    let used: Vec<usize> = used.into_iter().collect();
+    let picks: Vec<usize> = (0..replaced.min(used.len()))
+        .map(|j| used[j * used.len() / replaced.max(1)])
+        .collect();
+    let mut twin_layers = layers.clone();
+    let mut swaps = Vec::new();
+    for (j, &k) in picks.iter().enumerate() {
+        let new = digest("replaced-blob", j);
+        swaps.push((layers[k].0.clone(), new.clone()));
+        twin_layers[k].0 = new;
+    }
+    let doc = |recs: &[Rec], layers: &[(String, Option<usize>)], rng: &mut Rng| {
         // Layers sorted by blob with arbitrary tie-breaks; parents and results remapped.
         let mut order: Vec<(String, u64, usize)> = layers
             .iter()
@@ -245,12 +272,13 @@ pub fn cache_config_pair(records: usize, seed: u64) -> Pair {
         let records = number(recs, rng, Some(&lpos));
         crate::json::to_go_compact(&json!({"layers": ls, "records": records}))
     };
-    Pair {
-        left: doc(&recs, &mut rng),
-        right: doc(&twin, &mut rng),
+    let pair = Pair {
+        left: doc(&recs, &layers, &mut rng),
+        right: doc(&twin, &twin_layers, &mut rng),
         dropped_results_of: dropped,
         added_root: added,
-    }
+    };
+    (pair, swaps)
 }
 
 #[cfg(test)]

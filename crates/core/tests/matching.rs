@@ -108,3 +108,71 @@ fn a_generated_renumbered_twin_with_real_changes_keeps_its_known_answer() {
         c.changed
     );
 }
+
+/// Root changes: a generated registry cache pair with a few replaced blobs shows exactly those
+/// blobs as its root changes, with what follows from each, at 1k and 10k records.
+#[test]
+fn replaced_blobs_are_the_root_changes() {
+    for (records, replaced) in [(1_000, 3), (10_000, 4)] {
+        let (pair, swaps) =
+            cachelens_core::synth::cache_config_pair_replacing(records, 11, replaced);
+        assert_eq!(swaps.len(), replaced);
+        let la = analyze(&pair.left, None).unwrap();
+        let ra = analyze(&pair.right, None).unwrap();
+        let cmp = compare(&la, &ra, &Options::default());
+        let c = cmp.cache.unwrap();
+        let mut found: Vec<(String, String)> = c
+            .roots
+            .iter()
+            .filter(|r| r.kind == "blob-replaced")
+            .map(|r| (r.old.clone().unwrap(), r.new.clone().unwrap()))
+            .collect();
+        found.sort();
+        let mut want = swaps.clone();
+        want.sort();
+        assert_eq!(found, want, "{records}");
+        for r in c.roots.iter().filter(|r| r.kind == "blob-replaced") {
+            assert!(r.chains >= 1 && r.records >= 1, "{r:?}");
+            assert!(r.text.contains("→"), "{}", r.text);
+        }
+        // They lead the cache lines.
+        assert!(
+            c.lines()[0].starts_with("root change: blob "),
+            "{:?}",
+            &c.lines()[..2]
+        );
+    }
+    // Without replacements: no blob root change.
+    let (pair, _) = cachelens_core::synth::cache_config_pair_replacing(1_000, 11, 0);
+    let c = compare(
+        &analyze(&pair.left, None).unwrap(),
+        &analyze(&pair.right, None).unwrap(),
+        &Options::default(),
+    )
+    .cache
+    .unwrap();
+    assert!(
+        c.roots.iter().all(|r| r.kind != "blob-replaced"),
+        "{:?}",
+        c.roots
+    );
+}
+
+#[test]
+fn a_new_key_is_where_the_cache_stops_matching() {
+    // build-args v1→v2: the steps that see the new CHANNEL have new keys.
+    let la = analyze(&read("build-args/v1/config.json"), None).unwrap();
+    let ra = analyze(&read("build-args/v2/config.json"), None).unwrap();
+    let c = compare(&la, &ra, &Options::default()).cache.unwrap();
+    let keys: Vec<_> = c.roots.iter().filter(|r| r.kind == "key-changed").collect();
+    assert!(!keys.is_empty());
+    let added: Vec<&str> = c.added.iter().map(|a| a.id.as_str()).collect();
+    for k in keys {
+        assert!(added.contains(&k.new.as_deref().unwrap()));
+        assert!(
+            k.text.starts_with("the cache stops matching at "),
+            "{}",
+            k.text
+        );
+    }
+}

@@ -389,9 +389,9 @@ pub fn read_layout(
     });
 }
 
-/// Scrolls the element with this id into view if it is not (the least scrolling that shows it),
-/// without moving the keyboard focus.
-pub fn reveal(id: &str) {
+/// Scrolls the element with this id into view, without moving the keyboard focus: to the top of
+/// the window (`top`), or with the least scrolling that shows it.
+pub fn reveal(id: &str, top: bool) {
     let Some(el) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id(id))
@@ -399,7 +399,11 @@ pub fn reveal(id: &str) {
         return;
     };
     let options = web_sys::ScrollIntoViewOptions::new();
-    options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+    options.set_block(if top {
+        web_sys::ScrollLogicalPosition::Start
+    } else {
+        web_sys::ScrollLogicalPosition::Nearest
+    });
     el.scroll_into_view_with_scroll_into_view_options(&options);
 }
 

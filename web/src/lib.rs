@@ -126,9 +126,18 @@ pub fn app() -> Html {
     // (scrolling only: the focus stays where it is, in the textarea being typed in).
     {
         let paints = paints.clone();
+        let load = state.reveal_load;
         use_effect_with(state.reveal, move |&n| {
             if n > 0 {
-                paints.borrow_mut()[3] = Some(browser::after_paint(|| browser::reveal(ANSWER_ID)));
+                // After a load the whole answer (story, verdict, summary) comes up; after typing
+                // or a paste, just the verdict, so the text being edited stays in sight.
+                let (id, top) = if load {
+                    ("answer", true)
+                } else {
+                    (ANSWER_ID, false)
+                };
+                paints.borrow_mut()[3] =
+                    Some(browser::after_paint(move || browser::reveal(id, top)));
             }
         });
     }
@@ -468,9 +477,9 @@ pub fn app() -> Html {
             </div>
             <components::HelpFiles />
             <OptionsBar options={s.options.clone()} view={s.view} on_action={dispatch.clone()} />
-            <section class="answer" aria-label="The answer">
+            <section class="answer" id="answer" aria-label="The answer">
                 if let Some(ex) = example {
-                    <p class="story"><span class="muted">{ "Example: " }</span>{ ex.story }</p>
+                    <p class="story"><span class="muted">{ "Example: " }</span>{ components::linked_text(ex.story) }</p>
                 }
                 if let Some(message) = mixed_inputs(s) {
                     <p class="error" data-testid="mixed-inputs" role="alert">{ message }</p>

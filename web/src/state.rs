@@ -387,6 +387,11 @@ pub struct State {
     pub reveal: u64,
     /// An input was loaded or pasted: the next comparison brings the verdict into view.
     pub reveal_due: bool,
+    /// The last reveal follows a load (an example, file, archive or link), not text typed or
+    /// pasted: the answer is scrolled to the top of the window, not just into it.
+    pub reveal_load: bool,
+    /// The next reveal is due to a load ([`State::reveal_load`]).
+    reveal_load_due: bool,
     /// The pane cleared last, which "Undo" puts back (until that pane gets another input).
     pub undo: Option<(Side, Pane)>,
 }
@@ -643,6 +648,7 @@ impl State {
                 self.example = None;
                 self.opened = None;
                 self.reveal_due = true;
+                self.reveal_load_due = true;
                 *self.pane_mut(side) = Pane::loaded(&name, Rc::from(bytes));
             }
             Action::LoadFailed { side, message } => {
@@ -681,7 +687,10 @@ impl State {
                 }
                 self.recompare();
             }
-            Action::Pasted(_) => self.reveal_due = true,
+            Action::Pasted(_) => {
+                self.reveal_due = true;
+                self.reveal_load_due = false;
+            }
             Action::Restore(payload) => self.restore(*payload),
             Action::LoadExample(id) => {
                 let Some(ex) = examples::by_id(id) else {
@@ -690,6 +699,7 @@ impl State {
                 self.example = Some(ex.id);
                 self.opened = None;
                 self.reveal_due = true;
+                self.reveal_load_due = true;
                 self.share_error = None;
                 self.left = Pane::loaded(
                     &format!("{}/left.json", ex.id),
@@ -798,6 +808,7 @@ impl State {
                 self.example = None;
                 self.opened = None;
                 self.reveal_due = true;
+                self.reveal_load_due = true;
                 *self.pane_mut(side) = Pane {
                     name: Some(Rc::from(name)),
                     archive_size: Some(size),
@@ -835,6 +846,7 @@ impl State {
         self.example = None;
         self.share_error = None;
         self.reveal_due = true;
+        self.reveal_load_due = true;
         self.opened = Some(Shared::new(Opened {
             source,
             sides: [&left, &right].map(|s| OpenedSide {
@@ -999,7 +1011,9 @@ impl State {
         self.compared = compare_panes(&self.left, &self.right, &self.options).map(Shared::new);
         if self.compared.is_some() && (self.reveal_due || !before) {
             self.reveal += 1;
+            self.reveal_load = self.reveal_load_due;
             self.reveal_due = false;
+            self.reveal_load_due = false;
         }
         self.ui.change_limit = CHANGE_PAGE;
         self.ui.expanded_values.clear();
@@ -1815,6 +1829,7 @@ mod tests {
     fn an_example_a_file_or_a_paste_brings_the_verdict_into_view_typing_does_not() {
         let mut s = with_example("env-change");
         assert_eq!(s.reveal, 1, "an example");
+        assert!(s.reveal_load, "a load shows the whole answer");
         let text = format!("{} ", s.left.text);
         s.apply(Action::Edit {
             side: Side::Left,
@@ -1829,6 +1844,7 @@ mod tests {
         });
         s.apply(Action::Analyze(Side::Left));
         assert_eq!(s.reveal, 2, "a paste does");
+        assert!(!s.reveal_load, "a paste shows the verdict, not more");
         s.apply(Action::LoadFile {
             side: Side::Right,
             name: "r.json".into(),
@@ -1836,6 +1852,7 @@ mod tests {
         });
         s.apply(Action::Analyze(Side::Right));
         assert_eq!(s.reveal, 3, "a file does");
+        assert!(s.reveal_load);
         // The first verdict, however it came, is brought into view.
         let mut s = State::default();
         for side in [Side::Left, Side::Right] {

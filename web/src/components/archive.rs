@@ -97,7 +97,7 @@ fn image_view(i: usize, img: &Image, props: &ArchiveProps) -> Html {
                 class="layer-list-wrap"
                 role="region"
                 tabindex="0"
-                aria-label={format!("Layers of image {} ({})", i + 1, img.layers.len())}
+                aria-label={format!("{} pane, image {}: {}", if side == "left" { "Left" } else { "Right" }, i + 1, super::plural(img.layers.len(), "layer", "layers"))}
             >
                 <ol class="layer-list" data-testid="layer-table" start="0">
                     { for img.layers.iter().map(|l| {

@@ -76,6 +76,7 @@ test('a reload keeps both inputs in this tab; Clear can be undone; the sides swa
   // Kept in sessionStorage (the tab), never in the address.
   await expect.poll(() => page.evaluate(() => sessionStorage.getItem('cachelens.session'))).not.toBeNull();
   expect(page.url()).not.toContain('#');
+  expect(await page.evaluate(() => localStorage.length)).toBe(0);
   await page.reload();
   await expect(page.getByTestId('left-input')).toHaveValue(left);
   await expect(page.getByTestId('right-input')).toHaveValue(right);
@@ -217,7 +218,8 @@ test('help is reachable from an empty pane; stories and upstream issues are visi
   const story = page.getByTestId('example-story').first();
   await expect(story).toBeVisible();
   await expect(story).toContainText('drops the chains');
-  await expect(story.locator('a[href="https://github.com/moby/buildkit/issues/3009"]')).toBeVisible();
+  await loadExample(page, 'chains-vanish');
+  await expect(page.locator('.story a[href="https://github.com/moby/buildkit/issues/3009"]')).toBeVisible();
   await expect(page.locator('.lede a[href="https://github.com/moby/buildkit/issues/1876"]')).toBeVisible();
 });
 

@@ -126,7 +126,7 @@ fn fold_again(
     let onclick = on_action.reform(move |_: MouseEvent| Action::CollapseFold(row));
     let (from, to) = (left_start + 1, left_start + count);
     html! {
-        <tr class="fold fold-open">
+        <tr class="fold-open">
             <td colspan={columns.to_string()}>
                 <button
                     type="button"

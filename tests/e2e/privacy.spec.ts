@@ -55,10 +55,14 @@ test.describe('privacy', () => {
     expect(await page.locator('script:not([src])').count(), 'inline scripts').toBe(0);
     expect(await page.locator('style').count(), 'inline <style> blocks').toBe(0);
     expect(await page.locator('[style]').count(), 'style attributes').toBe(0);
+    // Links to upstream issues are navigations the user may choose, never loaded by the page.
     const urls = await page.evaluate(() =>
-      [...document.querySelectorAll('[src], [href]')].map((e) => e.getAttribute('src') ?? e.getAttribute('href') ?? ''),
+      [...document.querySelectorAll('[src], [href]')]
+        .filter((e) => !(e.tagName === 'A' && (e.getAttribute('href') ?? '').startsWith('https://github.com/')))
+        .map((e) => e.getAttribute('src') ?? e.getAttribute('href') ?? ''),
     );
     expect(urls.filter((u) => /^(https?:)?\/\//.test(u)), 'absolute URLs in the page').toEqual([]);
+    expect(await page.locator('a[href^="https://github.com/"]:not([rel="noopener noreferrer"])').count()).toBe(0);
   });
 
   test('the same dist/ works under a sub-path', async ({ page, watch }) => {

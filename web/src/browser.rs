@@ -388,3 +388,82 @@ pub fn read_layout(
         done(reader.finish().map_err(|e| format!("{name}: {e}")));
     });
 }
+
+/// Scrolls the element with this id into view, without moving the keyboard focus: to the top of
+/// the window (`top`), or with the least scrolling that shows it.
+pub fn reveal(id: &str, top: bool) {
+    let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+    else {
+        return;
+    };
+    let options = web_sys::ScrollIntoViewOptions::new();
+    options.set_block(if top {
+        web_sys::ScrollLogicalPosition::Start
+    } else {
+        web_sys::ScrollLogicalPosition::Nearest
+    });
+    el.scroll_into_view_with_scroll_into_view_options(&options);
+}
+
+/// Moves the keyboard focus to the element with this id (when there is one).
+pub fn focus(id: &str) {
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
+}
+
+/// Opens the `<details>` with this id, scrolls it into view and focuses its summary.
+pub fn open_details(id: &str) {
+    let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+    else {
+        return;
+    };
+    let _ = el.set_attribute("open", "");
+    el.scroll_into_view();
+    if let Some(summary) = el
+        .query_selector("summary")
+        .ok()
+        .flatten()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = summary.focus();
+    }
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+/// The value kept under `key` in this tab's sessionStorage (gone when the tab closes).
+pub fn session_get(key: &str) -> Option<String> {
+    session_storage()?.get_item(key).ok().flatten()
+}
+
+/// Keeps `value` under `key` in this tab's sessionStorage (`None` removes it); `false` when the
+/// browser refused (storage full or disabled).
+pub fn session_set(key: &str, value: Option<&str>) -> bool {
+    let Some(s) = session_storage() else {
+        return false;
+    };
+    match value {
+        Some(v) => s.set_item(key, v).is_ok(),
+        None => s.remove_item(key).is_ok(),
+    }
+}
+
+/// The file's path inside the folder it was chosen with (`webkitRelativePath`), empty when the
+/// browser gives none (a file chosen or dropped on its own).
+pub fn relative_path(file: &File) -> String {
+    js_sys::Reflect::get(file, &JsValue::from_str("webkitRelativePath"))
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}

@@ -44,6 +44,18 @@ use yew::prelude::*;
 pub const DEBOUNCE_MS: u32 = 200;
 /// How long a "Copied" confirmation stays.
 const COPIED_MS: u32 = 1500;
+/// How long the inputs must stay unchanged before this tab keeps them ([`SESSION_KEY`]).
+const SESSION_MS: u32 = 500;
+/// Where this tab keeps its inputs across a reload: sessionStorage, which belongs to the tab
+/// (never the URL, never a server).
+pub const SESSION_KEY: &str = "cachelens.session";
+/// Inputs (both sides together) larger than this are not kept across a reload (compressing
+/// them on every change would slow typing; sessionStorage holds a few MB).
+pub const SESSION_MAX_BYTES: usize = 1024 * 1024;
+/// The id of the live region that carries the verdict (scrolled into view when it appears).
+pub const ANSWER_ID: &str = "answer-status";
+/// The id of the "How to get these files" help.
+pub const HELP_ID: &str = "get-files";
 
 use state::side_index;
 
@@ -103,8 +115,32 @@ pub fn app() -> Html {
             None::<AnimationFrame>,
             None::<AnimationFrame>,
             None::<AnimationFrame>,
+            None::<AnimationFrame>,
         ]
     });
+    let session_timer = use_mut_ref(|| None::<Timeout>);
+    // Whether this tab could keep the inputs across a reload (`None`: nothing to keep).
+    let kept = use_state_eq(|| None::<bool>);
+
+    // Bring the verdict into view once it is painted, after an example, paste, file or link
+    // (scrolling only: the focus stays where it is, in the textarea being typed in).
+    {
+        let paints = paints.clone();
+        let load = state.reveal_load;
+        use_effect_with(state.reveal, move |&n| {
+            if n > 0 {
+                // After a load the whole answer (story, verdict, summary) comes up; after typing
+                // or a paste, just the verdict, so the text being edited stays in sight.
+                let (id, top) = if load {
+                    ("answer", true)
+                } else {
+                    (ANSWER_ID, false)
+                };
+                paints.borrow_mut()[3] =
+                    Some(browser::after_paint(move || browser::reveal(id, top)));
+            }
+        });
+    }
 
     {
         let dispatch = dispatch.clone();
@@ -122,13 +158,56 @@ pub fn app() -> Html {
     {
         let dispatch = dispatch.clone();
         use_effect_with((), move |()| {
-            dispatch.emit(Action::OpenFragment(browser::location_hash()));
+            let hash = browser::location_hash();
+            // A share link wins; otherwise what this tab had before a reload.
+            if hash.trim_start_matches('#').trim().is_empty()
+                && let Some(kept) = browser::session_get(SESSION_KEY)
+                && let Ok(payload) = cachelens_core::share::decode_fragment(&kept)
+            {
+                dispatch.emit(Action::Restore(Box::new(payload)));
+            }
+            dispatch.emit(Action::OpenFragment(hash));
             let later = dispatch.clone();
             let listener = browser::on_hash_change(move |hash| {
                 later.emit(Action::SetShareBase(browser::page_base()));
                 later.emit(Action::OpenFragment(hash));
             });
             move || drop(listener)
+        });
+    }
+
+    // Keep the inputs in this tab (sessionStorage) once they stop changing.
+    {
+        let s = &*state;
+        let deps = (
+            s.left.analysis.clone(),
+            s.right.analysis.clone(),
+            s.left.name.clone(),
+            s.right.name.clone(),
+            s.options.clone(),
+            s.view,
+        );
+        let state = state.clone();
+        let (session_timer, kept) = (session_timer.clone(), kept.clone());
+        use_effect_with(deps, move |_| {
+            let payload = state.session_payload();
+            *session_timer.borrow_mut() = Some(Timeout::new(SESSION_MS, move || {
+                let size = payload
+                    .as_ref()
+                    .map_or(0, |p| p.left.bytes.len() + p.right.bytes.len());
+                let ok = match &payload {
+                    None => browser::session_set(SESSION_KEY, None),
+                    Some(_) if size > SESSION_MAX_BYTES => {
+                        browser::session_set(SESSION_KEY, None);
+                        false
+                    }
+                    Some(p) => browser::session_set(
+                        SESSION_KEY,
+                        Some(&cachelens_core::share::encode_fragment(p)),
+                    ),
+                };
+                kept.set(payload.is_some().then_some(ok));
+            }));
         });
     }
 
@@ -176,7 +255,7 @@ pub fn app() -> Html {
             let (dispatch, paints) = (dispatch.clone(), paints.clone());
             Callback::from(move |file: web_sys::File| {
                 let (dispatch, paints) = (dispatch.clone(), paints.clone());
-                let name = file.name();
+                let name = state::file_label(&file.name(), &browser::relative_path(&file));
                 // What this read sends back counts only while the pane still waits for it.
                 let reading = next_reading();
                 dispatch.emit(Action::Reading { side, reading });
@@ -310,6 +389,9 @@ pub fn app() -> Html {
             on_clear: dispatch.reform(move |()| Action::Clear(side)),
             on_drag: dispatch.reform(move |on: bool| Action::DragOver(on.then_some(side))),
             on_copy: on_copy.clone(),
+            on_undo: dispatch.reform(|()| Action::UndoClear),
+            on_paste: dispatch.reform(move |()| Action::Pasted(side)),
+            on_help: Callback::from(|()| browser::open_details(HELP_ID)),
         }
     };
     // Callbacks are rebuilt each render; memoise them so panes re-render only when their pane
@@ -330,13 +412,25 @@ pub fn app() -> Html {
         .map(|c| AttrValue::from(c.comparison.headline.clone()))
         .unwrap_or_default();
     let example = s.example.and_then(examples::by_id);
+    let labels = s.labels();
+    let detail = |i: usize| {
+        labels[i]
+            .as_ref()
+            .and_then(|(_, d)| d.clone())
+            .map(AttrValue::from)
+    };
+    let undo = |side: Side| s.undo.as_ref().is_some_and(|(u, _)| *u == side);
+    let on_swap = dispatch.reform(|_: MouseEvent| Action::Swap);
 
     html! {
         <main data-testid="app" class="app">
             <header class="top">
                 <h1>{ "cachelens" }</h1>
                 <p class="lede">
-                    { "cachelens shows what really changed between two Docker/BuildKit image configs, build caches or manifests whose digests differ, once record renumbering and other noise are set aside. " }
+                    { "cachelens shows what really changed between two Docker/BuildKit image configs, build caches or manifests whose digests differ, once record renumbering and other noise are set aside (" }
+                    { components::issue_link("moby/buildkit", 3009) }{ ", " }
+                    { components::issue_link("moby/buildkit", 1876) }{ ", " }
+                    { components::issue_link("moby/buildkit", 3188) }{ "). " }
                     { "Paste or drop two inputs below, or try an example; nothing leaves your browser." }
                 </p>
             </header>
@@ -350,12 +444,25 @@ pub fn app() -> Html {
                     seen={[Side::Left, Side::Right].map(|side| s.pane(side).ok().map(|a| a.digest.to_string()))}
                 />
             }
+            <div class="pane-tools">
+                <button
+                    type="button"
+                    class="button"
+                    data-testid="swap"
+                    onclick={on_swap}
+                    disabled={s.left.is_empty() && s.right.is_empty()}
+                >
+                    <span aria-hidden="true">{ "⇄ " }</span>{ "Swap sides" }
+                </button>
+            </div>
             <div class="panes">
                 <PaneView
                     side={Side::Left}
                     pane={s.left.clone()}
                     dragging={s.ui.drag == Some(Side::Left)}
                     copied={s.ui.copied.clone()}
+                    name_detail={detail(0)}
+                    undo={undo(Side::Left)}
                     callbacks={(*left_callbacks).clone()}
                 />
                 <PaneView
@@ -363,18 +470,21 @@ pub fn app() -> Html {
                     pane={s.right.clone()}
                     dragging={s.ui.drag == Some(Side::Right)}
                     copied={s.ui.copied.clone()}
+                    name_detail={detail(1)}
+                    undo={undo(Side::Right)}
                     callbacks={(*right_callbacks).clone()}
                 />
             </div>
+            <components::HelpFiles />
             <OptionsBar options={s.options.clone()} view={s.view} on_action={dispatch.clone()} />
-            <section class="answer" aria-label="The answer">
+            <section class="answer" id="answer" aria-label="The answer">
                 if let Some(ex) = example {
-                    <p class="story"><span class="muted">{ "Example: " }</span>{ ex.story }</p>
+                    <p class="story"><span class="muted">{ "Example: " }</span>{ components::linked_text(ex.story) }</p>
                 }
                 if let Some(message) = mixed_inputs(s) {
                     <p class="error" data-testid="mixed-inputs" role="alert">{ message }</p>
                 }
-                <VerdictBanner {verdict} {headline} {stale} status={status(s)} />
+                <VerdictBanner {verdict} {headline} {stale} status={status(s)} id={ANSWER_ID} />
                 if let Some(c) = &compared {
                     <Summary
                         compared={c.clone()}
@@ -394,7 +504,7 @@ pub fn app() -> Html {
                     <SharePanel
                         share={s.share.clone()}
                         due={s.share_due}
-                        archives={s.left.archive_size.is_some() && s.right.archive_size.is_some()}
+                        archives={compared.as_ref().is_some_and(|c| c.images.is_some())}
                         settings={s.share_settings}
                         copied={s.ui.copied.clone()}
                         on_copy={on_copy.clone()}
@@ -411,12 +521,19 @@ pub fn app() -> Html {
                         due={s.doc_due}
                         expanded={s.ui.expanded_folds.clone()}
                         limit={s.ui.row_limit}
+                        focus={s.ui.fold_focus.clone()}
                         on_action={dispatch.clone()}
                     />
                 }
             </section>
             <footer class="foot muted">
                 { "cachelens runs entirely in this page: no upload, no tracking. " }
+                <span data-testid="session-note">
+                    { match *kept {
+                        Some(false) => "These inputs are too large to keep across a reload; they stay only in this page. ",
+                        _ => "Your inputs stay in this tab only (its sessionStorage): a reload keeps them, closing the tab forgets them; they are never put in the address. ",
+                    } }
+                </span>
                 { "Same answer on the command line: " }<code>{ "cachelens diff left.json right.json" }</code>
             </footer>
         </main>

@@ -2,11 +2,11 @@
 //! panes and the options, and what a reader learns when a link is opened. Plain Rust (the page's
 //! address comes in as a string), tested natively with the reducer.
 
-use crate::state::{Layout, Pane, ViewOptions};
+use crate::state::{Compared, Layout, Pane, ViewOptions};
 use cachelens_core::redact::{self, Sensitive};
 use cachelens_core::report::Report;
-use cachelens_core::share::{self, LinkSize, SharePayload, ShareSide};
-use cachelens_core::{Comparison, Options, Pointer, Side, json};
+use cachelens_core::share::{self, LinkSize, ShareArchive, SharePayload, ShareSide};
+use cachelens_core::{Analysis, Options, Pointer, Side, json};
 use std::rc::Rc;
 
 /// Inputs (both sides together) up to this size get their share link with the answer; larger
@@ -113,22 +113,54 @@ pub fn sensitive(bytes: &[u8]) -> Vec<Sensitive> {
         .unwrap_or_default()
 }
 
-fn share_side(pane: &Pane, side: Side, settings: ShareSettings) -> ShareSide {
+/// One side of the link: the pane's exact bytes; for an image archive, the comparable document
+/// the comparison was made of (manifest, config and cache; never a layer), marked as such.
+fn share_side(
+    pane: &Pane,
+    doc: Option<&Analysis>,
+    side: Side,
+    settings: ShareSettings,
+) -> ShareSide {
+    let name = pane
+        .name
+        .as_deref()
+        .map_or_else(|| side.as_str().to_owned(), str::to_owned);
+    if let (Some(_), Some(a)) = (pane.archive_size, doc) {
+        let document = serde_json::to_vec(&a.canonical).unwrap_or_default();
+        let bytes = if settings.cache_only {
+            redact::cache_only(&document).unwrap_or(document)
+        } else {
+            document
+        };
+        return ShareSide {
+            bytes,
+            name: Some(name.clone()),
+            original_digest: Some(a.digest.to_string()),
+            redacted: Vec::new(),
+            archive: Some(ShareArchive {
+                name,
+                kind: a.kind.as_str().to_owned(),
+                digest: a.digest.to_string(),
+                size: a.size as u64,
+            }),
+        };
+    }
     let original = pane.bytes();
     let bytes = if settings.cache_only {
         redact::cache_only(original).unwrap_or_else(|| original.to_vec())
     } else {
         original.to_vec()
     };
-    let name = pane
-        .name
-        .as_deref()
-        .map_or_else(|| side.as_str().to_owned(), str::to_owned);
     ShareSide {
         bytes,
         name: Some(name),
-        original_digest: Some(share::sha256_digest(original)),
+        original_digest: Some(
+            pane.from_archive
+                .as_ref()
+                .map_or_else(|| share::sha256_digest(original), |a| a.digest.clone()),
+        ),
         redacted: Vec::new(),
+        archive: pane.from_archive.as_deref().cloned(),
     }
 }
 
@@ -140,21 +172,37 @@ fn redact_sides(left: &mut ShareSide, right: &mut ShareSide) {
     }
 }
 
-/// Builds the share link, bundle and Markdown of two analysed panes, or `None` when a pane
-/// did not analyse.
+/// Builds the share link, bundle and Markdown of a comparison (of two documents or two image
+/// archives), or `None` when there is none. `labels` name the sides in the Markdown report
+/// ([`crate::state::State::label_texts`]).
+#[allow(clippy::too_many_arguments)]
 pub fn make(
     base: &str,
     left: &Pane,
     right: &Pane,
-    comparison: &Comparison,
+    compared: &Compared,
     options: &Options,
     view: ViewOptions,
     settings: ShareSettings,
+    labels: &[String; 2],
 ) -> Option<ShareOut> {
-    let (la, ra) = (left.ok()?, right.ok()?);
+    let comparison = &compared.comparison;
+    let (la, ra) = match compared.images.as_deref() {
+        Some((l, r)) => (l, r),
+        None => (left.ok()?, right.ok()?),
+    };
+    // What each side holds before redaction (for an archive: its comparable document).
+    let original = |p: &Pane, a: &Analysis| -> std::borrow::Cow<'_, [u8]> {
+        if p.archive_size.is_some() {
+            serde_json::to_vec(&a.canonical).unwrap_or_default().into()
+        } else {
+            p.bytes().to_vec().into()
+        }
+    };
+    let originals = [original(left, la), original(right, ra)];
     let (mut left_side, mut right_side) = (
-        share_side(left, Side::Left, settings),
-        share_side(right, Side::Right, settings),
+        share_side(left, Some(la), Side::Left, settings),
+        share_side(right, Some(ra), Side::Right, settings),
     );
     if settings.redact {
         redact_sides(&mut left_side, &mut right_side);
@@ -172,7 +220,7 @@ pub fn make(
     let link = share::make_link(base, &payload);
     // The report is of the reporter's own comparison, with the digests of their inputs; when
     // values are redacted in the link, they are in the report too.
-    let mut report = Report::new(la, ra, comparison, options, names(&payload));
+    let mut report = Report::new(la, ra, comparison, options, (&labels[0], &labels[1]));
     if settings.redact {
         let found: Vec<&str> = payload
             .left
@@ -208,9 +256,9 @@ pub fn make(
         bundle: Rc::from(share::encode_bundle(&payload)),
         link: Rc::from(link),
         markdown: Rc::from(markdown),
-        sensitive: [sensitive(left.bytes()), sensitive(right.bytes())],
-        cache_only_available: redact::cache_only(left.bytes()).is_some()
-            && redact::cache_only(right.bytes()).is_some(),
+        sensitive: [sensitive(&originals[0]), sensitive(&originals[1])],
+        cache_only_available: redact::cache_only(&originals[0]).is_some()
+            && redact::cache_only(&originals[1]).is_some(),
         payload,
     })
 }
@@ -227,13 +275,6 @@ fn touches_sensitive(path: &Pointer, redacted: &[&str]) -> bool {
         || redacted
             .iter()
             .any(|r| *r == text || r.starts_with(&format!("{text}/")) || text.is_empty())
-}
-
-fn names(p: &SharePayload) -> (&str, &str) {
-    (
-        p.left.name.as_deref().unwrap_or("left"),
-        p.right.name.as_deref().unwrap_or("right"),
-    )
 }
 
 /// `1,234 bytes (1.2 KB)`: a link's length.

@@ -14,7 +14,7 @@ use crate::examples;
 use crate::share::{self, Opened, OpenedSide, ShareOut, ShareSettings, Source};
 use cachelens_core::compare::filtered;
 use cachelens_core::image::{ImageSet, comparable};
-use cachelens_core::share::SharePayload;
+use cachelens_core::share::{ShareArchive, SharePayload, ShareSide};
 use cachelens_core::view::{Row, SideRow};
 use cachelens_core::{
     Analysis, Area, Comparison, Error, Options, Pointer, Side, analyze, compare, json,
@@ -104,6 +104,9 @@ pub struct Pane {
     /// Which opening the pane waits for ([`Action::ArchiveOpening`]'s `reading`): the result of
     /// an archive replaced before it was read is dropped.
     pub reading: u64,
+    /// The input is the comparable document of an image archive, opened from a share link (or
+    /// bundle) that says so: its kind, digest and size are the archive's image's.
+    pub from_archive: Option<Rc<ShareArchive>>,
 }
 
 impl Pane {
@@ -165,9 +168,62 @@ impl Pane {
             return false;
         }
         self.pending = false;
-        self.analysis = (!self.is_empty()).then(|| Shared::new(analyze(self.bytes(), Some(side))));
+        self.analysis = (!self.is_empty()).then(|| {
+            let mut a = analyze(self.bytes(), Some(side));
+            if let (Ok(a), Some(origin)) = (&mut a, &self.from_archive) {
+                // The document stands for the archive's image: the digest the reporter saw.
+                if let Some(kind) = kind_named(&origin.kind) {
+                    a.kind = kind;
+                }
+                if let Some(d) = cachelens_core::Digest::parse(&origin.digest) {
+                    a.digest = d;
+                }
+                a.size = usize::try_from(origin.size).unwrap_or(usize::MAX);
+                a.compact_digest = None;
+                a.without_cache_digest = None;
+            }
+            Shared::new(a)
+        });
         true
     }
+}
+
+/// `sha256:` and the first 12 hex digits of a digest.
+pub fn short_digest(d: &cachelens_core::Digest) -> String {
+    let s = d.as_str();
+    let cut = s.find(':').map_or(0, |i| i + 1) + 12;
+    s.get(..cut).unwrap_or(s).to_owned()
+}
+
+/// The name a file gets in its pane: with its folder when the browser gives it (a file of a
+/// chosen folder: `webkitRelativePath`), otherwise its name.
+pub fn file_label(name: &str, relative_path: &str) -> String {
+    if relative_path.is_empty() {
+        name.to_owned()
+    } else {
+        relative_path.to_owned()
+    }
+}
+
+/// The kind named `name` in the JSON contract (`image-manifest`).
+pub fn kind_named(name: &str) -> Option<cachelens_core::Kind> {
+    use cachelens_core::Kind::*;
+    [
+        ImageConfig,
+        InlineCache,
+        CacheRecords,
+        CacheConfig,
+        ImageManifest,
+        ImageIndex,
+        CacheManifest,
+        CacheIndex,
+        DockerInspect,
+        BuildxMetadata,
+        BuildRecord,
+        Json,
+    ]
+    .into_iter()
+    .find(|k| k.as_str() == name)
 }
 
 /// Side-by-side or unified rows.
@@ -269,6 +325,8 @@ pub struct Ui {
     pub copied: Option<Copied>,
     /// The pane a file is being dragged over.
     pub drag: Option<Side>,
+    /// The fold button to focus after a fold was expanded or folded again (its id).
+    pub fold_focus: Option<Rc<str>>,
 }
 
 impl Default for Ui {
@@ -280,6 +338,7 @@ impl Default for Ui {
             expanded_values: BTreeSet::new(),
             copied: None,
             drag: None,
+            fold_focus: None,
         }
     }
 }
@@ -323,6 +382,18 @@ pub struct State {
     pub opened: Option<Shared<Opened>>,
     /// A share link that could not be opened, with the decoder's reason.
     pub share_error: Option<Rc<str>>,
+    /// Counts the times the verdict should be brought into view (after an example, a paste, a
+    /// file, an archive or a share link was put in a pane and the panes compared).
+    pub reveal: u64,
+    /// An input was loaded or pasted: the next comparison brings the verdict into view.
+    pub reveal_due: bool,
+    /// The last reveal follows a load (an example, file, archive or link), not text typed or
+    /// pasted: the answer is scrolled to the top of the window, not just into it.
+    pub reveal_load: bool,
+    /// The next reveal is due to a load ([`State::reveal_load`]).
+    reveal_load_due: bool,
+    /// The pane cleared last, which "Undo" puts back (until that pane gets another input).
+    pub undo: Option<(Side, Pane)>,
 }
 
 /// What can happen.
@@ -370,6 +441,16 @@ pub enum Action {
     LayOut,
     /// Expand the fold at this row index.
     ExpandFold(usize),
+    /// Fold an expanded stretch again.
+    CollapseFold(usize),
+    /// Something was pasted into a pane: its comparison brings the verdict into view.
+    Pasted(Side),
+    /// Put back the pane cleared last ([`State::undo`]).
+    UndoClear,
+    /// Exchange the left and right inputs.
+    Swap,
+    /// Fill the panes with what this tab kept across a reload ([`State::session_payload`]).
+    Restore(Box<SharePayload>),
     /// Render more document rows.
     ShowMoreRows,
     /// List more changes.
@@ -492,13 +573,29 @@ impl State {
             | Action::LoadFile { side, .. }
             | Action::LoadFailed { side, .. }
             | Action::ArchiveOpening { side, .. } => std::slice::from_ref(side),
-            Action::LoadExample(_) | Action::OpenFragment(_) | Action::OpenShare { .. } => {
-                &[Side::Left, Side::Right]
-            }
+            Action::LoadExample(_)
+            | Action::OpenFragment(_)
+            | Action::OpenShare { .. }
+            | Action::Swap
+            | Action::Restore(_) => &[Side::Left, Side::Right],
+            Action::UndoClear => match &self.undo {
+                Some((side, _)) => std::slice::from_ref(side),
+                None => &[],
+            },
             _ => &[],
         };
-        for side in replaced {
+        let replaced = replaced.to_vec();
+        for side in &replaced {
             self.awaiting[side_index(*side)] = None;
+        }
+        // What is put in a pane (other than by the undo itself) ends the offer to undo its clear.
+        if !matches!(action, Action::UndoClear | Action::Clear(_))
+            && self
+                .undo
+                .as_ref()
+                .is_some_and(|(s, _)| replaced.contains(s))
+        {
+            self.undo = None;
         }
         match action {
             Action::Reading { side, reading } => {
@@ -550,6 +647,8 @@ impl State {
                 }
                 self.example = None;
                 self.opened = None;
+                self.reveal_due = true;
+                self.reveal_load_due = true;
                 *self.pane_mut(side) = Pane::loaded(&name, Rc::from(bytes));
             }
             Action::LoadFailed { side, message } => {
@@ -562,15 +661,45 @@ impl State {
             Action::Clear(side) => {
                 self.example = None;
                 self.opened = None;
-                *self.pane_mut(side) = Pane::default();
+                let old = std::mem::take(self.pane_mut(side));
+                if !old.is_empty() || old.load_error.is_some() {
+                    self.undo = Some((side, old));
+                }
                 self.recompare();
             }
+            Action::UndoClear => {
+                if let Some((side, pane)) = self.undo.take() {
+                    *self.pane_mut(side) = pane;
+                    self.recompare();
+                }
+            }
+            Action::Swap => {
+                std::mem::swap(&mut self.left, &mut self.right);
+                self.example = None;
+                self.opened = None;
+                // Analyses name their side (in warnings): analyse each text again.
+                for side in [Side::Left, Side::Right] {
+                    let pane = self.pane_mut(side);
+                    if pane.archive_size.is_none() && !pane.is_empty() {
+                        pane.pending = true;
+                        pane.analyze(side);
+                    }
+                }
+                self.recompare();
+            }
+            Action::Pasted(_) => {
+                self.reveal_due = true;
+                self.reveal_load_due = false;
+            }
+            Action::Restore(payload) => self.restore(*payload),
             Action::LoadExample(id) => {
                 let Some(ex) = examples::by_id(id) else {
                     return;
                 };
                 self.example = Some(ex.id);
                 self.opened = None;
+                self.reveal_due = true;
+                self.reveal_load_due = true;
                 self.share_error = None;
                 self.left = Pane::loaded(
                     &format!("{}/left.json", ex.id),
@@ -618,6 +747,11 @@ impl State {
             }
             Action::ExpandFold(row) => {
                 self.ui.expanded_folds.insert(row);
+                self.ui.fold_focus = Some(Rc::from(crate::components::fold_again_id(row).as_str()));
+            }
+            Action::CollapseFold(row) => {
+                self.ui.expanded_folds.remove(&row);
+                self.ui.fold_focus = Some(Rc::from(crate::components::fold_id(row).as_str()));
             }
             Action::ShowMoreRows => self.ui.row_limit += ROW_PAGE,
             Action::ShowMoreChanges => self.ui.change_limit += CHANGE_PAGE,
@@ -673,6 +807,8 @@ impl State {
             } => {
                 self.example = None;
                 self.opened = None;
+                self.reveal_due = true;
+                self.reveal_load_due = true;
                 *self.pane_mut(side) = Pane {
                     name: Some(Rc::from(name)),
                     archive_size: Some(size),
@@ -709,6 +845,8 @@ impl State {
         } = payload;
         self.example = None;
         self.share_error = None;
+        self.reveal_due = true;
+        self.reveal_load_due = true;
         self.opened = Some(Shared::new(Opened {
             source,
             sides: [&left, &right].map(|s| OpenedSide {
@@ -730,6 +868,113 @@ impl State {
             let name = s.name.unwrap_or_else(|| side.as_str().to_owned());
             let pane = self.pane_mut(side);
             *pane = Pane::loaded(&name, Rc::from(s.bytes));
+            pane.from_archive = s.archive.map(Rc::new);
+            pane.analyze(side);
+        }
+        self.recompare();
+    }
+
+    /// Each pane's name for people, with what tells it apart when both panes have the same name
+    /// (`cacheconfig.json` twice): the first 12 hex digits of its digest and its size. Left, right;
+    /// `None` for typed text.
+    pub fn labels(&self) -> [Option<(Rc<str>, Option<String>)>; 2] {
+        let same = self.left.name.is_some() && self.left.name == self.right.name;
+        let images = self.compared.as_ref().and_then(|c| c.images.as_deref());
+        [
+            (&self.left, images.map(|i| &i.0)),
+            (&self.right, images.map(|i| &i.1)),
+        ]
+        .map(|(p, doc)| {
+            let name = p.name.clone()?;
+            let detail = same.then(|| {
+                let size =
+                    crate::components::size_text(p.archive_size.unwrap_or(p.bytes().len() as u64));
+                match p.ok().or(doc) {
+                    Some(a) => format!("{}, {size}", short_digest(&a.digest)),
+                    None => size,
+                }
+            });
+            Some((name, detail))
+        })
+    }
+
+    /// [`State::labels`] as one line each: `cacheconfig.json (sha256:0123456789ab, 5,043 bytes)`.
+    pub fn label_texts(&self) -> [String; 2] {
+        let [l, r] = self.labels();
+        [(l, "left"), (r, "right")].map(|(label, side)| match label {
+            Some((name, Some(detail))) => format!("{name} ({detail})"),
+            Some((name, None)) => name.to_string(),
+            None => side.to_owned(),
+        })
+    }
+
+    /// What this tab keeps across a reload: both panes' inputs (exact bytes and names; typed text
+    /// without a name), the options and the view. Archives opened from disk are not kept (the
+    /// page cannot reopen a file by itself); `None` when there is nothing to keep.
+    pub fn session_payload(&self) -> Option<SharePayload> {
+        let side = |p: &Pane| -> ShareSide {
+            if p.archive_size.is_some() || p.is_empty() {
+                return ShareSide::default();
+            }
+            ShareSide {
+                bytes: p.bytes().to_vec(),
+                name: p.name.as_deref().map(str::to_owned),
+                original_digest: None,
+                redacted: Vec::new(),
+                archive: p.from_archive.as_deref().cloned(),
+            }
+        };
+        let (left, right) = (side(&self.left), side(&self.right));
+        if left.bytes.is_empty() && right.bytes.is_empty() {
+            return None;
+        }
+        Some(SharePayload {
+            left,
+            right,
+            options: cachelens_core::share::ShareOptions {
+                ignore_timestamps: self.options.ignore_timestamps,
+                ignore_cache: self.options.ignore_cache,
+                ignore_pointers: self
+                    .options
+                    .ignore
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+                view: Some(share::view_text(self.view)),
+            },
+        })
+    }
+
+    /// Fills the panes with what [`State::session_payload`] kept (no "opened from a link" banner;
+    /// typed text stays typed text).
+    fn restore(&mut self, payload: SharePayload) {
+        let SharePayload {
+            left,
+            right,
+            options,
+        } = payload;
+        self.options.ignore_timestamps = options.ignore_timestamps;
+        self.options.ignore_cache = options.ignore_cache;
+        self.options.ignore = options
+            .ignore_pointers
+            .iter()
+            .filter_map(|p| Pointer::parse(p).ok())
+            .collect();
+        self.view = share::view_from_text(options.view.as_deref(), self.view);
+        for (side, s) in [(Side::Left, left), (Side::Right, right)] {
+            if s.bytes.is_empty() {
+                continue;
+            }
+            let pane = self.pane_mut(side);
+            *pane = match &s.name {
+                Some(name) => Pane::loaded(name, Rc::from(s.bytes)),
+                None => Pane {
+                    text: Rc::from(String::from_utf8_lossy(&s.bytes).as_ref()),
+                    pending: true,
+                    ..Pane::default()
+                },
+            };
+            pane.from_archive = s.archive.map(Rc::new);
             pane.analyze(side);
         }
         self.recompare();
@@ -743,14 +988,16 @@ impl State {
         self.share_due = false;
         let Some(c) = &self.compared else { return };
         if asked || size <= share::SHARE_SYNC_BYTES {
+            let labels = self.label_texts();
             self.share = share::make(
                 &self.share_base,
                 &self.left,
                 &self.right,
-                &c.comparison,
+                c,
                 &self.options,
                 self.view,
                 self.share_settings,
+                &labels,
             )
             .map(Shared::new);
         } else {
@@ -760,7 +1007,14 @@ impl State {
 
     /// Recomputes the comparison (and so the view) from the two analyses and the options.
     fn recompare(&mut self) {
+        let before = self.compared.is_some();
         self.compared = compare_panes(&self.left, &self.right, &self.options).map(Shared::new);
+        if self.compared.is_some() && (self.reveal_due || !before) {
+            self.reveal += 1;
+            self.reveal_load = self.reveal_load_due;
+            self.reveal_due = false;
+            self.reveal_load_due = false;
+        }
         self.ui.change_limit = CHANGE_PAGE;
         self.ui.expanded_values.clear();
         self.review();
@@ -786,6 +1040,7 @@ impl State {
             .map(|c| Shared::new(doc_view(c, &self.left, &self.right, self.view)));
         self.doc_due = false;
         self.ui.expanded_folds.clear();
+        self.ui.fold_focus = None;
         self.ui.row_limit = ROW_PAGE;
     }
 }
@@ -1505,7 +1760,10 @@ mod tests {
             "{:?}",
             c.changes
         );
-        assert!(s.share.is_none(), "archives travel as files, not links");
+        assert!(
+            s.share.is_some(),
+            "archives get a link (of their documents)"
+        );
         s.apply(Action::LoadExample("env-change"));
         open_archive(&mut s, Side::Left, &oci_tar(&["base"]));
         assert!(s.compared.is_none(), "an archive against JSON");
@@ -1554,5 +1812,245 @@ mod tests {
         open_archive(&mut s, Side::Right, &oci_tar(&["base", "app"]));
         assert!(!s.right.folder);
         assert_eq!(verdict(&s), Some(Verdict::Identical));
+    }
+
+    fn change_paths(s: &State) -> Vec<(String, String)> {
+        s.compared
+            .as_ref()
+            .unwrap()
+            .comparison
+            .changes
+            .iter()
+            .map(|c| (format!("{:?}", c.op), c.path.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn an_example_a_file_or_a_paste_brings_the_verdict_into_view_typing_does_not() {
+        let mut s = with_example("env-change");
+        assert_eq!(s.reveal, 1, "an example");
+        assert!(s.reveal_load, "a load shows the whole answer");
+        let text = format!("{} ", s.left.text);
+        s.apply(Action::Edit {
+            side: Side::Left,
+            text: text.clone(),
+        });
+        s.apply(Action::Analyze(Side::Left));
+        assert_eq!(s.reveal, 1, "typing in a compared pane does not scroll");
+        s.apply(Action::Pasted(Side::Left));
+        s.apply(Action::Edit {
+            side: Side::Left,
+            text: format!("{text} "),
+        });
+        s.apply(Action::Analyze(Side::Left));
+        assert_eq!(s.reveal, 2, "a paste does");
+        assert!(!s.reveal_load, "a paste shows the verdict, not more");
+        s.apply(Action::LoadFile {
+            side: Side::Right,
+            name: "r.json".into(),
+            bytes: scenario("env-change", "right.json").into_bytes(),
+        });
+        s.apply(Action::Analyze(Side::Right));
+        assert_eq!(s.reveal, 3, "a file does");
+        assert!(s.reveal_load);
+        // The first verdict, however it came, is brought into view.
+        let mut s = State::default();
+        for side in [Side::Left, Side::Right] {
+            s.apply(Action::Edit {
+                side,
+                text: "{}".into(),
+            });
+            s.apply(Action::Analyze(side));
+        }
+        assert_eq!(s.reveal, 1);
+    }
+
+    #[test]
+    fn clear_can_be_undone_until_the_pane_gets_something_else() {
+        let mut s = with_example("chains-vanish");
+        let (left, cmp) = (s.left.clone(), change_paths(&s));
+        s.apply(Action::Clear(Side::Left));
+        assert!(s.left.is_empty() && s.compared.is_none());
+        assert!(matches!(s.undo, Some((Side::Left, _))));
+        s.apply(Action::UndoClear);
+        assert_eq!(s.left, left, "the pane is back, analysis and all");
+        assert_eq!(change_paths(&s), cmp);
+        assert!(s.undo.is_none());
+        // Typing in the cleared pane ends the offer; typing in the other does not.
+        s.apply(Action::Clear(Side::Left));
+        s.apply(Action::Edit {
+            side: Side::Right,
+            text: "{}".into(),
+        });
+        assert!(s.undo.is_some());
+        s.apply(Action::Edit {
+            side: Side::Left,
+            text: "{}".into(),
+        });
+        assert!(s.undo.is_none());
+        // Clearing an empty pane leaves nothing to undo.
+        let mut s = State::default();
+        s.apply(Action::Clear(Side::Right));
+        assert!(s.undo.is_none());
+    }
+
+    #[test]
+    fn swapping_sides_exchanges_the_inputs_and_flips_the_changes() {
+        let mut s = with_example("chains-vanish");
+        let before = change_paths(&s);
+        assert!(before.iter().any(|(op, _)| op == "Remove"), "{before:?}");
+        let (l, r) = (s.left.text.clone(), s.right.text.clone());
+        s.apply(Action::Swap);
+        assert_eq!((s.left.text.clone(), s.right.text.clone()), (r, l));
+        assert_eq!(
+            s.left.ok().unwrap().side,
+            Some(Side::Left),
+            "analysed as its new side"
+        );
+        let after = change_paths(&s);
+        let flipped: Vec<(String, String)> = before
+            .iter()
+            .map(|(op, p)| {
+                let op = match op.as_str() {
+                    "Remove" => "Add",
+                    "Add" => "Remove",
+                    o => o,
+                };
+                (op.to_owned(), p.clone())
+            })
+            .collect();
+        let (mut a, mut f) = (after.clone(), flipped);
+        a.sort();
+        f.sort();
+        assert_eq!(a, f);
+        s.apply(Action::Swap);
+        assert_eq!(change_paths(&s), before);
+    }
+
+    #[test]
+    fn the_session_keeps_both_inputs_names_and_options_across_a_reload() {
+        let mut s = with_example("timestamps-only");
+        s.apply(Action::SetIgnoreTimestamps(true));
+        s.apply(Action::Edit {
+            side: Side::Right,
+            text: scenario("timestamps-only", "right.json"),
+        });
+        s.apply(Action::Analyze(Side::Right));
+        let kept = cachelens_core::share::encode_fragment(&s.session_payload().unwrap());
+        let mut fresh = State::default();
+        fresh.apply(Action::Restore(Box::new(
+            cachelens_core::share::decode_fragment(&kept).unwrap(),
+        )));
+        assert_eq!(fresh.left.bytes(), s.left.bytes());
+        assert_eq!(fresh.left.name, s.left.name, "a file keeps its name");
+        assert_eq!(fresh.right.text, s.right.text);
+        assert_eq!(fresh.right.name, None, "typed text stays typed text");
+        assert!(fresh.options.ignore_timestamps);
+        assert_eq!(verdict(&fresh), verdict(&s));
+        assert!(fresh.opened.is_none(), "no share-link banner");
+        assert!(State::default().session_payload().is_none());
+    }
+
+    #[test]
+    fn a_fold_expanded_can_be_folded_again_and_the_focus_follows() {
+        let mut s = with_example("chains-vanish");
+        let fold = match &s.doc.as_ref().unwrap().rows {
+            Rows::SideBySide(rows) => rows
+                .iter()
+                .position(|r| matches!(r, SideRow::Fold { .. }))
+                .expect("a fold"),
+            _ => unreachable!(),
+        };
+        s.apply(Action::ExpandFold(fold));
+        assert!(s.ui.expanded_folds.contains(&fold));
+        assert_eq!(
+            s.ui.fold_focus.as_deref(),
+            Some(&*crate::components::fold_again_id(fold))
+        );
+        s.apply(Action::CollapseFold(fold));
+        assert!(s.ui.expanded_folds.is_empty());
+        assert_eq!(
+            s.ui.fold_focus.as_deref(),
+            Some(&*crate::components::fold_id(fold))
+        );
+    }
+
+    #[test]
+    fn two_files_of_the_same_name_are_told_apart_in_the_panes_and_the_report() {
+        assert_eq!(file_label("cacheconfig.json", ""), "cacheconfig.json");
+        assert_eq!(
+            file_label("cacheconfig.json", "old/cacheconfig.json"),
+            "old/cacheconfig.json"
+        );
+        let mut s = State::default();
+        for (side, file) in [(Side::Left, "left.json"), (Side::Right, "right.json")] {
+            s.apply(Action::LoadFile {
+                side,
+                name: "cacheconfig.json".into(),
+                bytes: scenario("registry-renumber", file).into_bytes(),
+            });
+            s.apply(Action::Analyze(side));
+        }
+        let [l, r] = s.label_texts();
+        let short = |p: &Pane| short_digest(&p.ok().unwrap().digest);
+        assert_eq!(short(&s.left).len(), "sha256:".len() + 12);
+        assert_eq!(
+            l,
+            format!(
+                "cacheconfig.json ({}, {})",
+                short(&s.left),
+                crate::components::size_text(s.left.bytes().len() as u64)
+            )
+        );
+        assert_ne!(l, r);
+        let md = &shared(&s).markdown;
+        assert!(md.contains(&l) && md.contains(&r), "{md}");
+        // Different names need nothing more.
+        s.apply(Action::LoadFile {
+            side: Side::Right,
+            name: "new/cacheconfig.json".into(),
+            bytes: scenario("registry-renumber", "right.json").into_bytes(),
+        });
+        s.apply(Action::Analyze(Side::Right));
+        assert_eq!(s.label_texts()[1], "new/cacheconfig.json");
+        assert_eq!(s.label_texts()[0], "cacheconfig.json");
+    }
+
+    #[test]
+    fn two_archives_get_a_link_and_a_report_that_reopen_the_same_comparison() {
+        let mut s = State::default();
+        open_archive(&mut s, Side::Left, &oci_tar(&["base", "app v1"]));
+        open_archive(&mut s, Side::Right, &oci_tar(&["base", "app v2"]));
+        let images = s.compared.as_ref().unwrap().images.as_deref().unwrap();
+        let (ld, rd) = (images.0.digest.to_string(), images.1.digest.to_string());
+        let out = shared(&s);
+        assert!(out.markdown.contains(&ld) && out.markdown.contains(&rd));
+        assert!(out.markdown.contains("left.tar"), "{}", out.markdown);
+        let archive = out
+            .payload
+            .left
+            .archive
+            .as_ref()
+            .expect("marked as an archive");
+        assert_eq!(
+            (archive.name.as_str(), archive.digest.as_str()),
+            ("left.tar", ld.as_str())
+        );
+        assert_eq!(archive.kind, "image-manifest");
+        // The link opens as the same comparison, each side standing for its archive's image.
+        let mut reader = State::default();
+        reader.apply(Action::OpenFragment(
+            out.link.split_once('#').unwrap().1.to_owned(),
+        ));
+        assert_eq!(verdict(&reader), Some(Verdict::Different));
+        assert_eq!(change_paths(&reader), change_paths(&s));
+        assert_eq!(reader.left.ok().unwrap().digest.to_string(), ld);
+        assert_eq!(
+            reader.right.ok().unwrap().kind,
+            cachelens_core::Kind::ImageManifest
+        );
+        assert!(reader.left.from_archive.is_some());
+        // And the reader's own link keeps the mark.
+        assert!(shared(&reader).payload.right.archive.is_some());
     }
 }

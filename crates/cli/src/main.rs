@@ -530,6 +530,7 @@ fn run(cli: Cli) -> Result<u8> {
                     name: Some(name),
                     original_digest,
                     redacted: Vec::new(),
+                    archive: None,
                 });
             }
             let mut right = sides.pop().unwrap_or_default();

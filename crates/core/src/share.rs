@@ -35,6 +35,12 @@ const TAG_SIDE_BYTES: u64 = 1;
 const TAG_SIDE_NAME: u64 = 2;
 const TAG_SIDE_DIGEST: u64 = 3;
 const TAG_SIDE_REDACTED: u64 = 4;
+const TAG_SIDE_ARCHIVE: u64 = 5;
+// Inside a side's archive record:
+const TAG_ARCHIVE_NAME: u64 = 1;
+const TAG_ARCHIVE_KIND: u64 = 2;
+const TAG_ARCHIVE_DIGEST: u64 = 3;
+const TAG_ARCHIVE_SIZE: u64 = 4;
 // Inside options:
 const TAG_OPT_FLAGS: u64 = 1;
 const TAG_OPT_IGNORE_POINTER: u64 = 2;
@@ -64,6 +70,24 @@ pub struct ShareSide {
     pub original_digest: Option<String>,
     /// JSON Pointers (RFC 6901) of values that were redacted before sharing (keys kept, values replaced); empty when nothing was redacted.
     pub redacted: Vec<String>,
+    /// Set when `bytes` is not a file the user gave but the comparable document built from an
+    /// image archive ([`crate::image::comparable`]: manifest, config and cache as one JSON
+    /// document; layer contents are never read). Added within v1 (side tag 5); older decoders
+    /// ignore it and show the document as JSON.
+    pub archive: Option<ShareArchive>,
+}
+
+/// Where a side's document came from when it was built from an image archive.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ShareArchive {
+    /// The archive's (or layout folder's) name, e.g. `img.tar`.
+    pub name: String,
+    /// The document's kind as the comparison named it (`image-manifest`, `image-index`, ...).
+    pub kind: String,
+    /// The digest the comparison gave the side: of the image manifest (or index, or config).
+    pub digest: String,
+    /// The size of what that digest names, in bytes.
+    pub size: u64,
 }
 
 /// The diff options carried by a link.
@@ -237,6 +261,16 @@ fn encode_side(side: &ShareSide) -> Vec<u8> {
     put_text(&mut out, TAG_SIDE_DIGEST, side.original_digest.as_deref());
     for pointer in &side.redacted {
         put_record(&mut out, TAG_SIDE_REDACTED, pointer.as_bytes());
+    }
+    if let Some(a) = &side.archive {
+        let mut inner = Vec::new();
+        put_record(&mut inner, TAG_ARCHIVE_NAME, a.name.as_bytes());
+        put_record(&mut inner, TAG_ARCHIVE_KIND, a.kind.as_bytes());
+        put_record(&mut inner, TAG_ARCHIVE_DIGEST, a.digest.as_bytes());
+        let mut size = Vec::new();
+        put_varint(&mut size, a.size);
+        put_record(&mut inner, TAG_ARCHIVE_SIZE, &size);
+        put_record(&mut out, TAG_SIDE_ARCHIVE, &inner);
     }
     out
 }
@@ -534,7 +568,7 @@ fn parse_container(container: &[u8]) -> Result<SharePayload, ShareError> {
 }
 
 fn parse_side(outer: &Record<'_>, field: &'static str) -> Result<ShareSide, ShareError> {
-    let (mut bytes, mut name, mut digest) = (None, None, None);
+    let (mut bytes, mut name, mut digest, mut archive) = (None, None, None, None);
     let mut redacted = Vec::new();
     let mut cursor = outer.nested();
     while !cursor.at_end() {
@@ -546,6 +580,7 @@ fn parse_side(outer: &Record<'_>, field: &'static str) -> Result<ShareSide, Shar
                 set_once(&mut digest, rec.text("side digest")?, &rec, "side digest")?;
             }
             TAG_SIDE_REDACTED => redacted.push(rec.text("redacted pointer")?),
+            TAG_SIDE_ARCHIVE => set_once(&mut archive, parse_archive(&rec)?, &rec, "side archive")?,
             _ => {}
         }
     }
@@ -554,6 +589,50 @@ fn parse_side(outer: &Record<'_>, field: &'static str) -> Result<ShareSide, Shar
         name,
         original_digest: digest,
         redacted,
+        archive,
+    })
+}
+
+fn parse_archive(outer: &Record<'_>) -> Result<ShareArchive, ShareError> {
+    let (mut name, mut kind, mut digest, mut size) = (None, None, None, None);
+    let mut cursor = outer.nested();
+    while !cursor.at_end() {
+        let rec = cursor.record("side archive")?;
+        match rec.tag {
+            TAG_ARCHIVE_NAME => {
+                set_once(&mut name, rec.text("archive name")?, &rec, "archive name")?
+            }
+            TAG_ARCHIVE_KIND => {
+                set_once(&mut kind, rec.text("archive kind")?, &rec, "archive kind")?
+            }
+            TAG_ARCHIVE_DIGEST => {
+                set_once(
+                    &mut digest,
+                    rec.text("archive digest")?,
+                    &rec,
+                    "archive digest",
+                )?;
+            }
+            TAG_ARCHIVE_SIZE => {
+                let mut inner = rec.nested();
+                let value = inner.varint("archive size")?;
+                if !inner.at_end() {
+                    return Err(malformed(
+                        rec.offset,
+                        "archive size",
+                        "bytes after the size",
+                    ));
+                }
+                set_once(&mut size, value, &rec, "archive size")?;
+            }
+            _ => {}
+        }
+    }
+    Ok(ShareArchive {
+        name: name.unwrap_or_default(),
+        kind: kind.unwrap_or_default(),
+        digest: digest.unwrap_or_default(),
+        size: size.unwrap_or(0),
     })
 }
 
@@ -607,6 +686,42 @@ mod tests {
         out
     }
 
+    #[test]
+    fn an_archive_side_round_trips_and_a_side_without_one_reads_as_before() {
+        let mut p = sample();
+        p.left.archive = Some(ShareArchive {
+            name: "img.tar".into(),
+            kind: "image-manifest".into(),
+            digest: sha256_digest(b"m"),
+            size: 1234,
+        });
+        assert_eq!(decode_fragment(&encode_fragment(&p)).unwrap(), p);
+        assert_eq!(
+            decode_fragment(&encode_fragment(&sample()))
+                .unwrap()
+                .left
+                .archive,
+            None
+        );
+        // Twice in one side is malformed, like every singular field.
+        let side = [
+            record(TAG_SIDE_ARCHIVE, &record(TAG_ARCHIVE_NAME, b"a")),
+            record(TAG_SIDE_ARCHIVE, &record(TAG_ARCHIVE_NAME, b"b")),
+        ]
+        .concat();
+        let err = decode_fragment(&fragment_from_body(&record(TAG_LEFT, &side))).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ShareError::Malformed {
+                    field: "side archive",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
     fn sample() -> SharePayload {
         SharePayload {
             left: ShareSide {
@@ -614,12 +729,14 @@ mod tests {
                 name: Some("left.json".into()),
                 original_digest: Some(sha256_digest(br#"{"a":1}"#)),
                 redacted: vec![],
+                archive: None,
             },
             right: ShareSide {
                 bytes: "{\"a\":2,\"é\":\"✓\"}".into(),
                 name: Some("right.json".into()),
                 original_digest: Some(sha256_digest("{\"a\":2,\"é\":\"hunter2\"}".as_bytes())),
                 redacted: vec!["/é".into()],
+                archive: None,
             },
             options: ShareOptions {
                 ignore_timestamps: true,
@@ -648,6 +765,7 @@ mod tests {
                     name,
                     original_digest,
                     redacted,
+                    archive: None,
                 })
         }
 
@@ -882,6 +1000,7 @@ mod tests {
             left: ShareSide {
                 bytes: b"{}".to_vec(),
                 redacted: vec!["/k".into()],
+                archive: None,
                 ..ShareSide::default()
             },
             options: ShareOptions {

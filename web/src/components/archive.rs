@@ -93,32 +93,45 @@ fn image_view(i: usize, img: &Image, props: &ArchiveProps) -> Html {
                     { format!("{absent} of {} layer blobs not present (not needed to read the image).", img.layers.len()) }
                 </p>
             }
-            <div class="layer-table-wrap">
-                <table class="layer-table" data-testid="layer-table">
-                    <caption class="visually-hidden">{ format!("Layers of image {}", i + 1) }</caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">{ "#" }</th>
-                            <th scope="col">{ "Digest" }</th>
-                            <th scope="col">{ "Size" }</th>
-                            <th scope="col">{ "Media type" }</th>
-                            <th scope="col">{ "diff_id" }</th>
-                            <th scope="col">{ "Chain ID" }</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        { for img.layers.iter().map(|l| html! {
-                            <tr data-testid="layer">
-                                <td>{ l.index }</td>
-                                <td>{ digest_cell(l.digest.as_ref(), key(&format!("layer{}", l.index)), format!("{side} layer {} digest", l.index), props) }</td>
-                                <td>{ l.size.map(size_text).unwrap_or_default() }</td>
-                                <td><code>{ l.media_type.clone().unwrap_or_default() }</code></td>
-                                <td><code class="digest">{ l.diff_id.as_ref().map(ToString::to_string).unwrap_or_default() }</code></td>
-                                <td><code class="digest">{ l.chain_id.as_ref().map(ToString::to_string).unwrap_or_default() }</code></td>
-                            </tr>
-                        }) }
-                    </tbody>
-                </table>
+            <div
+                class="layer-list-wrap"
+                role="region"
+                tabindex="0"
+                aria-label={format!("{} pane, image {}: {}", if side == "left" { "Left" } else { "Right" }, i + 1, super::plural(img.layers.len(), "layer", "layers"))}
+            >
+                <ol class="layer-list" data-testid="layer-table" start="0">
+                    { for img.layers.iter().map(|l| {
+                        let n = l.index;
+                        html! {
+                            <li class="layer" data-testid="layer">
+                                <p class="layer-head">
+                                    <strong>{ format!("Layer {n}") }</strong>
+                                    { l.size.map(|z| format!(" · {}", size_text(z))).unwrap_or_default() }
+                                    if let Some(m) = &l.media_type {
+                                        { " · " }<code class="media-type">{ m.clone() }</code>
+                                    }
+                                    if l.check.digest == Status::Absent {
+                                        <span class="muted">{ " · blob not present" }</span>
+                                    }
+                                </p>
+                                <dl class="layer-digests">
+                                    <div>
+                                        <dt>{ "Digest" }</dt>
+                                        <dd>{ digest_cell(l.digest.as_ref(), key(&format!("layer{n}")), format!("{side} layer {n} digest"), props) }</dd>
+                                    </div>
+                                    <div>
+                                        <dt>{ "diff_id" }</dt>
+                                        <dd data-testid="layer-diff-id">{ digest_cell(l.diff_id.as_ref(), key(&format!("diff{n}")), format!("{side} layer {n} diff_id"), props) }</dd>
+                                    </div>
+                                    <div>
+                                        <dt>{ "Chain ID" }</dt>
+                                        <dd data-testid="layer-chain-id">{ digest_cell(l.chain_id.as_ref(), key(&format!("chain{n}")), format!("{side} layer {n} chain ID"), props) }</dd>
+                                    </div>
+                                </dl>
+                            </li>
+                        }
+                    }) }
+                </ol>
             </div>
         </div>
     }

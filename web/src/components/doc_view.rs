@@ -19,6 +19,9 @@ pub struct DocViewProps {
     pub limit: usize,
     /// Fold expansion and "show more".
     pub on_action: Callback<Action>,
+    /// The fold button to focus once rendered (the one that replaced the button pressed).
+    #[prop_or_default]
+    pub focus: Option<std::rc::Rc<str>>,
 }
 
 fn tag_class(tag: Tag) -> &'static str {
@@ -93,9 +96,48 @@ fn fold(
     html! {
         <tr class="fold">
             <td colspan={columns.to_string()}>
-                <button type="button" class="fold-button" {onclick}>
+                <button type="button" class="fold-button" id={fold_id(row)} data-testid="fold" {onclick}>
                     <span aria-hidden="true">{ "⋯ " }</span>
                     { format!("{} unchanged lines ({from}–{to}): show", super::thousands(count)) }
+                </button>
+            </td>
+        </tr>
+    }
+}
+
+/// The id of a fold's "show" button.
+pub fn fold_id(row: usize) -> String {
+    format!("fold-{row}")
+}
+
+/// The id of an expanded fold's "fold again" button.
+pub fn fold_again_id(row: usize) -> String {
+    format!("fold-again-{row}")
+}
+
+/// The first row of an expanded stretch: what it is, and a button that folds it again.
+fn fold_again(
+    row: usize,
+    left_start: usize,
+    count: usize,
+    columns: usize,
+    on_action: &Callback<Action>,
+) -> Html {
+    let onclick = on_action.reform(move |_: MouseEvent| Action::CollapseFold(row));
+    let (from, to) = (left_start + 1, left_start + count);
+    html! {
+        <tr class="fold-open">
+            <td colspan={columns.to_string()}>
+                <button
+                    type="button"
+                    class="fold-button"
+                    id={fold_again_id(row)}
+                    data-testid="fold-again"
+                    aria-expanded="true"
+                    {onclick}
+                >
+                    <span aria-hidden="true">{ "⌃ " }</span>
+                    { format!("{} unchanged lines ({from}–{to}) shown below: fold again", super::thousands(count)) }
                 </button>
             </td>
         </tr>
@@ -139,6 +181,10 @@ fn render(props: &DocViewProps) -> (Vec<Html>, usize) {
                         right_start,
                         count,
                     } if props.expanded.contains(&i) => {
+                        sink.emit(
+                            std::iter::once_with(|| fold_again(i, left_start, count, 4, act)),
+                            1,
+                        );
                         let lines =
                             unfold(&doc.left, left_start, right_start, count.min(sink.budget));
                         sink.emit(lines.iter().map(unified_line), count);
@@ -169,6 +215,10 @@ fn render(props: &DocViewProps) -> (Vec<Html>, usize) {
                         right_start,
                         count,
                     } if props.expanded.contains(&i) => {
+                        sink.emit(
+                            std::iter::once_with(|| fold_again(i, left_start, count, 4, act)),
+                            1,
+                        );
                         let lines =
                             unfold(&doc.left, left_start, right_start, count.min(sink.budget));
                         sink.emit(lines.iter().map(|l| pair(Some(l), Some(l))), count);
@@ -192,6 +242,12 @@ fn render(props: &DocViewProps) -> (Vec<Html>, usize) {
 /// The document view.
 #[function_component(DocViewPanel)]
 pub fn doc_view_panel(props: &DocViewProps) -> Html {
+    // Keep the keyboard focus on the fold the user acted on (the button pressed is replaced).
+    use_effect_with(props.focus.clone(), |focus| {
+        if let Some(id) = focus {
+            crate::browser::focus(id);
+        }
+    });
     let doc = &*props.doc;
     let title = if doc.raw {
         "Raw inputs"

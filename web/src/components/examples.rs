@@ -1,4 +1,6 @@
-//! The example menu: one button per story; a click fills both panes.
+//! The example menu: one button per story, with its story shown beside it (as plain text, so
+//! Tab goes from example to example; the answer's "Example:" line links the upstream issue); a
+//! click fills both panes.
 
 use crate::examples::EXAMPLES;
 use yew::prelude::*;
@@ -12,7 +14,7 @@ pub struct ExampleMenuProps {
     pub on_pick: Callback<&'static str>,
 }
 
-/// The examples, as buttons.
+/// The examples, as buttons with their stories.
 #[function_component(ExampleMenu)]
 pub fn example_menu(props: &ExampleMenuProps) -> Html {
     html! {
@@ -23,6 +25,7 @@ pub fn example_menu(props: &ExampleMenuProps) -> Html {
                     let id = ex.id;
                     let onclick = props.on_pick.reform(move |_: MouseEvent| id);
                     let pressed = props.current == Some(id);
+                    let story_id = format!("example-story-{id}");
                     html! {
                         <li>
                             <button
@@ -31,11 +34,14 @@ pub fn example_menu(props: &ExampleMenuProps) -> Html {
                                 data-testid="example"
                                 data-example={id}
                                 aria-pressed={pressed.to_string()}
-                                title={ex.story}
+                                aria-describedby={story_id.clone()}
                                 {onclick}
                             >
                                 { ex.title }
                             </button>
+                            <span class="example-story muted" id={story_id} data-testid="example-story">
+                                { ex.story }
+                            </span>
                         </li>
                     }
                 }) }

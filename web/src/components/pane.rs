@@ -25,6 +25,12 @@ pub struct PaneCallbacks {
     pub on_drag: Callback<bool>,
     /// A copy button.
     pub on_copy: Callback<CopyRequest>,
+    /// The undo button of a cleared pane.
+    pub on_undo: Callback<()>,
+    /// Something was pasted into the textarea.
+    pub on_paste: Callback<()>,
+    /// "How to get these files" (opens the help below).
+    pub on_help: Callback<()>,
 }
 
 /// Props of [`PaneView`].
@@ -38,6 +44,13 @@ pub struct PaneProps {
     pub dragging: bool,
     /// The last copy, for the copy button's confirmation.
     pub copied: Option<Copied>,
+    /// What tells this pane's input apart from the other's when both have the same name
+    /// (`sha256:0123456789ab, 5,043 bytes`).
+    #[prop_or_default]
+    pub name_detail: Option<AttrValue>,
+    /// This pane was cleared and can be put back.
+    #[prop_or_default]
+    pub undo: bool,
     /// Callbacks.
     pub callbacks: PaneCallbacks,
 }
@@ -129,7 +142,8 @@ pub fn pane_view(props: &PaneProps) -> Html {
         .name
         .as_deref()
         .is_some_and(|n| n.ends_with(".dockerbuild") || n.ends_with(".gz"));
-    let placeholder = if pane.archive_size.is_some() && gz {
+    // What a pane that holds no text says instead (as text, not a placeholder a phone clips).
+    let note = if pane.archive_size.is_some() && gz {
         format!(
             "{} is gzip-compressed (a build record export from docker buildx history export, or a gzipped image archive): it was decompressed here and is described below. Clear it to paste instead.",
             pane.name.as_deref().unwrap_or("The file")
@@ -150,10 +164,14 @@ pub fn pane_view(props: &PaneProps) -> Html {
             pane.name.as_deref().unwrap_or("The file")
         )
     } else {
-        format!(
-            "Paste the {role} input here (an image config, cache, manifest…), or drop a file or an image layout folder on this pane."
-        )
+        String::new()
     };
+    let placeholder = format!(
+        "Paste the {role} input here (an image config, cache, manifest…), or drop a file or an image layout folder on this pane."
+    );
+    let onpaste = cb.on_paste.reform(|_: Event| ());
+    let onundo = cb.on_undo.reform(|_: MouseEvent| ());
+    let onhelp = cb.on_help.reform(|_: MouseEvent| ());
 
     let info = pane.ok().map(|a| {
         let digest = a.digest.to_string();
@@ -264,7 +282,14 @@ pub fn pane_view(props: &PaneProps) -> Html {
     } else if pane.pending {
         Some(html! { <p class="muted status-line">{ "Analysing…" }</p> })
     } else if pane.is_empty() && pane.load_error.is_none() {
-        Some(html! { <p class="muted status-line">{ "Empty." }</p> })
+        Some(html! {
+            <p class="muted status-line">
+                { "Empty. " }
+                <button type="button" class="link-button" data-testid={format!("{side}-help")} onclick={onhelp}>
+                    { "How to get these files" }
+                </button>
+            </p>
+        })
     } else {
         None
     };
@@ -314,26 +339,46 @@ pub fn pane_view(props: &PaneProps) -> Html {
                     </button>
                 </div>
             </div>
-            if let Some(name) = &pane.name {
-                <p class="file-name">
-                    <span class="muted">{ if pane.folder { "Folder: " } else { "File: " } }</span>
-                    <span data-testid={format!("{side}-name")}>{ name.to_string() }</span>
+            if props.undo {
+                <p class="undo" role="status">
+                    { format!("{title} input cleared. ") }
+                    <button type="button" class="button" data-testid={format!("{side}-undo")} onclick={onundo}>
+                        { "Undo" }
+                    </button>
                 </p>
             }
-            <label for={input_id.clone()} class="visually-hidden">{ format!("{title} input") }</label>
-            <textarea
-                id={input_id}
-                data-testid={format!("{side}-input")}
-                class={classes!("input", pane.archive_size.is_some().then_some("archive-input"))}
-                spellcheck="false"
-                autocomplete="off"
-                autocapitalize="off"
-                readonly={pane.hidden || pane.archive_size.is_some()}
-                placeholder={placeholder}
-                aria-describedby={status_id.clone()}
-                value={AttrValue::from(pane.text.clone())}
-                {oninput}
-            />
+            if let Some(name) = &pane.name {
+                <p class="file-name">
+                    <span class="muted">{ if pane.folder { "Folder: " } else if pane.from_archive.is_some() { "Archive: " } else { "File: " } }</span>
+                    <span data-testid={format!("{side}-name")}>{ name.to_string() }</span>
+                    if let Some(detail) = &props.name_detail {
+                        <span class="muted" data-testid={format!("{side}-name-detail")}>{ format!(" ({detail})") }</span>
+                    }
+                </p>
+            }
+            if pane.from_archive.is_some() {
+                <p class="muted archive-note" data-testid={format!("{side}-archive-note")}>
+                    { "From a share link of an image archive: the link carries the archive's manifest, config and cache as one document (never a layer), compared as the archive was." }
+                </p>
+            }
+            if note.is_empty() {
+                <label for={input_id.clone()} class="visually-hidden">{ format!("{title} input") }</label>
+                <textarea
+                    id={input_id}
+                    data-testid={format!("{side}-input")}
+                    class="input"
+                    spellcheck="false"
+                    autocomplete="off"
+                    autocapitalize="off"
+                    placeholder={placeholder}
+                    aria-describedby={status_id.clone()}
+                    value={AttrValue::from(pane.text.clone())}
+                    {oninput}
+                    {onpaste}
+                />
+            } else {
+                <p class="archive-note" data-testid={format!("{side}-note")}>{ note }</p>
+            }
             <div id={status_id} class="pane-status">
                 { status.unwrap_or_default() }
                 { error.unwrap_or_default() }

@@ -17,7 +17,7 @@ pub struct SharePanelProps {
     pub share: Option<Shared<ShareOut>>,
     /// The inputs are large and the link is made on request.
     pub due: bool,
-    /// The inputs are image archives (a link carries JSON documents, not archives).
+    /// The comparison is of two image archives: the link carries the documents built from them.
     pub archives: bool,
     /// Redaction and cache-only choices.
     pub settings: ShareSettings,
@@ -105,14 +105,7 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
             html! {}
         };
         return html! {
-            if props.archives {
-                <section class="share" aria-labelledby="share-title" data-testid="share">
-                    <h2 id="share-title">{ "Share" }</h2>
-                    <p class="muted">
-                        { "A share link carries JSON documents, not image archives: attach the archives themselves, or compare their config or manifest JSON here (cachelens show lists their digests) and share that link." }
-                    </p>
-                </section>
-            } else if props.due {
+            if props.due {
                 <section class="share" aria-labelledby="share-title">
                     <h2 id="share-title">{ "Share" }</h2>
                     { body }
@@ -153,6 +146,11 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
             <p class="muted">
                 { "The link holds both inputs and the options in its fragment (after #), which browsers never send to a server: whoever opens it sees this exact diff, computed in their browser." }
             </p>
+            if props.archives {
+                <p class="muted" data-testid="share-archives">
+                    { "For image archives the link carries what was compared: each archive's manifest, config and cache as one small document, with the archive's name and manifest digest (never a layer, which is never read)." }
+                </p>
+            }
             <div class="share-privacy">
                 if found == 0 {
                     <p data-testid="share-redact-none">{ "No environment variables or labels to redact: the link carries the documents as they are." }</p>

@@ -25,6 +25,9 @@ pub struct VerdictProps {
     pub stale: bool,
     /// What is missing when there is no verdict.
     pub status: Status,
+    /// The live region's id (the page scrolls it into view when a verdict appears).
+    #[prop_or_default]
+    pub id: AttrValue,
 }
 
 /// The headline without its leading "Different: " (the banner already says it), capitalised.
@@ -76,6 +79,6 @@ pub fn verdict_banner(props: &VerdictProps) -> Html {
         }
     };
     html! {
-        <div class="answer-status" role="status" aria-live="polite">{ body }</div>
+        <div class="answer-status" id={props.id.clone()} data-testid="answer-status" role="status" aria-live="polite">{ body }</div>
     }
 }

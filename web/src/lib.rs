@@ -32,8 +32,8 @@ fn next_reading() -> u64 {
 
 use cachelens_core::Side;
 use components::{
-    ChangeList, CopyRequest, DocViewPanel, ExampleMenu, OpenedBanner, OptionsBar, PaneCallbacks,
-    PaneView, SharePanel, Status, Summary, VerdictBanner,
+    ChangeList, CopyRequest, Diagnoses, DocViewPanel, ExampleMenu, OpenedBanner, OptionsBar,
+    PaneCallbacks, PaneView, SharePanel, Status, Summary, VerdictBanner,
 };
 use gloo::render::AnimationFrame;
 use gloo::timers::callback::Timeout;
@@ -486,6 +486,7 @@ pub fn app() -> Html {
                 }
                 <VerdictBanner {verdict} {headline} {stale} status={status(s)} id={ANSWER_ID} />
                 if let Some(c) = &compared {
+                    <Diagnoses compared={c.clone()} />
                     <Summary
                         compared={c.clone()}
                         left={s.left.clone()}

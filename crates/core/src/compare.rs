@@ -238,9 +238,24 @@ pub struct CacheSummary {
     /// each with its consequences ([`crate::roots`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub roots: Vec<crate::roots::RootChange>,
+    /// Every record that could be named, by id (left side's names first): for renderers that
+    /// name the records a change's path points into ([`CacheSummary::step_of`]).
+    #[serde(skip)]
+    pub steps: BTreeMap<String, crate::steps::Step>,
 }
 
 impl CacheSummary {
+    /// The step of the record a change's path points into
+    /// (`<cache>/records/<id>/…`), when it could be named.
+    pub fn step_of(&self, path: &Pointer) -> Option<&crate::steps::Step> {
+        let records = self.pointer.child("records");
+        if !path.starts_with(&records) {
+            return None;
+        }
+        let id = path.tokens().get(records.tokens().len())?;
+        self.steps.get(id)
+    }
+
     /// One phrase: "1 record lost its chains; 1 record added".
     pub fn phrase(&self) -> String {
         let mut parts = Vec::new();
@@ -1255,6 +1270,11 @@ fn cache_summary(
         step_warnings,
         coverage,
         roots,
+        steps: {
+            let mut all = rsteps;
+            all.extend(lsteps);
+            all
+        },
     })
 }
 

@@ -10,8 +10,9 @@ use anyhow::{Context, Result, bail};
 use crate::ctx::{self, Ctx};
 use crate::install::{self, Tool};
 
-/// The project's target for the gzipped wasm + JS of the viewer.
-pub const BUDGET_KB: f64 = 400.0;
+/// The project's limit for the gzipped wasm + JS of the viewer (every file together): over it,
+/// `cargo xtask dist` and the test's build step fail.
+pub const BUDGET_KB: f64 = 450.0;
 /// Sizes are reported in KB of 1000 bytes (the stricter reading of the budget).
 const KB: f64 = 1000.0;
 
@@ -85,6 +86,9 @@ pub fn report(ctx: &Ctx) -> Result<()> {
         "\nwasm + JS gzipped: {used:.1} KB of the {BUDGET_KB:.0} KB budget ({:.0}%): {verdict}",
         100.0 * used / BUDGET_KB
     );
+    if used > BUDGET_KB {
+        bail!("the viewer's wasm + JS is {used:.1} KB gzipped, over the {BUDGET_KB:.0} KB budget");
+    }
     Ok(())
 }
 

@@ -95,6 +95,9 @@ fn change(index: usize, c: &Change, props: &ChangeListProps) -> Html {
                     on_copy={props.on_copy.clone()}
                 />
             </div>
+            if let Some(step) = props.compared.comparison.cache.as_ref().and_then(|s| s.step_of(&c.path)) {
+                <p class="change-step" data-testid="change-step">{ step.label("") }</p>
+            }
             if let Some(old) = &c.old {
                 { value(index, true, old, props) }
             }

@@ -3,6 +3,7 @@
 mod archive;
 mod changes;
 mod copy;
+mod diagnoses;
 mod doc_view;
 mod examples;
 mod help;
@@ -15,6 +16,7 @@ mod verdict;
 pub use archive::ArchiveView;
 pub use changes::ChangeList;
 pub use copy::{CopyButton, CopyRequest, digest_with_copy};
+pub use diagnoses::Diagnoses;
 pub use doc_view::{DocViewPanel, fold_again_id, fold_id};
 pub use examples::ExampleMenu;
 pub use help::{HelpFiles, issue_link, linked_text};

@@ -38,6 +38,8 @@ test('moby/buildkit#3009: the lost result is named by its step, with the cause a
   await expect(cov.getByTestId('coverage-right').locator('td').nth(1)).toContainText('lost');
   await expect(cov.getByTestId('coverage-meaning')).toHaveCount(1);
   await expect(cov.getByTestId('coverage-meaning')).toContainText('loses the independent result');
+  // In the documents, the record's key line carries its step.
+  await expect(page.getByTestId('row-step').filter({ hasText: steps[1] }).first()).toBeVisible();
   await page.screenshot({ path: screenshotPath('causes-3009.png'), fullPage: true });
   const { violations } = await new AxeBuilder({ page }).analyze();
   expect(violations.map((v) => `${v.id}: ${v.nodes.length}`)).toEqual([]);

@@ -524,6 +524,7 @@ pub fn app() -> Html {
                         limit={s.ui.row_limit}
                         focus={s.ui.fold_focus.clone()}
                         on_action={dispatch.clone()}
+                        steps={compared.as_ref().and_then(|c| c.steps.clone())}
                     />
                 }
             </section>

@@ -256,6 +256,8 @@ pub struct Compared {
     pub images: Option<Box<(Analysis, Analysis)>>,
     /// Indexes into `comparison.changes`, grouped by area in the core's area order.
     pub groups: Vec<(Area, Vec<usize>)>,
+    /// The records' steps by id, shared with the document view (built once per comparison).
+    pub steps: Option<Shared<std::collections::BTreeMap<String, cachelens_core::steps::Step>>>,
 }
 
 /// The rows of the document view.
@@ -1085,11 +1087,17 @@ pub fn compare_panes(left: &Pane, right: &Pane, options: &Options) -> Option<Com
     for (i, c) in comparison.changes.iter().enumerate() {
         groups.entry(Area::of(&c.path, r.kind)).or_default().push(i);
     }
+    let steps = comparison
+        .cache
+        .as_ref()
+        .filter(|c| !c.steps.is_empty())
+        .map(|c| Shared::new(c.steps.clone()));
     Some(Compared {
         comparison,
         options: options.clone(),
         images,
         groups: groups.into_iter().collect(),
+        steps,
     })
 }
 

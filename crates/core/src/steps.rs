@@ -147,6 +147,17 @@ impl ImageFacts {
             }
             None => Vec::new(),
         };
+        // The same text for two layers: said, and told apart by the layer index.
+        let mut first: HashMap<&str, usize> = HashMap::new();
+        for (i, t) in steps.iter().enumerate() {
+            if let Some(j) = first.get(t.as_str()) {
+                facts.warnings.push(format!(
+                    "layers {j} and {i} were made by steps with the same text `{t}`: they are told apart by their layer index"
+                ));
+            } else {
+                first.insert(t.as_str(), i);
+            }
+        }
         let n = diff_ids.len().max(blobs.len());
         if history.is_some() && steps.len() != n {
             facts.warnings.push(format!(
@@ -337,6 +348,27 @@ fn feeds(records: &Map<String, Value>, steps: &mut BTreeMap<String, Step>) {
     steps.extend(named);
 }
 
+/// The record id a line of a pretty-printed canonical document opens (`  "f4b773b655af-718677ddaccc": {`),
+/// for views that label records with their steps.
+pub fn record_key_of_line(line: &str) -> Option<&str> {
+    let t = line.trim_start().strip_prefix('"')?;
+    let (key, rest) = t.split_once('"')?;
+    if !rest.trim_start().starts_with(':') {
+        return None;
+    }
+    let (id, dup) = key
+        .split_once(':')
+        .map_or((key, None), |(a, b)| (a, Some(b)));
+    let ok = id.len() == 25
+        && id.as_bytes()[12] == b'-'
+        && id
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| i == 12 || b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && dup.is_none_or(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+    ok.then_some(key)
+}
+
 /// What a cache holds for one layer-making step of its image.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Held {
@@ -492,6 +524,23 @@ mod tests {
     }
 
     #[test]
+    fn record_key_lines_are_recognised() {
+        assert_eq!(
+            record_key_of_line(r#"    "f4b773b655af-718677ddaccc": {"#),
+            Some("f4b773b655af-718677ddaccc")
+        );
+        assert_eq!(
+            record_key_of_line(r#"  "f4b773b655af-718677ddaccc:10": {"#),
+            Some("f4b773b655af-718677ddaccc:10")
+        );
+        assert_eq!(record_key_of_line(r#"  "digest": "sha256:ab""#), None);
+        assert_eq!(
+            record_key_of_line(r#"  "link": "f4b773b655af-718677ddaccc""#),
+            None
+        );
+    }
+
+    #[test]
     fn history_pairs_with_layers_skipping_empty_ones() {
         let f = ImageFacts::from_doc(&doc(
             r#"{"rootfs":{"diff_ids":["sha256:a","sha256:b"]},"history":[{"created_by":"FROM x"},{"created_by":"LABEL a=b","empty_layer":true},{"created_by":"COPY app /app"}]}"#,
@@ -499,6 +548,20 @@ mod tests {
         .unwrap_or_default();
         assert_eq!(f.layers[1].step.as_deref(), Some("COPY app /app"));
         assert!(f.warnings.is_empty(), "{:?}", f.warnings);
+    }
+
+    #[test]
+    fn duplicate_steps_are_said() {
+        let f = ImageFacts::from_doc(&doc(
+            r#"{"rootfs":{"diff_ids":["sha256:a","sha256:b"]},"history":[{"created_by":"RUN make"},{"created_by":"RUN make"}]}"#,
+        ))
+        .unwrap_or_default();
+        assert!(
+            f.warnings[0]
+                .contains("layers 0 and 1 were made by steps with the same text `RUN make`"),
+            "{:?}",
+            f.warnings
+        );
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! long unchanged stretches folded (a click expands a fold), at most `limit` rows in the DOM.
 
 use crate::state::{Action, DocView, Layout, Rows, Shared};
+use cachelens_core::steps::Step;
 use cachelens_core::view::{Line, Row, SideRow, Tag, unfold};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use yew::prelude::*;
 
 /// Props of [`DocViewPanel`].
@@ -22,7 +23,13 @@ pub struct DocViewProps {
     /// The fold button to focus once rendered (the one that replaced the button pressed).
     #[prop_or_default]
     pub focus: Option<std::rc::Rc<str>>,
+    /// Records' steps by id: a record's key line is labelled with the step that made it.
+    #[prop_or_default]
+    pub steps: Option<Shared<BTreeMap<String, Step>>>,
 }
+
+/// The steps, when known (threaded through the row renderers).
+type Steps<'a> = Option<&'a BTreeMap<String, Step>>;
 
 fn tag_class(tag: Tag) -> &'static str {
     match tag {
@@ -44,8 +51,11 @@ fn number(n: Option<usize>) -> Html {
     html! { <td class="ln">{ n.map(|n| n.to_string()).unwrap_or_default() }</td> }
 }
 
-/// A line's text, changed words marked.
-fn code(line: &Line) -> Html {
+/// A line's text, changed words marked; a record's key line labelled with its step.
+fn code(line: &Line, steps: Steps<'_>) -> Html {
+    let text: String = line.segments.iter().map(|s| s.text.as_str()).collect();
+    let step = steps
+        .and_then(|m| cachelens_core::steps::record_key_of_line(&text).and_then(|id| m.get(id)));
     html! {
         <>
             { for line.segments.iter().map(|s| if s.changed {
@@ -53,35 +63,38 @@ fn code(line: &Line) -> Html {
             } else {
                 html! { { s.text.clone() } }
             }) }
+            if let Some(s) = step {
+                <span class="row-step" data-testid="row-step">{ format!("  ← {}", s.label("")) }</span>
+            }
         </>
     }
 }
 
-fn unified_line(line: &Line) -> Html {
+fn unified_line(line: &Line, steps: Steps<'_>) -> Html {
     html! {
         <tr class={tag_class(line.tag)}>
             { number(line.left_no) }
             { number(line.right_no) }
             <td class="sign" aria-hidden="true">{ sign(line.tag) }</td>
-            <td class="code">{ code(line) }</td>
+            <td class="code">{ code(line, steps) }</td>
         </tr>
     }
 }
 
-fn half(line: Option<&Line>, left: bool) -> Html {
+fn half(line: Option<&Line>, left: bool, steps: Steps<'_>) -> Html {
     match line {
         Some(l) => html! {
             <>
                 { number(if left { l.left_no } else { l.right_no }) }
-                <td class={classes!("code", tag_class(l.tag))}>{ code(l) }</td>
+                <td class={classes!("code", tag_class(l.tag))}>{ code(l, steps) }</td>
             </>
         },
         None => html! { <><td class="ln l-none"></td><td class="code l-none"></td></> },
     }
 }
 
-fn pair(left: Option<&Line>, right: Option<&Line>) -> Html {
-    html! { <tr>{ half(left, true) }{ half(right, false) }</tr> }
+fn pair(left: Option<&Line>, right: Option<&Line>, steps: Steps<'_>) -> Html {
+    html! { <tr>{ half(left, true, steps) }{ half(right, false, steps) }</tr> }
 }
 
 fn fold(
@@ -171,11 +184,14 @@ fn render(props: &DocViewProps) -> (Vec<Html>, usize) {
         budget: props.limit,
     };
     let act = &props.on_action;
+    let steps: Steps<'_> = props.steps.as_deref();
     match &doc.rows {
         Rows::Unified(rows) => {
             for (i, row) in rows.iter().enumerate() {
                 match *row {
-                    Row::Line(ref l) => sink.emit(std::iter::once_with(|| unified_line(l)), 1),
+                    Row::Line(ref l) => {
+                        sink.emit(std::iter::once_with(|| unified_line(l, steps)), 1)
+                    }
                     Row::Fold {
                         left_start,
                         right_start,
@@ -187,7 +203,7 @@ fn render(props: &DocViewProps) -> (Vec<Html>, usize) {
                         );
                         let lines =
                             unfold(&doc.left, left_start, right_start, count.min(sink.budget));
-                        sink.emit(lines.iter().map(unified_line), count);
+                        sink.emit(lines.iter().map(|l| unified_line(l, steps)), count);
                     }
                     Row::Fold {
                         left_start, count, ..
@@ -207,7 +223,7 @@ fn render(props: &DocViewProps) -> (Vec<Html>, usize) {
                         ref left,
                         ref right,
                     } => sink.emit(
-                        std::iter::once_with(|| pair(left.as_ref(), right.as_ref())),
+                        std::iter::once_with(|| pair(left.as_ref(), right.as_ref(), steps)),
                         1,
                     ),
                     SideRow::Fold {
@@ -221,7 +237,7 @@ fn render(props: &DocViewProps) -> (Vec<Html>, usize) {
                         );
                         let lines =
                             unfold(&doc.left, left_start, right_start, count.min(sink.budget));
-                        sink.emit(lines.iter().map(|l| pair(Some(l), Some(l))), count);
+                        sink.emit(lines.iter().map(|l| pair(Some(l), Some(l), steps)), count);
                     }
                     SideRow::Fold {
                         left_start, count, ..

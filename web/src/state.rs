@@ -2061,4 +2061,55 @@ mod tests {
         // And the reader's own link keeps the mark.
         assert!(shared(&reader).payload.right.archive.is_some());
     }
+
+    #[test]
+    fn build_records_are_shared_with_their_paths_args_and_attributes_redacted() {
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/real-buildkit/buildkit-0.25/archives/"
+        );
+        let mut s = State::default();
+        for (side, file) in [
+            (Side::Left, "tiny.manifest-root.dockerbuild"),
+            (Side::Right, "tiny.index-root.dockerbuild"),
+        ] {
+            let bytes = std::fs::read(format!("{dir}{file}")).unwrap();
+            let reading = s.pane(side).reading + 1;
+            s.apply(Action::ArchiveOpening {
+                side,
+                name: file.into(),
+                size: bytes.len() as u64,
+                folder: false,
+                reading,
+            });
+            let result = cachelens_core::image::gzip::read_gzip(&bytes).map_err(|e| e.to_string());
+            s.apply(Action::ArchiveRead {
+                side,
+                reading,
+                result: Box::new(result),
+            });
+        }
+        assert_eq!(verdict(&s), Some(Verdict::Different));
+        let out = shared(&s);
+        for side in [&out.payload.left, &out.payload.right] {
+            let text = String::from_utf8_lossy(&side.bytes);
+            assert!(text.contains("localState"), "{text}");
+            assert!(
+                !text.contains("/src/fixtures"),
+                "a local path in the link: {text}"
+            );
+            assert!(
+                side.redacted.iter().any(|p| p.starts_with("/localState/")),
+                "{:?}",
+                side.redacted
+            );
+            assert!(
+                side.redacted
+                    .iter()
+                    .any(|p| p.starts_with("/frontendAttrs/")),
+                "{:?}",
+                side.redacted
+            );
+        }
+    }
 }

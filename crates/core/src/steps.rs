@@ -229,7 +229,7 @@ pub fn name_records(
                 .collect()
         })
         .unwrap_or_default();
-    let mut past_end = 0;
+    let mut past_end: Vec<&str> = Vec::new();
     for (id, r) in records {
         // The first result that names a layer: prefix results first, then chains.
         let end = ["layers", "chains"]
@@ -241,7 +241,7 @@ pub fn name_records(
         let step = match (form, facts) {
             (CacheForm::Inline, Some(f)) => pos.and_then(|i| {
                 let Some(l) = f.layers.get(i) else {
-                    past_end += 1;
+                    past_end.push(id.as_str());
                     return None;
                 };
                 Some(Step {
@@ -287,15 +287,22 @@ pub fn name_records(
             steps.insert(id.clone(), s);
         }
     }
-    if past_end > 0 {
+    if !past_end.is_empty() {
+        let shown: Vec<&str> = past_end.iter().take(5).copied().collect();
         warnings.push(format!(
-            "{} past the image's {} layers: not named",
+            "{} past the image's {} layers: not named (record {}{})",
             crate::error::count(
-                past_end as u64,
+                past_end.len() as u64,
                 "cache result names a layer",
                 "cache results name layers"
             ),
-            facts.map_or(0, |f| f.layers.len())
+            facts.map_or(0, |f| f.layers.len()),
+            shown.join(", record "),
+            if past_end.len() > shown.len() {
+                ", …"
+            } else {
+                ""
+            }
         ));
     }
     feeds(records, &mut steps);
@@ -600,7 +607,9 @@ mod tests {
         assert_eq!(steps["r1"].found, Found::Feeds);
         assert!(!steps.contains_key("r3"));
         assert!(
-            warnings[0].contains("1 cache result names a layer past the image's 2 layers"),
+            warnings[0].contains(
+                "1 cache result names a layer past the image's 2 layers: not named (record r3)"
+            ),
             "{warnings:?}"
         );
     }

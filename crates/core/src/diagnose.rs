@@ -94,28 +94,19 @@ fn only_losses(c: &CacheSummary) -> bool {
 /// What losing these results costs a build that imports the right side's cache.
 fn next_build_after_losses(c: &CacheSummary) -> String {
     let mut parts = Vec::new();
-    let chains: Vec<String> = c
-        .changed
-        .iter()
-        .filter(|r| lost_what(r).contains(&"chains"))
-        .map(|r| {
-            r.record
-                .step
-                .as_ref()
-                .map_or_else(|| format!("record {}", r.record.id), |s| s.label(""))
-        })
-        .collect();
-    let layers: Vec<String> = c
-        .changed
-        .iter()
-        .filter(|r| lost_what(r).contains(&"layers"))
-        .map(|r| {
-            r.record
-                .step
-                .as_ref()
-                .map_or_else(|| format!("record {}", r.record.id), |s| s.label(""))
-        })
-        .collect();
+    let named = |what: &str| -> Vec<String> {
+        c.changed
+            .iter()
+            .filter(|r| lost_what(r).contains(&what))
+            .map(|r| {
+                r.record
+                    .step
+                    .as_ref()
+                    .map_or_else(|| format!("record {}", r.record.id), |s| s.label(""))
+            })
+            .collect()
+    };
+    let (chains, layers) = (named("chains"), named("layers"));
     if !chains.is_empty() {
         parts.push(format!(
             "the independent result (chains) of {} is gone: on the same base image nothing is lost (every step is still answered from the prefix results), but on a new base image that step runs again, with the stage it copies from when only the final stage's base changed, instead of its old layer being reused (rebased), and its layer gets a new digest (measured with BuildKit v0.13 and v0.25: tests/fixtures/real-buildkit/link-rebase/)",

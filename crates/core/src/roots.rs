@@ -200,16 +200,7 @@ pub fn changed_keys(
         .filter_map(|r| r.get("digest").and_then(Value::as_str))
         .collect();
     let added: HashSet<&str> = added.iter().map(String::as_str).collect();
-    let links = |r: &Value| -> Vec<String> {
-        r.get("inputs")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_array)
-            .flatten()
-            .filter_map(|a| a.get("link").and_then(Value::as_str).map(str::to_owned))
-            .collect()
-    };
+    let links = crate::steps::links;
     let mut consumers: HashMap<String, Vec<String>> = HashMap::new();
     for (id, r) in rrec {
         for t in links(r) {

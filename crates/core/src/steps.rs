@@ -309,20 +309,23 @@ pub fn name_records(
     (steps, warnings)
 }
 
+/// The records a canonical record links to, every input position and alternative, in order.
+pub fn links(r: &Value) -> Vec<String> {
+    r.get("inputs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+        .filter_map(|a| a.get("link").and_then(Value::as_str).map(str::to_owned))
+        .collect()
+}
+
 /// Records without a step are named by the nearest record they feed that has one: one
 /// breadth-first pass from every named record back along its inputs (linear in the graph).
 fn feeds(records: &Map<String, Value>, steps: &mut BTreeMap<String, Step>) {
-    // Each record's inputs: the records it links to.
-    let inputs = |r: &Value| -> Vec<String> {
-        let mut v: Vec<String> = r
-            .get("inputs")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_array)
-            .flatten()
-            .filter_map(|a| a.get("link").and_then(Value::as_str).map(str::to_owned))
-            .collect();
+    let inputs = |r: &Value| {
+        let mut v = links(r);
         v.sort_unstable();
         v.dedup();
         v

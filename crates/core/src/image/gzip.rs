@@ -17,20 +17,46 @@ pub fn looks_like_gzip(head: &[u8]) -> bool {
     head.starts_with(&[0x1f, 0x8b])
 }
 
-/// The output, refusing to grow past the cap.
+/// How large each piece of the output grows before the next one starts: never one huge buffer
+/// that doubles (and copies) while the page waits.
+const PIECE: usize = 1024 * 1024;
+
+/// The output in pieces, refusing to grow past the cap.
 #[derive(Debug, Default)]
 struct Capped {
-    out: Vec<u8>,
+    pieces: Vec<Vec<u8>>,
+    len: u64,
     over: bool,
+}
+
+impl Capped {
+    fn into_bytes(self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(usize::try_from(self.len).unwrap_or(0));
+        for p in self.pieces {
+            out.extend_from_slice(&p);
+        }
+        out
+    }
 }
 
 impl std::io::Write for Capped {
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        if self.out.len() as u64 + b.len() as u64 > MAX_INFLATED {
+        if self.len + b.len() as u64 > MAX_INFLATED {
             self.over = true;
             return Err(std::io::Error::other("over the cap"));
         }
-        self.out.extend_from_slice(b);
+        let mut rest = b;
+        while !rest.is_empty() {
+            if self.pieces.last().is_none_or(|p| p.len() >= PIECE) {
+                self.pieces.push(Vec::with_capacity(PIECE));
+            }
+            if let Some(p) = self.pieces.last_mut() {
+                let n = (PIECE - p.len()).min(rest.len());
+                p.extend_from_slice(&rest[..n]);
+                rest = &rest[n..];
+            }
+        }
+        self.len += b.len() as u64;
         Ok(b.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -78,7 +104,7 @@ impl Inflater {
 
     /// Decompressed bytes so far.
     pub fn inflated(&self) -> u64 {
-        self.decoder.get_ref().out.len() as u64
+        self.decoder.get_ref().len
     }
 
     fn error(&self, e: &std::io::Error) -> Error {
@@ -122,7 +148,7 @@ impl Inflater {
             return Err(self.error(&e));
         }
         match self.decoder.finish() {
-            Ok(c) => Ok(c.out),
+            Ok(c) => Ok(c.into_bytes()),
             Err(e) => Err(archive_error(
                 None,
                 None,

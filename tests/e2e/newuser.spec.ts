@@ -12,6 +12,7 @@ import { expect, screenshotPath, test } from './helpers';
 import { ociImage, sha } from './image-helpers';
 import { expectVerdict, loadExample, paste, scenarios } from './viewer-helpers';
 import * as fs from 'fs';
+import * as zlib from 'zlib';
 
 const scenario = (name: string) => scenarios().filter((s) => s.name === name)[0];
 
@@ -279,6 +280,29 @@ test('a reload keeps large inputs in this tab (IndexedDB); a new tab starts empt
         }),
     );
   await expect.poll(() => entries(page)).toBe(1);
+  // Wait until the entry holds both sides (it is written again once the right side is in too).
+  const key = await idbKey();
+  const kept = () =>
+    page.evaluate(
+      (key) =>
+        new Promise<number[]>((resolve, reject) => {
+          const open = indexedDB.open('cachelens');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const get = open.result.transaction('session').objectStore('session').get(key!);
+            get.onsuccess = () => resolve(get.result ? Array.from(get.result as Uint8Array) : []);
+            get.onerror = () => reject(get.error);
+          };
+        }),
+      key,
+    );
+  const names = async () => {
+    const bundle = Buffer.from(await kept());
+    const start = bundle.indexOf('v1.') + 3; // cachelens-share:v1.<raw deflate>
+    const container = zlib.inflateRawSync(bundle.subarray(start)).toString('latin1');
+    return ['left.json', 'right.json'].filter((n) => container.includes(n));
+  };
+  await expect.poll(names, { timeout: 20_000 }).toEqual(['left.json', 'right.json']);
   expect(await page.evaluate(() => sessionStorage.getItem('cachelens.session'))).toBeNull();
   expect(await page.evaluate(() => localStorage.length)).toBe(0);
   expect(page.url()).not.toContain('#');

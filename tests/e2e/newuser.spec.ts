@@ -12,6 +12,7 @@ import { expect, screenshotPath, test } from './helpers';
 import { ociImage, sha } from './image-helpers';
 import { expectVerdict, loadExample, paste, scenarios } from './viewer-helpers';
 import * as fs from 'fs';
+import * as zlib from 'zlib';
 
 const scenario = (name: string) => scenarios().filter((s) => s.name === name)[0];
 
@@ -236,4 +237,101 @@ test('axe-core finds no violation on first load, a diff and an archive', async (
   await expectVerdict(page, 'different');
   await expect(page.getByTestId('layer')).toHaveCount(4);
   await expectNoAxeViolations(page, 'an archive');
+});
+
+// Inputs past sessionStorage's limit (1 MiB) are kept in IndexedDB, under a key only this tab
+// holds (in its sessionStorage): a reload keeps them, a new tab does not see them.
+test('a reload keeps large inputs in this tab (IndexedDB); a new tab starts empty; Clear forgets them', async ({ page }) => {
+  test.setTimeout(120_000);
+  const config = (tag: string) => {
+    const env = Array.from({ length: 40000 }, (_, i) => `VAR_${i}=${'x'.repeat(40)}`);
+    env.push(`SIDE=${tag}`);
+    return JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Env: env },
+      rootfs: { type: 'layers', diff_ids: [] },
+      history: [],
+    });
+  };
+  const [left, right] = [config('left'), config('right')];
+  expect(left.length + right.length).toBeGreaterThan(2 * 1024 * 1024);
+  await page.goto('./');
+  await page.getByTestId('left-file').setInputFiles({ name: 'left.json', mimeType: 'application/json', buffer: Buffer.from(left) });
+  await page.getByTestId('right-file').setInputFiles({ name: 'right.json', mimeType: 'application/json', buffer: Buffer.from(right) });
+  await expectVerdict(page, 'different');
+  const digests = [await page.getByTestId('left-digest').textContent(), await page.getByTestId('right-digest').textContent()];
+  expect(digests[0]).toMatch(/^sha256:/);
+  const idbKey = () => page.evaluate(() => sessionStorage.getItem('cachelens.session.idb'));
+  await expect.poll(idbKey).not.toBeNull();
+  const entries = (p: Page) =>
+    p.evaluate(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const open = indexedDB.open('cachelens');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const db = open.result;
+            if (!db.objectStoreNames.contains('session')) return resolve(0);
+            const count = db.transaction('session').objectStore('session').count();
+            count.onsuccess = () => resolve(count.result);
+            count.onerror = () => reject(count.error);
+          };
+        }),
+    );
+  await expect.poll(() => entries(page)).toBe(1);
+  // Wait until the entry holds both sides (it is written again once the right side is in too).
+  const key = await idbKey();
+  const kept = () =>
+    page.evaluate(
+      (key) =>
+        new Promise<number[]>((resolve, reject) => {
+          const open = indexedDB.open('cachelens');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const get = open.result.transaction('session').objectStore('session').get(key!);
+            get.onsuccess = () => resolve(get.result ? Array.from(get.result as Uint8Array) : []);
+            get.onerror = () => reject(get.error);
+          };
+        }),
+      key,
+    );
+  const names = async () => {
+    const bundle = Buffer.from(await kept());
+    const start = bundle.indexOf('v1.') + 3; // cachelens-share:v1.<raw deflate>
+    const container = zlib.inflateRawSync(bundle.subarray(start)).toString('latin1');
+    return ['left.json', 'right.json'].filter((n) => container.includes(n));
+  };
+  await expect.poll(names, { timeout: 20_000 }).toEqual(['left.json', 'right.json']);
+  expect(await page.evaluate(() => sessionStorage.getItem('cachelens.session'))).toBeNull();
+  expect(await page.evaluate(() => localStorage.length)).toBe(0);
+  expect(page.url()).not.toContain('#');
+  await expect(page.getByTestId('session-note')).toContainText('stay in this tab only');
+
+  await page.reload();
+  await expectVerdict(page, 'different');
+  await expect(page.getByTestId('left-digest')).toHaveText(digests[0]!);
+  await expect(page.getByTestId('right-digest')).toHaveText(digests[1]!);
+  await expect(page.getByTestId('left-name')).toHaveText('left.json');
+  await expect(page.getByTestId('right-name')).toHaveText('right.json');
+  expect(await page.evaluate(() => localStorage.length)).toBe(0);
+  expect(page.url()).not.toContain('#');
+
+  // A new tab of the same browser has no key: it starts empty, and keeps its own inputs apart.
+  const other = await page.context().newPage();
+  await other.goto('./');
+  await expect(other.getByTestId('app')).toBeVisible();
+  await expect(other.getByTestId('left-input')).toHaveValue('');
+  await expect(other.getByTestId('left-digest')).toHaveCount(0);
+  expect(await other.evaluate(() => sessionStorage.getItem('cachelens.session.idb'))).toBeNull();
+  await other.close();
+
+  // Clearing both sides deletes this tab's entry; a reload then starts empty.
+  await page.getByLabel('Clear the left input').click();
+  await page.getByLabel('Clear the right input').click();
+  await expect.poll(() => entries(page)).toBe(0);
+  await page.reload();
+  await expect(page.getByTestId('app')).toBeVisible();
+  await expect(page.getByTestId('left-input')).toHaveValue('');
+  await expect(page.getByTestId('right-input')).toHaveValue('');
 });

@@ -467,3 +467,137 @@ pub fn relative_path(file: &File) -> String {
         .and_then(|v| v.as_string())
         .unwrap_or_default()
 }
+
+/// The IndexedDB database and object store that keep inputs too large for sessionStorage, each
+/// under its tab's key ([`new_tab_key`], itself kept in that tab's sessionStorage).
+const IDB_NAME: &str = "cachelens";
+const IDB_STORE: &str = "session";
+/// Entries whose tab key is older than this are deleted on the next write (a closed tab cannot
+/// delete its own entry).
+const IDB_MAX_AGE_MS: f64 = 7.0 * 24.0 * 3600.0 * 1000.0;
+
+/// A new random key for this tab's IndexedDB entry: its creation time (so stale entries can be
+/// pruned) and a random part.
+pub fn new_tab_key() -> String {
+    let now = js_sys::Date::now() as u64;
+    let random = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
+    let more = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
+    format!("{now:013}-{random:08x}{more:08x}")
+}
+
+/// Resolves with the request's result once it succeeds (rejects when it fails).
+fn idb_request(req: &web_sys::IdbRequest) -> JsFuture {
+    let mut setup = |resolve: js_sys::Function, reject: js_sys::Function| {
+        let done = req.clone();
+        let ok = wasm_bindgen::closure::Closure::once_into_js(move |_: web_sys::Event| {
+            let _ = resolve.call1(&JsValue::NULL, &done.result().unwrap_or(JsValue::UNDEFINED));
+        });
+        let err = wasm_bindgen::closure::Closure::once_into_js(move |_: web_sys::Event| {
+            let _ = reject.call1(
+                &JsValue::NULL,
+                &JsValue::from_str("IndexedDB request failed"),
+            );
+        });
+        req.set_onsuccess(Some(ok.unchecked_ref()));
+        req.set_onerror(Some(err.unchecked_ref()));
+    };
+    JsFuture::from(js_sys::Promise::new(&mut setup))
+}
+
+/// Resolves once the transaction has committed (rejects when it fails or aborts).
+fn idb_committed(tx: &web_sys::IdbTransaction) -> JsFuture {
+    let mut setup = |resolve: js_sys::Function, reject: js_sys::Function| {
+        let ok = wasm_bindgen::closure::Closure::once_into_js(move |_: web_sys::Event| {
+            let _ = resolve.call0(&JsValue::NULL);
+        });
+        let failed = wasm_bindgen::closure::Closure::once_into_js(move |_: web_sys::Event| {
+            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("IndexedDB write failed"));
+        });
+        tx.set_oncomplete(Some(ok.unchecked_ref()));
+        tx.set_onerror(Some(failed.unchecked_ref()));
+        tx.set_onabort(Some(failed.unchecked_ref()));
+    };
+    JsFuture::from(js_sys::Promise::new(&mut setup))
+}
+
+async fn idb_open() -> Result<web_sys::IdbDatabase, JsValue> {
+    let factory = web_sys::window()
+        .ok_or(JsValue::NULL)?
+        .indexed_db()?
+        .ok_or(JsValue::NULL)?;
+    let req = factory.open_with_u32(IDB_NAME, 1)?;
+    let upgrade =
+        wasm_bindgen::closure::Closure::once_into_js(move |e: web_sys::IdbVersionChangeEvent| {
+            if let Some(db) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::IdbOpenDbRequest>().ok())
+                .and_then(|r| r.result().ok())
+                .and_then(|d| d.dyn_into::<web_sys::IdbDatabase>().ok())
+            {
+                let _ = db.create_object_store(IDB_STORE);
+            }
+        });
+    req.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
+    idb_request(&req).await?.dyn_into()
+}
+
+async fn idb_write(key: &str, bytes: Option<&[u8]>) -> Result<(), JsValue> {
+    let db = idb_open().await?;
+    let result = async {
+        let tx =
+            db.transaction_with_str_and_mode(IDB_STORE, web_sys::IdbTransactionMode::Readwrite)?;
+        let store = tx.object_store(IDB_STORE)?;
+        let key = JsValue::from_str(key);
+        store.delete(&key)?;
+        if let Some(bytes) = bytes {
+            // Entries of tabs created long ago (closed tabs cannot delete theirs).
+            let cutoff = format!(
+                "{:013}",
+                (js_sys::Date::now() - IDB_MAX_AGE_MS).max(0.0) as u64
+            );
+            let old: web_sys::IdbKeyRange =
+                web_sys::IdbKeyRange::upper_bound(&JsValue::from_str(&cutoff))?;
+            store.delete(&old)?;
+            store.put_with_key(&js_sys::Uint8Array::from(bytes), &key)?;
+        }
+        idb_committed(&tx).await.map(drop)
+    }
+    .await;
+    db.close();
+    result
+}
+
+/// Keeps `bytes` in IndexedDB under this tab's `key`; `done(false)` when the browser refused
+/// (IndexedDB disabled or full).
+pub fn idb_put(key: String, bytes: Vec<u8>, done: impl FnOnce(bool) + 'static) {
+    spawn_local(async move { done(idb_write(&key, Some(&bytes)).await.is_ok()) });
+}
+
+/// Deletes what IndexedDB keeps under this tab's `key` (nothing when there is none).
+pub fn idb_delete(key: String) {
+    spawn_local(async move {
+        let _ = idb_write(&key, None).await;
+    });
+}
+
+/// What IndexedDB keeps under this tab's `key` (`None`: nothing, or IndexedDB unavailable).
+pub fn idb_get(key: String, done: impl FnOnce(Option<Vec<u8>>) + 'static) {
+    spawn_local(async move {
+        let read = async {
+            let db = idb_open().await?;
+            let value = async {
+                let tx = db.transaction_with_str(IDB_STORE)?;
+                idb_request(&tx.object_store(IDB_STORE)?.get(&JsValue::from_str(&key))?).await
+            }
+            .await;
+            db.close();
+            value
+        };
+        let bytes = read
+            .await
+            .ok()
+            .and_then(|v| v.dyn_into::<js_sys::Uint8Array>().ok())
+            .map(|a| a.to_vec());
+        done(bytes);
+    });
+}

@@ -49,9 +49,56 @@ const SESSION_MS: u32 = 500;
 /// Where this tab keeps its inputs across a reload: sessionStorage, which belongs to the tab
 /// (never the URL, never a server).
 pub const SESSION_KEY: &str = "cachelens.session";
-/// Inputs (both sides together) larger than this are not kept across a reload (compressing
-/// them on every change would slow typing; sessionStorage holds a few MB).
+/// Inputs (both sides together) larger than this are kept in IndexedDB instead
+/// ([`SESSION_IDB_KEY`]): sessionStorage holds a few MB.
 pub const SESSION_MAX_BYTES: usize = 1024 * 1024;
+/// The sessionStorage key holding this tab's random IndexedDB key (made once per tab): larger
+/// inputs are kept in IndexedDB under it, so another tab, or a new one, does not see them.
+pub const SESSION_IDB_KEY: &str = "cachelens.session.idb";
+/// Inputs (both sides together) larger than this are not kept across a reload at all.
+pub const SESSION_IDB_MAX_BYTES: usize = 200 * 1024 * 1024;
+
+/// Where this tab keeps its inputs across a reload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// Nothing to keep: forget whatever was kept.
+    Nothing,
+    /// In sessionStorage, under [`SESSION_KEY`].
+    Session,
+    /// In IndexedDB, under this tab's key ([`SESSION_IDB_KEY`]).
+    IndexedDb,
+    /// Too large to keep: forget whatever was kept.
+    TooLarge,
+}
+
+/// Where to keep inputs of `size` bytes (both sides together; `None`: no inputs).
+pub fn keep_where(size: Option<usize>) -> Keep {
+    match size {
+        None => Keep::Nothing,
+        Some(n) if n <= SESSION_MAX_BYTES => Keep::Session,
+        Some(n) if n <= SESSION_IDB_MAX_BYTES => Keep::IndexedDb,
+        Some(_) => Keep::TooLarge,
+    }
+}
+
+/// Forgets what IndexedDB keeps for this tab (its key stays, for the next large inputs).
+fn forget_idb() {
+    if let Some(key) = browser::session_get(SESSION_IDB_KEY) {
+        browser::idb_delete(key);
+    }
+}
+
+/// Keeps `bundle` in IndexedDB under this tab's key (made now if the tab has none yet).
+fn keep_in_idb(bundle: Vec<u8>, done: impl FnOnce(bool) + 'static) {
+    let key = browser::session_get(SESSION_IDB_KEY).or_else(|| {
+        let key = browser::new_tab_key();
+        browser::session_set(SESSION_IDB_KEY, Some(&key)).then_some(key)
+    });
+    match key {
+        Some(key) => browser::idb_put(key, bundle, done),
+        None => done(false),
+    }
+}
 /// The id of the live region that carries the verdict (scrolled into view when it appears).
 pub const ANSWER_ID: &str = "answer-status";
 /// The id of the "How to get these files" help.
@@ -119,6 +166,8 @@ pub fn app() -> Html {
         ]
     });
     let session_timer = use_mut_ref(|| None::<Timeout>);
+    // Whether the inputs kept in IndexedDB are still being read back (nothing is kept meanwhile).
+    let restoring = use_mut_ref(|| false);
     // Whether this tab could keep the inputs across a reload (`None`: nothing to keep).
     let kept = use_state_eq(|| None::<bool>);
 
@@ -157,14 +206,27 @@ pub fn app() -> Html {
     // Open the share link the page was opened with, and any the fragment changes to later.
     {
         let dispatch = dispatch.clone();
+        let restoring = restoring.clone();
         use_effect_with((), move |()| {
             let hash = browser::location_hash();
             // A share link wins; otherwise what this tab had before a reload.
-            if hash.trim_start_matches('#').trim().is_empty()
-                && let Some(kept) = browser::session_get(SESSION_KEY)
-                && let Ok(payload) = cachelens_core::share::decode_fragment(&kept)
-            {
-                dispatch.emit(Action::Restore(Box::new(payload)));
+            if hash.trim_start_matches('#').trim().is_empty() {
+                if let Some(kept) = browser::session_get(SESSION_KEY) {
+                    if let Ok(payload) = cachelens_core::share::decode_fragment(&kept) {
+                        dispatch.emit(Action::Restore(Box::new(payload)));
+                    }
+                } else if let Some(key) = browser::session_get(SESSION_IDB_KEY) {
+                    *restoring.borrow_mut() = true;
+                    let (dispatch, restoring) = (dispatch.clone(), restoring.clone());
+                    browser::idb_get(key, move |bytes| {
+                        *restoring.borrow_mut() = false;
+                        if let Some(payload) =
+                            bytes.and_then(|b| cachelens_core::share::decode_bundle(&b).ok())
+                        {
+                            dispatch.emit(Action::Restore(Box::new(payload)));
+                        }
+                    });
+                }
             }
             dispatch.emit(Action::OpenFragment(hash));
             let later = dispatch.clone();
@@ -176,7 +238,8 @@ pub fn app() -> Html {
         });
     }
 
-    // Keep the inputs in this tab (sessionStorage) once they stop changing.
+    // Keep the inputs in this tab (sessionStorage, or IndexedDB under this tab's key when they
+    // are larger) once they stop changing.
     {
         let s = &*state;
         let deps = (
@@ -188,25 +251,47 @@ pub fn app() -> Html {
             s.view,
         );
         let state = state.clone();
-        let (session_timer, kept) = (session_timer.clone(), kept.clone());
+        let (session_timer, kept, restoring) =
+            (session_timer.clone(), kept.clone(), restoring.clone());
         use_effect_with(deps, move |_| {
             let payload = state.session_payload();
             *session_timer.borrow_mut() = Some(Timeout::new(SESSION_MS, move || {
+                if *restoring.borrow() {
+                    return;
+                }
                 let size = payload
                     .as_ref()
-                    .map_or(0, |p| p.left.bytes.len() + p.right.bytes.len());
-                let ok = match &payload {
-                    None => browser::session_set(SESSION_KEY, None),
-                    Some(_) if size > SESSION_MAX_BYTES => {
-                        browser::session_set(SESSION_KEY, None);
-                        false
-                    }
-                    Some(p) => browser::session_set(
-                        SESSION_KEY,
-                        Some(&cachelens_core::share::encode_fragment(p)),
-                    ),
+                    .map(|p| p.left.bytes.len() + p.right.bytes.len());
+                let idb = |p: &cachelens_core::share::SharePayload| {
+                    browser::session_set(SESSION_KEY, None);
+                    let kept = kept.clone();
+                    keep_in_idb(cachelens_core::share::encode_bundle(p), move |ok| {
+                        kept.set(Some(ok));
+                    });
                 };
-                kept.set(payload.is_some().then_some(ok));
+                match (keep_where(size), &payload) {
+                    (Keep::Nothing, _) | (_, None) => {
+                        browser::session_set(SESSION_KEY, None);
+                        forget_idb();
+                        kept.set(None);
+                    }
+                    (Keep::TooLarge, Some(_)) => {
+                        browser::session_set(SESSION_KEY, None);
+                        forget_idb();
+                        kept.set(Some(false));
+                    }
+                    (Keep::Session, Some(p)) => {
+                        let text = cachelens_core::share::encode_fragment(p);
+                        if browser::session_set(SESSION_KEY, Some(&text)) {
+                            forget_idb();
+                            kept.set(Some(true));
+                        } else {
+                            // sessionStorage refused (full): IndexedDB may still take them.
+                            idb(p);
+                        }
+                    }
+                    (Keep::IndexedDb, Some(p)) => idb(p),
+                }
             }));
         });
     }
@@ -532,8 +617,8 @@ pub fn app() -> Html {
                 { "cachelens runs entirely in this page: no upload, no tracking. " }
                 <span data-testid="session-note">
                     { match *kept {
-                        Some(false) => "These inputs are too large to keep across a reload; they stay only in this page. ",
-                        _ => "Your inputs stay in this tab only (its sessionStorage): a reload keeps them, closing the tab forgets them; they are never put in the address. ",
+                        Some(false) => "These inputs could not be kept across a reload (over 200 MiB, or the browser refused); they stay only in this page. ",
+                        _ => "Your inputs stay in this tab only (its sessionStorage, or for large inputs IndexedDB under a key only this tab holds): a reload keeps them, a new tab does not see them; they are never put in the address. ",
                     } }
                 </span>
                 { "Same answer on the command line: " }<code>{ "cachelens diff left.json right.json" }</code>
@@ -547,4 +632,20 @@ pub fn app() -> Html {
 pub fn start() {
     browser::guard_page_drops();
     yew::Renderer::<App>::new().render();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_are_kept_in_session_storage_then_indexeddb_then_not_at_all() {
+        assert_eq!(keep_where(None), Keep::Nothing);
+        assert_eq!(keep_where(Some(0)), Keep::Session);
+        assert_eq!(keep_where(Some(SESSION_MAX_BYTES)), Keep::Session);
+        assert_eq!(keep_where(Some(SESSION_MAX_BYTES + 1)), Keep::IndexedDb);
+        assert_eq!(keep_where(Some(4 * 1024 * 1024)), Keep::IndexedDb);
+        assert_eq!(keep_where(Some(SESSION_IDB_MAX_BYTES)), Keep::IndexedDb);
+        assert_eq!(keep_where(Some(SESSION_IDB_MAX_BYTES + 1)), Keep::TooLarge);
+    }
 }

@@ -351,12 +351,13 @@ pub fn app() -> Html {
                 };
                 // An image archive is read by ranges; anything else whole.
                 browser::read_head(&file.clone(), 1024, move |head| match head {
+                    // An image archive is read by ranges; a gzipped one (a `.dockerbuild`
+                    // file) is decompressed in chunks first, then read the same way.
                     Ok(head)
-                        if cachelens_core::image::gzip::looks_like_gzip(&head)
-                            && file.size() <= cachelens_core::MAX_INPUT_BYTES as f64 =>
+                        if cachelens_core::image::looks_like_tar(&head)
+                            || (cachelens_core::image::gzip::looks_like_gzip(&head)
+                                && file.size() <= cachelens_core::MAX_INPUT_BYTES as f64) =>
                     {
-                        // A `.dockerbuild` file (or a gzipped image tarball): decompressed in
-                        // chunks, then read like an archive.
                         dispatch.emit(answer(Action::ArchiveOpening {
                             side,
                             name,
@@ -364,29 +365,18 @@ pub fn app() -> Html {
                             folder: false,
                             reading,
                         }));
-                        browser::read_gzip(file, move |result| {
+                        let done = move |result| {
                             dispatch.emit(Action::ArchiveRead {
                                 side,
                                 reading,
                                 result: Box::new(result),
                             })
-                        });
-                    }
-                    Ok(head) if cachelens_core::image::looks_like_tar(&head) => {
-                        dispatch.emit(answer(Action::ArchiveOpening {
-                            side,
-                            name,
-                            size: file.size() as u64,
-                            folder: false,
-                            reading,
-                        }));
-                        browser::read_archive(file, move |result| {
-                            dispatch.emit(Action::ArchiveRead {
-                                side,
-                                reading,
-                                result: Box::new(result),
-                            })
-                        });
+                        };
+                        if cachelens_core::image::gzip::looks_like_gzip(&head) {
+                            browser::read_gzip(file, done);
+                        } else {
+                            browser::read_archive(file, done);
+                        }
                     }
                     // Refused before reading: the tab never holds more than the core takes.
                     Ok(_) if file.size() > cachelens_core::MAX_INPUT_BYTES as f64 => {

@@ -108,9 +108,15 @@ fn next_build_after_losses(c: &CacheSummary) -> String {
     };
     let (chains, layers) = (named("chains"), named("layers"));
     if !chains.is_empty() {
+        let one = chains.len() == 1;
         parts.push(format!(
-            "the independent result (chains) of {} is gone: on the same base image nothing is lost (every step is still answered from the prefix results), but on a new base image that step runs again, with the stage it copies from when only the final stage's base changed, instead of its old layer being reused (rebased), and its layer gets a new digest (measured with BuildKit v0.13 and v0.25: tests/fixtures/real-buildkit/link-rebase/)",
-            chains.join(", ")
+            "the independent {} of {} {} gone: on the same base image nothing is lost (every step is still answered from the prefix results), but on a new base image {} again, with the stage it copies from when only the final stage's base changed, instead of {} old layer being reused (rebased), and {} a new digest (measured with BuildKit v0.13 and v0.25: tests/fixtures/real-buildkit/link-rebase/)",
+            if one { "result (chains)" } else { "results (chains)" },
+            chains.join(", "),
+            if one { "is" } else { "are" },
+            if one { "that step runs" } else { "those steps run" },
+            if one { "its" } else { "their" },
+            if one { "its layer gets" } else { "their layers get" },
         ));
     }
     if !layers.is_empty() {

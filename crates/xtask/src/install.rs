@@ -160,19 +160,7 @@ fn ensure_chromium(ctx: &Ctx) -> Result<()> {
         );
     }
     println!("installing {APT_PACKAGES} (apt-get, about a minute)");
-    ctx::run(
-        ctx.cmd("apt-get")
-            .arg("update")
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdin(Stdio::null()),
-    )?;
-    ctx::run(
-        ctx.cmd("apt-get")
-            .args(["install", "-y"])
-            .args(APT_PACKAGES.split(' '))
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdin(Stdio::null()),
-    )?;
+    apt_install(ctx, APT_PACKAGES.split(' '))?;
     if !(Path::new(CHROMIUM).is_file() && Path::new(CHROMEDRIVER).is_file()) {
         bail!("apt-get installed {APT_PACKAGES} but {CHROMIUM} or {CHROMEDRIVER} is still missing");
     }
@@ -378,6 +366,11 @@ pub fn ensure_apt_program(ctx: &Ctx, program: &str, package: &str) -> Result<()>
         bail!("{program} is missing. Install it with:\n\n    sudo apt-get install -y {package}\n");
     }
     println!("installing {package} (apt-get)");
+    apt_install(ctx, [package])
+}
+
+/// `apt-get update`, then `apt-get install -y PACKAGES`, non-interactive (as root).
+fn apt_install<'a>(ctx: &Ctx, packages: impl IntoIterator<Item = &'a str>) -> Result<()> {
     ctx::run(
         ctx.cmd("apt-get")
             .arg("update")
@@ -386,7 +379,8 @@ pub fn ensure_apt_program(ctx: &Ctx, program: &str, package: &str) -> Result<()>
     )?;
     ctx::run(
         ctx.cmd("apt-get")
-            .args(["install", "-y", package])
+            .args(["install", "-y"])
+            .args(packages)
             .env("DEBIAN_FRONTEND", "noninteractive")
             .stdin(Stdio::null()),
     )

@@ -869,53 +869,8 @@ impl<'a> Walk<'a> {
             .cloned()
             .unwrap_or_default();
         for (i, l) in listed.iter().enumerate() {
-            let Some(ld) = self.descriptor(path, &format!("/layers/{i}"), l) else {
-                layers.push(Layer {
-                    index: i,
-                    digest: None,
-                    size: None,
-                    media_type: str_of(l, "mediaType"),
-                    diff_id: None,
-                    chain_id: None,
-                    path: None,
-                    check: Check {
-                        digest: Status::Missing,
-                        size: Status::Missing,
-                    },
-                    annotations: annotations_of(l),
-                });
-                continue;
-            };
-            let referrer = format!("{name} at /layers/{i}");
-            let lpath = blob_path(&ld.digest);
-            let check = match self.stat(&lpath) {
-                Ok(Some((p, e))) => Check {
-                    digest: Status::LayerNotRead,
-                    size: self.check_size(ld.size, e.size, &p, &referrer),
-                },
-                Err(()) => Check {
-                    digest: Status::Missing,
-                    size: Status::Missing,
-                },
-                // A layer blob that is not there is not damage: nothing needs its contents
-                // (a partial layout from a build record has none; foreign layers are never
-                // shipped). Said once per image, by the layer's check.
-                Ok(None) => Check {
-                    digest: Status::Absent,
-                    size: Status::Absent,
-                },
-            };
-            layers.push(Layer {
-                index: i,
-                digest: Some(ld.digest),
-                size: ld.size,
-                media_type: ld.media_type,
-                diff_id: None,
-                chain_id: None,
-                path: Some(lpath),
-                check,
-                annotations: ld.annotations,
-            });
+            let at = format!("/layers/{i}");
+            layers.push(self.layer(i, l, path, &at, &format!("{name} at {at}")));
         }
         let attestation = annotations
             .get("vnd.docker.reference.type")

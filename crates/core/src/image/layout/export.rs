@@ -83,8 +83,17 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// A layer blob: looked up for its size only; absent is normal.
-    fn layer(&mut self, i: usize, l: &Value, doc_path: &str, at: &str, referrer: &str) -> Layer {
+    /// A layer blob (of an image or a cache): looked up for its size only, never read. A blob
+    /// that is not there is not damage: nothing needs its contents (a partial layout from a
+    /// build record has none; foreign layers are never shipped); its check says so.
+    pub(super) fn layer(
+        &mut self,
+        i: usize,
+        l: &Value,
+        doc_path: &str,
+        at: &str,
+        referrer: &str,
+    ) -> Layer {
         let Some(ld) = self.descriptor(doc_path, at, l) else {
             return Layer {
                 index: i,
@@ -110,16 +119,12 @@ impl<'a> Walk<'a> {
                 size: Status::Absent,
             },
         };
-        let diff_id = ld
-            .annotations
-            .get("containerd.io/uncompressed")
-            .and_then(|d| Digest::parse(d));
         Layer {
             index: i,
             digest: Some(ld.digest),
             size: ld.size,
             media_type: ld.media_type,
-            diff_id,
+            diff_id: None,
             chain_id: None,
             path: Some(lpath),
             check,
@@ -191,9 +196,16 @@ impl<'a> Walk<'a> {
         form: &'static str,
         root: Blob,
         config: Option<(Blob, Option<&'a [u8]>)>,
-        layers: Vec<Layer>,
+        mut layers: Vec<Layer>,
         annotations: &BTreeMap<String, String>,
     ) {
+        // A cache layer's descriptor names its uncompressed digest.
+        for l in &mut layers {
+            l.diff_id = l
+                .annotations
+                .get("containerd.io/uncompressed")
+                .and_then(|d| Digest::parse(d));
+        }
         let (config, bytes) = config.unwrap_or_else(|| {
             (
                 Blob {

@@ -73,6 +73,29 @@ pub(crate) fn sha256_raw(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
+/// chainID(L0) = diffID(L0); chainID(Ln) = sha256(chainID(Ln-1) + " " + diffID(Ln)), as the
+/// OCI image spec defines them (and as `containerd`/`docker` name layer snapshots).
+pub fn chain_ids(diff_ids: &[Digest]) -> Vec<Digest> {
+    let mut out: Vec<Digest> = Vec::with_capacity(diff_ids.len());
+    for d in diff_ids {
+        let next = match out.last() {
+            None => d.clone(),
+            Some(prev) => Digest::sha256(format!("{prev} {d}").as_bytes()),
+        };
+        out.push(next);
+    }
+    out
+}
+
+/// The digest of the empty layer BuildKit (and Docker) writes for a step that changes no file:
+/// the 32-byte gzip of an empty tar (BuildKit v0.13; v0.25 writes a 29-byte gzip of it, known by
+/// its diff_id).
+pub const EMPTY_LAYER: &str =
+    "sha256:4f4fb700ef54461cfa02571ae0db9a0dc1e0cdb5577484a6d75e68dc38e8acc1";
+/// The diff_id of the empty layer: the sha256 of an empty tar (1,024 zero bytes).
+pub const EMPTY_LAYER_DIFF_ID: &str =
+    "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
+
 #[cfg(test)]
 mod tests {
     use super::*;

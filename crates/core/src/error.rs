@@ -1,5 +1,9 @@
 //! The one error type of the core: every error says which side and where.
 
+mod problem;
+
+pub use problem::Problem;
+pub(crate) use problem::{archive_error, location};
 use std::fmt;
 
 /// Which input an error or warning is about.
@@ -271,14 +275,14 @@ pub enum ErrorKind {
     #[error("invalid JSON Pointer {0:?}: it must be empty or start with '/'")]
     Pointer(String),
     /// An image archive (tar) or layout folder is damaged or incomplete: which entry, which byte.
-    #[error("{}{problem}", crate::image::location(.entry, .offset))]
+    #[error("{}{problem}", location(.entry, .offset))]
     Archive {
         /// The entry's path inside the archive or folder, when the problem is about one.
         entry: Option<String>,
         /// Byte offset in the archive (an entry's tar header, or where reading stopped).
         offset: Option<u64>,
         /// What is wrong (boxed: keeps every `Result<_, Error>` small).
-        problem: Box<crate::image::Problem>,
+        problem: Box<Problem>,
     },
 }
 
@@ -304,5 +308,11 @@ pub(crate) fn type_name(v: &serde_json::Value) -> String {
         Value::String(s) => format!("string {s:?}"),
         Value::Array(a) => format!("an array of {}", a.len()),
         Value::Object(_) => "an object".into(),
+    }
+}
+
+impl From<crate::pointer::InvalidPointer> for Error {
+    fn from(p: crate::pointer::InvalidPointer) -> Self {
+        Error::new(ErrorKind::Pointer(p.0))
     }
 }

@@ -108,7 +108,7 @@ pub use diff::{Change, Op, apply, diff};
 pub use digest::Digest;
 pub use error::{Error, ErrorKind, Side};
 pub use input::{Analysis, ImageKeys, MAX_INPUT_BYTES, analyze, analyze_with};
-pub use pointer::Pointer;
+pub use pointer::{InvalidPointer, Pointer};
 
 #[cfg(all(test, target_arch = "wasm32"))]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -102,7 +102,7 @@ pub fn overview(a: &Analysis) -> Overview {
             l.map_or(0, |l| l.index),
             l.and_then(|l| l.digest.as_deref().or(l.diff_id.as_deref()))
                 .unwrap_or("?"),
-            crate::image::EMPTY_LAYER_DIFF_ID,
+            crate::digest::EMPTY_LAYER_DIFF_ID,
             o.chain_id.as_ref().map_or_else(
                 || "use the top layer's chain ID instead (computed from the config's rootfs.diff_ids: cachelens show CONFIG)".to_owned(),
                 |c| format!("use the top layer's chain ID {c} instead")
@@ -165,12 +165,12 @@ pub(crate) fn overview_parts(a: &Analysis) -> Overview {
     let chain_id = match a.kind {
         Kind::ImageConfig | Kind::DockerInspect => ids
             .filter(|i| !i.is_empty())
-            .and_then(|i| crate::image::chain_ids(&i).pop()),
+            .and_then(|i| crate::digest::chain_ids(&i).pop()),
         _ => None,
     };
     let last_layer_empty = layers.last().is_some_and(|l| {
-        l.digest.as_deref() == Some(crate::image::EMPTY_LAYER)
-            || l.diff_id.as_deref() == Some(crate::image::EMPTY_LAYER_DIFF_ID)
+        l.digest.as_deref() == Some(crate::digest::EMPTY_LAYER)
+            || l.diff_id.as_deref() == Some(crate::digest::EMPTY_LAYER_DIFF_ID)
     });
     let warnings: Vec<String> = a.warnings.iter().map(ToString::to_string).collect();
     let build = (a.kind == Kind::BuildxMetadata).then(|| crate::buildx::metadata(doc));

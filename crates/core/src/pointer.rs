@@ -2,6 +2,11 @@
 
 use std::fmt;
 
+/// Text that is not an RFC 6901 JSON Pointer (it becomes [`crate::ErrorKind::Pointer`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid JSON Pointer {0:?}: it must be empty or start with '/'")]
+pub struct InvalidPointer(pub String);
+
 /// A JSON Pointer: a list of reference tokens, rendered as RFC 6901 text (`/a/b~1c/0`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Pointer(Vec<String>);
@@ -13,14 +18,12 @@ impl Pointer {
     }
 
     /// Parses RFC 6901 text: empty, or `/`-separated tokens with `~1` for `/` and `~0` for `~`.
-    pub fn parse(text: &str) -> Result<Self, crate::Error> {
+    pub fn parse(text: &str) -> Result<Self, InvalidPointer> {
         if text.is_empty() {
             return Ok(Pointer::root());
         }
         let Some(rest) = text.strip_prefix('/') else {
-            return Err(crate::Error::new(crate::ErrorKind::Pointer(
-                text.to_owned(),
-            )));
+            return Err(InvalidPointer(text.to_owned()));
         };
         Ok(Pointer(
             rest.split('/')
@@ -82,7 +85,7 @@ impl serde::Serialize for Pointer {
 }
 
 impl std::str::FromStr for Pointer {
-    type Err = crate::Error;
+    type Err = InvalidPointer;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Pointer::parse(s)
     }

@@ -9,6 +9,7 @@ mod ctx;
 mod dist;
 mod fuzz;
 mod install;
+mod layers;
 mod serve;
 mod server;
 mod test;
@@ -44,6 +45,10 @@ Commands:
         detect, decode, canonicalize, diff, share, tar), N seconds each
         (default 600), from corpora seeded with tests/fixtures. Uses a nightly
         toolchain if rustup has one, else RUSTC_BOOTSTRAP=1; installs cargo-fuzz.
+  layers
+        Check that every module of the core and the web crate imports only
+        modules below it, in the order ARCHITECTURE.md's `layers` blocks give;
+        print each module's imports.
   tools Install every missing tool (wasm target, trunk, wasm-bindgen-cli,
         npm packages, Chromium) without building anything.
   help  Show this message.
@@ -78,6 +83,10 @@ fn run(args: &[String]) -> Result<()> {
         "test" => test::run(&Ctx::new()?, &test::Options::parse(rest)?),
         "bench-compare" => bench::run(&Ctx::new()?, &bench::Options::parse(rest)?),
         "fuzz" => fuzz::run(&Ctx::new()?, &fuzz::Options::parse(rest)?),
+        "layers" => {
+            no_options(rest)?;
+            layers::run(&Ctx::new()?.root)
+        }
         "tools" => {
             no_options(rest)?;
             install::ensure(&Ctx::new()?, install::Tool::ALL)

@@ -468,20 +468,15 @@ fn write_go_string(s: &str, out: &mut impl Sink) {
     out.put(b"\"");
 }
 
-/// Returns the value with every object's keys sorted bytewise (recursively).
-pub fn sorted(v: Value) -> Value {
-    match v {
-        Value::Array(a) => Value::Array(a.into_iter().map(sorted).collect()),
-        Value::Object(m) => {
-            let mut entries: Vec<(String, Value)> = m.into_iter().collect();
-            entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
-        }
-        other => other,
-    }
+/// Returns the value with every object's keys sorted bytewise (recursively):
+/// serde_json's [`Value::sort_all_objects`], by value.
+pub fn sorted(mut v: Value) -> Value {
+    v.sort_all_objects();
+    v
 }
 
-/// [`sorted`] of a borrowed value: builds the sorted copy in one pass (no clone first).
+/// [`sorted`] of a borrowed value: builds the sorted copy in one pass, which is cheaper than
+/// cloning and then sorting (`sort_all_objects` on a clone re-sorts every map in place).
 pub fn sorted_ref(v: &Value) -> Value {
     match v {
         Value::Array(a) => Value::Array(a.iter().map(sorted_ref).collect()),

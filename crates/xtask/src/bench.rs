@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
 use crate::ctx::{self, Ctx};
 use crate::install;
@@ -31,65 +31,30 @@ use crate::install;
 const BEGIN: &str = "<!-- bench-compare:begin (written by `cargo xtask bench-compare`) -->";
 const END: &str = "<!-- bench-compare:end -->";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct Options {
-    /// Record counts of the generated pairs.
+    /// Record counts of the generated pairs (comma-separated).
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',', default_values_t = [1_000, 10_000, 100_000])]
     pub sizes: Vec<usize>,
     /// Timed runs per tool and input (after one warm-up run).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 5,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
+    )]
     pub runs: usize,
-    /// A run longer than this is killed.
+    /// A run longer than this many seconds is killed.
+    #[arg(long, value_name = "SECS", default_value = "120", value_parser = timeout_secs)]
     pub timeout: Duration,
-    /// Write the table into benches/RESULTS.md (else only print it).
+    /// Only print the table (do not write it into benches/RESULTS.md).
+    #[arg(long = "no-write", action = clap::ArgAction::SetFalse)]
     pub write: bool,
 }
 
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            sizes: vec![1_000, 10_000, 100_000],
-            runs: 5,
-            timeout: Duration::from_secs(120),
-            write: true,
-        }
-    }
-}
-
-impl Options {
-    pub fn parse(args: &[String]) -> Result<Options> {
-        let mut opts = Options::default();
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            let mut value = |name: &str| {
-                args.next()
-                    .with_context(|| format!("{name} needs a value (see `cargo xtask help`)"))
-            };
-            match arg.as_str() {
-                "--sizes" => {
-                    opts.sizes = value("--sizes")?
-                        .split(',')
-                        .map(|s| {
-                            s.trim()
-                                .parse()
-                                .context("--sizes: record counts, e.g. 1000,10000")
-                        })
-                        .collect::<Result<_>>()?;
-                }
-                "--runs" => {
-                    opts.runs = value("--runs")?.parse().context("--runs: a number")?;
-                    if opts.runs == 0 {
-                        bail!("--runs must be at least 1");
-                    }
-                }
-                "--timeout" => {
-                    let secs: u64 = value("--timeout")?.parse().context("--timeout: seconds")?;
-                    opts.timeout = Duration::from_secs(secs);
-                }
-                "--no-write" => opts.write = false,
-                other => bail!("unexpected argument `{other}` (see `cargo xtask help`)"),
-            }
-        }
-        Ok(opts)
-    }
+/// `--timeout SECS`.
+fn timeout_secs(arg: &str) -> Result<Duration, std::num::ParseIntError> {
+    arg.parse().map(Duration::from_secs)
 }
 
 /// One contender on one input.
@@ -582,17 +547,33 @@ fn load(ctx: &Ctx) -> String {
 mod tests {
     use super::*;
 
+    fn parse(args: &[&str]) -> Result<Options, clap::Error> {
+        match crate::tests::parse(&[&["bench-compare"], args].concat())?.command {
+            crate::Command::BenchCompare(options) => Ok(options),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
     #[test]
     fn options_parse() {
-        let args: Vec<String> = ["--sizes", "1000,10000", "--runs", "3", "--no-write"]
-            .map(String::from)
-            .to_vec();
-        let o = Options::parse(&args).unwrap();
+        let default = parse(&[]).unwrap();
+        assert_eq!(default.sizes, [1_000, 10_000, 100_000]);
+        assert_eq!(default.runs, 5);
+        assert_eq!(default.timeout, Duration::from_secs(120));
+        assert!(default.write);
+        let o = parse(&["--sizes", "1000,10000", "--runs", "3", "--no-write"]).unwrap();
         assert_eq!(o.sizes, [1000, 10000]);
         assert_eq!(o.runs, 3);
         assert!(!o.write);
-        assert!(Options::parse(&["--runs".into(), "0".into()]).is_err());
-        assert!(Options::parse(&["--bogus".into()]).is_err());
+        assert_eq!(
+            parse(&["--timeout", "7"]).unwrap().timeout,
+            Duration::from_secs(7)
+        );
+        assert!(parse(&["--sizes", "1000,many"]).is_err());
+        assert!(parse(&["--timeout", "soon"]).is_err());
+        assert!(parse(&["--runs", "0"]).is_err());
+        assert!(parse(&["--runs"]).is_err());
+        assert!(parse(&["--bogus"]).is_err());
     }
 
     #[test]

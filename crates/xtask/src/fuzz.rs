@@ -18,42 +18,18 @@ pub const TARGETS: &[&str] = &["detect", "decode", "canonicalize", "diff", "shar
 /// smaller inputs mean many more runs a second.
 const MAX_LEN: usize = 256 * 1024;
 
-#[derive(Debug)]
+#[derive(Debug, clap::Args)]
 pub struct Options {
+    /// The targets to run, in this order.
+    #[arg(
+        value_name = "TARGET",
+        value_parser = clap::builder::PossibleValuesParser::new(TARGETS),
+        default_values = TARGETS
+    )]
     targets: Vec<String>,
+    /// Run each target for N seconds.
+    #[arg(long, value_name = "N", default_value_t = 600)]
     seconds: u64,
-}
-
-impl Options {
-    pub fn parse(args: &[String]) -> Result<Options> {
-        let mut options = Options {
-            targets: Vec::new(),
-            seconds: 600,
-        };
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            let seconds = match arg.as_str() {
-                "--seconds" => Some(args.next().context("--seconds needs a number")?.as_str()),
-                other => other.strip_prefix("--seconds="),
-            };
-            if let Some(s) = seconds {
-                options.seconds = s
-                    .parse()
-                    .with_context(|| format!("--seconds {s}: not a number of seconds"))?;
-            } else if TARGETS.contains(&arg.as_str()) {
-                options.targets.push(arg.clone());
-            } else {
-                bail!(
-                    "fuzz: unexpected argument `{arg}` (targets: {}; see `cargo xtask help`)",
-                    TARGETS.join(", ")
-                );
-            }
-        }
-        if options.targets.is_empty() {
-            options.targets = TARGETS.iter().map(|t| t.to_string()).collect();
-        }
-        Ok(options)
-    }
 }
 
 pub fn run(ctx: &Ctx, options: &Options) -> Result<()> {
@@ -194,15 +170,32 @@ fn dirs(dir: &Path) -> Result<Vec<PathBuf>> {
 mod tests {
     use super::*;
 
+    fn parse(args: &[&str]) -> Result<Options, clap::Error> {
+        match crate::tests::parse(&[&["fuzz"], args].concat())?.command {
+            crate::Command::Fuzz(options) => Ok(options),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
     #[test]
     fn options() {
-        let o = Options::parse(&[]).unwrap();
-        assert_eq!(o.targets.len(), TARGETS.len());
+        let o = parse(&[]).unwrap();
+        assert_eq!(o.targets, TARGETS);
         assert_eq!(o.seconds, 600);
-        let o = Options::parse(&["tar".into(), "--seconds=5".into()]).unwrap();
+        let o = parse(&["tar", "--seconds=5"]).unwrap();
         assert_eq!((o.targets, o.seconds), (vec!["tar".to_string()], 5));
-        assert!(Options::parse(&["nope".into()]).is_err());
-        assert!(Options::parse(&["--seconds".into()]).is_err());
+        let o = parse(&["share", "--seconds", "9", "diff"]).unwrap();
+        assert_eq!(
+            (o.targets, o.seconds),
+            (vec!["share".into(), "diff".into()], 9)
+        );
+        let unknown = parse(&["nope"]).unwrap_err().to_string();
+        assert!(
+            unknown.contains("nope") && unknown.contains("detect"),
+            "{unknown}"
+        );
+        assert!(parse(&["--seconds"]).is_err());
+        assert!(parse(&["--seconds", "long"]).is_err());
     }
 
     #[test]

@@ -8,36 +8,14 @@ use crate::dist;
 use crate::install::{self, Tool};
 use crate::server::{Mount, SUBPATH, Server};
 
-#[derive(Debug)]
+#[derive(Debug, clap::Args)]
 pub struct Options {
+    /// Serve on 127.0.0.1:PORT.
+    #[arg(short, long, default_value_t = 8080)]
     port: u16,
+    /// Serve the dist/ already built (skip trunk build --release).
+    #[arg(long = "no-build", action = clap::ArgAction::SetFalse)]
     build: bool,
-}
-
-impl Options {
-    pub fn parse(args: &[String]) -> Result<Options> {
-        let mut options = Options {
-            port: 8080,
-            build: true,
-        };
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            let port = match arg.as_str() {
-                "--port" | "-p" => Some(args.next().context("--port needs a number")?.as_str()),
-                other => other.strip_prefix("--port="),
-            };
-            if let Some(port) = port {
-                options.port = port
-                    .parse()
-                    .with_context(|| format!("--port {port}: not a port number"))?;
-            } else if arg == "--no-build" {
-                options.build = false;
-            } else {
-                bail!("serve: unexpected argument `{arg}` (see `cargo xtask help`)");
-            }
-        }
-        Ok(options)
-    }
 }
 
 pub fn run(ctx: &Ctx, options: &Options) -> Result<()> {
@@ -72,19 +50,24 @@ pub fn run(ctx: &Ctx, options: &Options) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
+    fn parse(args: &[&str]) -> Result<Options, clap::Error> {
+        match crate::tests::parse(&[&["serve"], args].concat())?.command {
+            crate::Command::Serve(options) => Ok(options),
+            other => panic!("parsed as {other:?}"),
+        }
     }
 
     #[test]
     fn parses_port_and_no_build() {
-        let default = Options::parse(&[]).unwrap();
+        let default = parse(&[]).unwrap();
         assert_eq!((default.port, default.build), (8080, true));
-        let o = Options::parse(&args(&["--port", "9000", "--no-build"])).unwrap();
+        let o = parse(&["--port", "9000", "--no-build"]).unwrap();
         assert_eq!((o.port, o.build), (9000, false));
-        assert_eq!(Options::parse(&args(&["--port=81"])).unwrap().port, 81);
-        assert!(Options::parse(&args(&["--port"])).is_err());
-        assert!(Options::parse(&args(&["--port", "http"])).is_err());
-        assert!(Options::parse(&args(&["--verbose"])).is_err());
+        assert_eq!(parse(&["--port=81"]).unwrap().port, 81);
+        assert_eq!(parse(&["-p", "82"]).unwrap().port, 82);
+        assert!(parse(&["--port"]).is_err());
+        assert!(parse(&["--port", "http"]).is_err());
+        assert!(parse(&["--port", "70000"]).is_err());
+        assert!(parse(&["--verbose"]).is_err());
     }
 }

@@ -103,68 +103,52 @@ impl Step {
             Step::E2e => e2e(ctx),
         }
     }
+}
 
-    fn from_name(name: &str) -> Result<Step> {
-        Step::ALL
-            .into_iter()
-            .find(|step| step.name() == name)
-            .with_context(|| {
-                let names: Vec<&str> = Step::ALL.iter().map(|s| s.name()).collect();
-                format!("unknown step `{name}`; the steps are: {}", names.join(", "))
-            })
+/// `--only` and `--skip` take the steps by [`Step::name`]; clap lists them when one is unknown.
+impl clap::ValueEnum for Step {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Step::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, clap::Args)]
 pub struct Options {
-    steps: Vec<Step>,
+    /// Skip the e2e step (as `--skip e2e`).
+    #[arg(long)]
+    skip_e2e: bool,
+    /// Run only these steps (comma-separated, e.g. --only build,e2e); steps keep their order.
+    #[arg(long, value_name = "STEPS", value_delimiter = ',')]
+    only: Option<Vec<Step>>,
+    /// Skip these steps (comma-separated).
+    #[arg(long, value_name = "STEPS", value_delimiter = ',')]
+    skip: Vec<Step>,
 }
 
 impl Options {
-    /// `--skip-e2e`, `--only a,b`, `--skip a,b` (also `--only=a,b`); steps keep their order.
-    pub fn parse(args: &[String]) -> Result<Options> {
-        let mut only: Option<Vec<Step>> = None;
-        let mut skip = Vec::new();
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            let (flag, inline) = match arg.split_once('=') {
-                Some((flag, value)) => (flag, Some(value)),
-                None => (arg.as_str(), None),
-            };
-            let mut value = || -> Result<Vec<Step>> {
-                let list = match inline {
-                    Some(list) => list,
-                    None => args
-                        .next()
-                        .with_context(|| format!("{flag} needs a list of steps"))?,
-                };
-                list.split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(Step::from_name)
-                    .collect()
-            };
-            match flag {
-                "--skip-e2e" if inline.is_none() => skip.push(Step::E2e),
-                "--only" => only.get_or_insert_with(Vec::new).extend(value()?),
-                "--skip" => skip.extend(value()?),
-                _ => bail!("test: unexpected argument `{arg}` (see `cargo xtask help`)"),
-            }
-        }
+    /// The steps to run, in their order; an error when none is left.
+    fn steps(&self) -> Result<Vec<Step>> {
         let steps: Vec<Step> = Step::ALL
             .into_iter()
-            .filter(|step| only.as_ref().is_none_or(|only| only.contains(step)))
-            .filter(|step| !skip.contains(step))
+            .filter(|step| self.only.as_ref().is_none_or(|only| only.contains(step)))
+            .filter(|step| !self.skip.contains(step))
+            .filter(|step| !(self.skip_e2e && *step == Step::E2e))
             .collect();
         if steps.is_empty() {
             bail!("no step left to run");
         }
-        Ok(Options { steps })
+        Ok(steps)
     }
 }
 
 pub fn run(ctx: &Ctx, options: &Options) -> Result<()> {
+    let steps = options.steps()?;
     let mut tools: Vec<Tool> = Vec::new();
-    for step in &options.steps {
+    for step in &steps {
         tools.extend(step.tools());
     }
     let start = Instant::now();
@@ -172,12 +156,12 @@ pub fn run(ctx: &Ctx, options: &Options) -> Result<()> {
     let setup = start.elapsed();
 
     let mut took: Vec<(&str, Duration)> = vec![("ensure tools", setup)];
-    for step in &options.steps {
+    for step in &steps {
         let (_, duration) = ctx::timed(step.title(), || step.run(ctx))?;
         took.push((step.name(), duration));
     }
 
-    ctx::header(&format!("all {} steps passed", options.steps.len()));
+    ctx::header(&format!("all {} steps passed", steps.len()));
     let total: Duration = took.iter().map(|(_, d)| *d).sum();
     for (name, duration) in &took {
         println!("{:>10}  {name}", ctx::human_duration(*duration));
@@ -221,12 +205,11 @@ mod tests {
     use super::*;
 
     fn steps(list: &[&str]) -> Result<Vec<&'static str>> {
-        let args: Vec<String> = list.iter().map(|s| s.to_string()).collect();
-        Ok(Options::parse(&args)?
-            .steps
-            .into_iter()
-            .map(Step::name)
-            .collect())
+        let options = match crate::tests::parse(&[&["test"], list].concat())?.command {
+            crate::Command::Test(options) => options,
+            other => panic!("parsed as {other:?}"),
+        };
+        Ok(options.steps()?.into_iter().map(Step::name).collect())
     }
 
     #[test]
@@ -243,7 +226,13 @@ mod tests {
             steps(&["--skip", "wasm-test,e2e"]).unwrap(),
             ["fmt", "clippy", "test", "build"]
         );
-        assert!(steps(&["--only", "lint"]).is_err());
+        let unknown = steps(&["--only", "lint"]).unwrap_err().to_string();
+        assert!(
+            unknown.contains("lint")
+                && unknown.contains("fmt, clippy, test, wasm-test, build, e2e"),
+            "{unknown}"
+        );
+        assert!(steps(&["--skip", "fmt,lint"]).is_err());
         assert!(steps(&["--only"]).is_err());
         assert!(steps(&["--only", "e2e", "--skip-e2e"]).is_err());
         assert!(steps(&["--fast"]).is_err());

@@ -66,7 +66,7 @@ impl From<&Error> for WarningReport {
     fn from(e: &Error) -> Self {
         WarningReport {
             side: e.side,
-            pointer: e.pointer.clone(),
+            pointer: e.pointer.as_ref().map(ToString::to_string),
             message: e.to_string(),
         }
     }

@@ -399,10 +399,16 @@ mod tests {
             old: None,
         };
         let e = apply(&doc, &[change(Op::Replace, "/b")]).unwrap_err();
-        assert!(matches!(e.kind, ErrorKind::Patch { op: "replace", .. }), "{e:?}");
+        assert!(
+            matches!(e.kind, ErrorKind::Patch { op: "replace", .. }),
+            "{e:?}"
+        );
         assert_eq!(e.to_string(), "cannot apply replace at /b: no such member");
         let e = apply(&doc, &[change(Op::Add, "/a/5")]).unwrap_err();
-        assert_eq!(e.to_string(), "cannot apply add at /a/5: index out of range");
+        assert_eq!(
+            e.to_string(),
+            "cannot apply add at /a/5: index out of range"
+        );
     }
 
     #[test]

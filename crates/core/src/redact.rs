@@ -157,11 +157,16 @@ fn redact_with(bytes: &[u8], markers: &mut Markers) -> Redacted {
     }
     let was_compact = json::to_go_compact(&v) == bytes;
     for s in &found {
-        if let Some(slot) = s.pointer.tokens().iter().try_fold(&mut v, |cur, t| match cur {
-            Value::Object(m) => m.get_mut(t),
-            Value::Array(a) => t.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
-            _ => None,
-        }) {
+        if let Some(slot) = s
+            .pointer
+            .tokens()
+            .iter()
+            .try_fold(&mut v, |cur, t| match cur {
+                Value::Object(m) => m.get_mut(t),
+                Value::Array(a) => t.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
+                _ => None,
+            })
+        {
             let text = slot.as_str().unwrap_or_default();
             *slot = Value::String(match s.kind {
                 "env" => {
@@ -262,7 +267,10 @@ mod tests {
             "{text}"
         );
         assert_eq!(
-            r.redacted.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            r.redacted
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
             [
                 "/FrontendAttrs/build-arg:TOKEN",
                 "/FrontendAttrs/filename",

@@ -223,7 +223,11 @@ fn image_doc(
         Some(a) => {
             warnings.extend(a.warnings.iter().map(|w| {
                 let mut w = w.clone();
-                w.pointer = Some(w.pointer.as_ref().map_or_else(|| at.clone(), |p| at.join(p)));
+                w.pointer = Some(
+                    w.pointer
+                        .as_ref()
+                        .map_or_else(|| at.clone(), |p| at.join(p)),
+                );
                 w
             }));
             let doc = match &a.canonical {

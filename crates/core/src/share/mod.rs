@@ -233,7 +233,11 @@ fn encode_options(options: &ShareOptions) -> Vec<u8> {
     let mut out = Vec::new();
     put_record(&mut out, TAG_OPT_FLAGS, &encoded_flags);
     for pointer in &options.ignore_pointers {
-        put_record(&mut out, TAG_OPT_IGNORE_POINTER, pointer.to_string().as_bytes());
+        put_record(
+            &mut out,
+            TAG_OPT_IGNORE_POINTER,
+            pointer.to_string().as_bytes(),
+        );
     }
     put_text(&mut out, TAG_OPT_VIEW, options.view.as_deref());
     out
@@ -1011,6 +1015,21 @@ mod tests {
         p.options.ignore_pointers = vec![Pointer::root().child("a/b~c").child("")];
         let link = make_link("https://x.example/", &p);
         assert_eq!(payload_from_link(&link), Ok(p));
+    }
+
+    /// The stored link the page's tests open: two configs, and an ignore pointer without its
+    /// leading '/' (tests/fixtures/share/bad-ignore-pointer.txt).
+    #[test]
+    fn the_stored_link_with_a_bad_pointer_fails_on_that_pointer() {
+        let text = include_str!("../../../../tests/fixtures/share/bad-ignore-pointer.txt");
+        let err = decode_fragment(text).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                ErrorKind::SharePointer { field: "ignore pointer", pointer, .. } if pointer == "created"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

@@ -286,7 +286,9 @@ mod tests {
             settings: Settings::default(),
         };
         let cmp = compare(&la, &ra, &opts);
-        let share = request.share("https://x.example/", &cmp, ["l", "r"]).unwrap();
+        let share = request
+            .share("https://x.example/", &cmp, ["l", "r"])
+            .unwrap();
         let p = &share.payload;
         assert_eq!(p.left.original_digest, Some(sha256_digest(LEFT)));
         assert_eq!(p.left.redacted.len(), 2);
@@ -331,7 +333,10 @@ mod tests {
         let e = request.payload().unwrap_err();
         assert_eq!(e.kind, ErrorKind::NoCacheToShare);
         assert_eq!(e.side, Some(Side::Left));
-        assert!(e.to_string().starts_with("left: there is no build cache"), "{e}");
+        assert!(
+            e.to_string().starts_with("left: there is no build cache"),
+            "{e}"
+        );
     }
 
     #[test]

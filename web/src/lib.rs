@@ -485,7 +485,7 @@ pub fn app() -> Html {
     let verdict = compared.as_ref().map(|c| c.comparison.verdict);
     let headline = compared
         .as_ref()
-        .map(|c| AttrValue::from(c.comparison.headline.clone()))
+        .map(|c| AttrValue::from(c.comparison.headline()))
         .unwrap_or_default();
     let example = s.example.and_then(examples::by_id);
     let labels = s.labels();
@@ -609,8 +609,11 @@ pub fn app() -> Html {
                 { "cachelens runs entirely in this page: no upload, no tracking. " }
                 <span data-testid="session-note">
                     { match *kept {
-                        Some(false) => "These inputs could not be kept across a reload (over 200 MiB, or the browser refused); they stay only in this page. ",
-                        _ => "Your inputs stay in this tab only (its sessionStorage, or for large inputs IndexedDB under a key only this tab holds): a reload keeps them, a new tab does not see them; they are never put in the address. ",
+                        Some(false) => format!(
+                            "These inputs could not be kept across a reload (over {}, or the browser refused); they stay only in this page. ",
+                            components::size_text(SESSION_IDB_MAX_BYTES as u64)
+                        ),
+                        _ => "Your inputs stay in this tab only (its sessionStorage, or for large inputs IndexedDB under a key only this tab holds): a reload keeps them, a new tab does not see them; they are never put in the address. ".to_owned(),
                     } }
                 </span>
                 { "Same answer on the command line: " }<code>{ "cachelens diff left.json right.json" }</code>

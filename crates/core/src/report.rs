@@ -133,7 +133,7 @@ impl Report {
     ) -> Self {
         Report {
             verdict: cmp.verdict,
-            headline: cmp.headline.clone(),
+            headline: crate::words::headline(cmp),
             left: SideReport::new(left, names.0),
             right: SideReport::new(right, names.1),
             changes: cmp.changes.clone(),

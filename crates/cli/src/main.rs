@@ -380,9 +380,8 @@ fn report_problems(name: &str, set: &ImageSet, each: bool) {
         }
     }
     eprintln!(
-        "cachelens: {name}: the archive is damaged or incomplete ({} problem{})",
-        set.problems.len(),
-        if set.problems.len() == 1 { "" } else { "s" }
+        "cachelens: {name}: the archive is damaged or incomplete ({})",
+        cachelens_core::words::count(set.problems.len() as u64, "problem", "problems")
     );
 }
 

@@ -1,5 +1,5 @@
 //! Sharing a comparison. [`Request`] (in `payload.rs`) builds what is shared, for the CLI and the
-//! page alike; this file is the share-link codec: it packs both inputs of a diff (exact bytes) plus the diff options into a URL
+//! page alike; `bundle.rs` writes the same payload as a file; this file is the share-link codec: it packs both inputs of a diff (exact bytes) plus the diff options into a URL
 //! fragment or a bundle file, so one link reopens the exact diff with no server in between.
 //!
 //! The wire format is specified in `docs/share-link-format.md`. In short: a fragment is
@@ -15,7 +15,11 @@ use sha2::{Digest as _, Sha256};
 
 use crate::{Error, ErrorKind, Pointer};
 
+mod bundle;
 mod payload;
+#[cfg(test)]
+use bundle::decode_bundle_with_limit;
+pub use bundle::{BUNDLE_MAGIC, decode_bundle, encode_bundle, is_bundle};
 pub use payload::{Input, Request, Settings, Share, Source};
 
 /// Size thresholds the UI uses to warn: chat tools cut links around 8 KB; browsers refuse around 2 MB.
@@ -26,8 +30,6 @@ pub const LINK_MAX_BYTES: usize = 2 * 1024 * 1024;
 pub const MAX_DECOMPRESSED_BYTES: usize = 256 * 1024 * 1024;
 /// The format version written by [`encode_fragment`] and [`encode_bundle`].
 pub const FORMAT_VERSION: u32 = 1;
-/// Every bundle file starts with these bytes, followed by the `v<N>.` version prefix.
-pub const BUNDLE_MAGIC: &[u8] = b"cachelens-share:";
 
 const COMPRESSION_LEVEL: u8 = 9;
 const CHECKSUM_LEN: usize = 4;
@@ -158,25 +160,6 @@ pub const fn link_size_class(len: usize) -> LinkSize {
     }
 }
 
-/// A bundle file (for payloads too large for a link): the same container as the fragment but as bytes, with a recognisable magic/prefix, so the page can open it again by drop or upload.
-pub fn encode_bundle(payload: &SharePayload) -> Vec<u8> {
-    let compressed = compress(&encode_container(payload));
-    let mut out = BUNDLE_MAGIC.to_vec();
-    out.extend_from_slice(format!("v{FORMAT_VERSION}.").as_bytes());
-    out.extend_from_slice(&compressed);
-    out
-}
-
-/// Decodes a bundle file made by [`encode_bundle`].
-pub fn decode_bundle(bytes: &[u8]) -> Result<SharePayload, Error> {
-    decode_bundle_with_limit(bytes, MAX_DECOMPRESSED_BYTES).map_err(Error::new)
-}
-
-/// Whether `bytes` look like a bundle file (start with [`BUNDLE_MAGIC`]).
-pub fn is_bundle(bytes: &[u8]) -> bool {
-    bytes.starts_with(BUNDLE_MAGIC)
-}
-
 // ---------------------------------------------------------------- encoding
 
 fn put_varint(out: &mut Vec<u8>, mut value: u64) {
@@ -286,15 +269,6 @@ fn decode_text(text: &str, limit: usize) -> Result<SharePayload, ErrorKind> {
     check_version(version)?;
     let compressed = URL_SAFE_NO_PAD.decode(data).map_err(base64_error)?;
     decode_compressed(&compressed, limit)
-}
-
-fn decode_bundle_with_limit(bytes: &[u8], limit: usize) -> Result<SharePayload, ErrorKind> {
-    let rest = bytes
-        .strip_prefix(BUNDLE_MAGIC)
-        .ok_or(ErrorKind::NotABundle)?;
-    let (version, compressed) = split_version(rest).ok_or(ErrorKind::NotABundle)?;
-    check_version(version)?;
-    decode_compressed(compressed, limit)
 }
 
 fn check_version(version: u32) -> Result<(), ErrorKind> {

@@ -273,6 +273,17 @@ fn link_round_trips_through_diff_link() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--link"));
+    // A link whose ignore pointer is not a pointer is refused, as in the page: the comparison
+    // is not made with the pointer left out.
+    let bad = std::fs::read_to_string(fixture("share/bad-ignore-pointer.txt")).unwrap();
+    cachelens()
+        .args(["diff", "--link", bad.trim()])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "--link: ignore pointer \"created\" (byte",
+        ));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 // Sharing a diff: a link made in the page (or by the CLI) reopens the exact diff in a fresh page,
 // values of env variables and labels are redacted by default, the Markdown report carries both
-// digests and the link, a downloaded bundle opens again by upload, and a broken link says why.
+// digests and the link, a downloaded bundle opens again by upload, and a broken link (or one with a
+// pointer that is not one) says why.
 // The `watch` fixture (helpers.ts) fails any test that logs a console error or leaves the origin;
 // pages opened besides `page` are watched the same way.
 import * as fs from 'node:fs';
@@ -177,6 +178,18 @@ test('a broken link shows the decoder error, not a blank page', async ({ page })
   await page.goto(link);
   await expect(page.getByTestId('opened')).toBeVisible();
   await expect(page.getByTestId('error')).toHaveCount(0);
+});
+
+test('a link whose ignore pointer is not a pointer is refused, not opened without it', async ({ page }) => {
+  // Two configs and an ignore pointer written without its leading '/' (the core's tests check
+  // this stored link decodes to exactly that error).
+  const fragment = fs.readFileSync(path.join(REPO, 'tests', 'fixtures', 'share', 'bad-ignore-pointer.txt'), 'utf8').trim();
+  await page.goto(`./#${fragment}`);
+  const error = page.getByTestId('error');
+  await expect(error).toContainText('This share link could not be opened: ignore pointer "created"');
+  await expect(error).toContainText('is not a JSON Pointer');
+  await expect(page.getByTestId('opened')).toHaveCount(0);
+  await expect(page.getByTestId('verdict')).toHaveCount(0);
 });
 
 test('screenshot of the share panel', async ({ page }) => {

@@ -6,7 +6,8 @@
 //! * [`state`]: the one reducer (`State` + `Action`), plain Rust, tested natively;
 //! * [`components`]: pure function components (panes, verdict, summary, changes, document view,
 //!   options, examples, share panel, image archives);
-//! * [`share`]: share links, bundle files and the Markdown report, and what an opened link says;
+//! * [`sharing`]: the page's side of share links, bundle files and the Markdown report (built by
+//!   the core's `share`), and what an opened link says;
 //! * [`browser`]: the clipboard, file reading (whole, or by ranges for image archives), folders
 //!   (chosen or dropped image layouts), the page's address and fragment, and downloads;
 //! * [`folder`]: which files of a chosen folder make up an image layout (plain Rust);
@@ -18,7 +19,7 @@ pub mod browser;
 pub mod components;
 pub mod examples;
 pub mod folder;
-pub mod share;
+pub mod sharing;
 pub mod state;
 
 /// A number new to each archive or folder opened (see `state::Pane::reading`).
@@ -301,7 +302,7 @@ pub fn app() -> Html {
         let dispatch = dispatch.clone();
         use_callback(share, move |(), share| {
             if let Some(out) = share
-                && let Err(message) = browser::download_bytes(share::BUNDLE_NAME, &out.bundle)
+                && let Err(message) = browser::download_bytes(sharing::BUNDLE_NAME, &out.bundle)
             {
                 dispatch.emit(Action::ShareFailed(message));
             }
@@ -484,7 +485,7 @@ pub fn app() -> Html {
     let verdict = compared.as_ref().map(|c| c.comparison.verdict);
     let headline = compared
         .as_ref()
-        .map(|c| AttrValue::from(c.comparison.headline.clone()))
+        .map(|c| AttrValue::from(c.comparison.headline()))
         .unwrap_or_default();
     let example = s.example.and_then(examples::by_id);
     let labels = s.labels();
@@ -579,6 +580,7 @@ pub fn app() -> Html {
                     />
                     <SharePanel
                         share={s.share.clone()}
+                        problem={s.share_problem.clone()}
                         due={s.share_due}
                         archives={compared.as_ref().is_some_and(|c| c.images.is_some())}
                         settings={s.share_settings}
@@ -607,8 +609,11 @@ pub fn app() -> Html {
                 { "cachelens runs entirely in this page: no upload, no tracking. " }
                 <span data-testid="session-note">
                     { match *kept {
-                        Some(false) => "These inputs could not be kept across a reload (over 200 MiB, or the browser refused); they stay only in this page. ",
-                        _ => "Your inputs stay in this tab only (its sessionStorage, or for large inputs IndexedDB under a key only this tab holds): a reload keeps them, a new tab does not see them; they are never put in the address. ",
+                        Some(false) => format!(
+                            "These inputs could not be kept across a reload (over {}, or the browser refused); they stay only in this page. ",
+                            components::size_text(SESSION_IDB_MAX_BYTES as u64)
+                        ),
+                        _ => "Your inputs stay in this tab only (its sessionStorage, or for large inputs IndexedDB under a key only this tab holds): a reload keeps them, a new tab does not see them; they are never put in the address. ".to_owned(),
                     } }
                 </span>
                 { "Same answer on the command line: " }<code>{ "cachelens diff left.json right.json" }</code>

@@ -11,14 +11,12 @@
 //! Everything here is plain Rust and tested natively (`cargo test -p cachelens-web`).
 
 use crate::examples;
-use crate::share::{self, Opened, OpenedSide, ShareOut, ShareSettings, Source};
+use crate::sharing::{self as share, Opened, OpenedSide, ShareOut, ShareSettings, Source};
 use cachelens_core::compare::filtered;
 use cachelens_core::image::{ImageSet, comparable};
 use cachelens_core::share::{ShareArchive, SharePayload, ShareSide};
 use cachelens_core::view::{Row, SideRow};
-use cachelens_core::{
-    Analysis, Area, Comparison, Error, Options, Pointer, Side, analyze, compare, json,
-};
+use cachelens_core::{Analysis, Area, Comparison, Error, Options, Side, analyze, compare, json};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -384,6 +382,8 @@ pub struct State {
     pub opened: Option<Shared<Opened>>,
     /// A share link that could not be opened, with the decoder's reason.
     pub share_error: Option<Rc<str>>,
+    /// Why the comparison cannot be shared as the panel asks (shown in the share panel).
+    pub share_problem: Option<Rc<str>>,
     /// Counts the times the verdict should be brought into view (after an example, a paste, a
     /// file, an archive or a share link was put in a pane and the panes compared).
     pub reveal: u64,
@@ -859,11 +859,7 @@ impl State {
         self.options = Options {
             ignore_timestamps: options.ignore_timestamps,
             ignore_cache: options.ignore_cache,
-            ignore: options
-                .ignore_pointers
-                .iter()
-                .filter_map(|p| Pointer::parse(p).ok())
-                .collect(),
+            ignore: options.ignore_pointers,
         };
         self.view = share::view_from_text(options.view.as_deref(), self.view);
         for (side, s) in [(Side::Left, left), (Side::Right, right)] {
@@ -936,12 +932,7 @@ impl State {
             options: cachelens_core::share::ShareOptions {
                 ignore_timestamps: self.options.ignore_timestamps,
                 ignore_cache: self.options.ignore_cache,
-                ignore_pointers: self
-                    .options
-                    .ignore
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect(),
+                ignore_pointers: self.options.ignore.clone(),
                 view: Some(share::view_text(self.view)),
             },
         })
@@ -957,11 +948,7 @@ impl State {
         } = payload;
         self.options.ignore_timestamps = options.ignore_timestamps;
         self.options.ignore_cache = options.ignore_cache;
-        self.options.ignore = options
-            .ignore_pointers
-            .iter()
-            .filter_map(|p| Pointer::parse(p).ok())
-            .collect();
+        self.options.ignore = options.ignore_pointers;
         self.view = share::view_from_text(options.view.as_deref(), self.view);
         for (side, s) in [(Side::Left, left), (Side::Right, right)] {
             if s.bytes.is_empty() {
@@ -987,11 +974,12 @@ impl State {
     fn reshare(&mut self, asked: bool) {
         let size = self.left.bytes().len() + self.right.bytes().len();
         self.share = None;
+        self.share_problem = None;
         self.share_due = false;
         let Some(c) = &self.compared else { return };
         if asked || size <= share::SHARE_SYNC_BYTES {
             let labels = self.label_texts();
-            self.share = share::make(
+            match share::make(
                 &self.share_base,
                 &self.left,
                 &self.right,
@@ -1000,8 +988,11 @@ impl State {
                 self.view,
                 self.share_settings,
                 &labels,
-            )
-            .map(Shared::new);
+            ) {
+                Some(Ok(out)) => self.share = Some(Shared::new(out)),
+                Some(Err(problem)) => self.share_problem = Some(Rc::from(problem)),
+                None => {}
+            }
         } else {
             self.share_due = true;
         }
@@ -2099,14 +2090,16 @@ mod tests {
                 "a local path in the link: {text}"
             );
             assert!(
-                side.redacted.iter().any(|p| p.starts_with("/localState/")),
+                side.redacted
+                    .iter()
+                    .any(|p| p.to_string().starts_with("/localState/")),
                 "{:?}",
                 side.redacted
             );
             assert!(
                 side.redacted
                     .iter()
-                    .any(|p| p.starts_with("/frontendAttrs/")),
+                    .any(|p| p.to_string().starts_with("/frontendAttrs/")),
                 "{:?}",
                 side.redacted
             );

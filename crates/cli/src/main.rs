@@ -10,7 +10,7 @@
 use anyhow::{Context as _, Result};
 use cachelens_core::image::{self, ByteSource, ImageSet};
 use cachelens_core::report::Report;
-use cachelens_core::share::{self, SharePayload, ShareSide};
+use cachelens_core::share;
 use cachelens_core::{Analysis, Kind, Options, Pointer, Side, analyze, compare};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::fs::File;
@@ -380,9 +380,8 @@ fn report_problems(name: &str, set: &ImageSet, each: bool) {
         }
     }
     eprintln!(
-        "cachelens: {name}: the archive is damaged or incomplete ({} problem{})",
-        set.problems.len(),
-        if set.problems.len() == 1 { "" } else { "s" }
+        "cachelens: {name}: the archive is damaged or incomplete ({})",
+        cachelens_core::words::count(set.problems.len() as u64, "problem", "problems")
     );
 }
 
@@ -409,11 +408,7 @@ fn run(cli: Cli) -> Result<u8> {
                         .map_err(|e| Trouble(format!("--link: {e}")))?;
                     opts.ignore_timestamps |= p.options.ignore_timestamps;
                     opts.ignore_cache |= p.options.ignore_cache;
-                    for ptr in &p.options.ignore_pointers {
-                        opts.ignore.push(
-                            Pointer::parse(ptr).map_err(|e| Trouble(format!("--link: {e}")))?,
-                        );
-                    }
+                    opts.ignore.extend(p.options.ignore_pointers);
                     let ln = p.left.name.clone().unwrap_or_else(|| "left".into());
                     let rn = p.right.name.clone().unwrap_or_else(|| "right".into());
                     (p.left.bytes, p.right.bytes, ln, rn)
@@ -523,35 +518,31 @@ fn run(cli: Cli) -> Result<u8> {
                     .into());
                 };
                 // Refuse what the page could not read either.
-                analyze_side(&bytes, side, &name)?;
-                let original_digest = Some(share::sha256_digest(&bytes));
-                sides.push(ShareSide {
-                    bytes,
-                    name: Some(name),
-                    original_digest,
-                    redacted: Vec::new(),
-                    archive: None,
-                });
+                let analysis = analyze_side(&bytes, side, &name)?;
+                sides.push((name, bytes, analysis));
             }
-            let mut right = sides.pop().unwrap_or_default();
-            let mut left = sides.pop().unwrap_or_default();
-            if args.redact {
-                // Both sides together, so values that differ still differ in the link.
-                let (l, r) = cachelens_core::redact::redact_pair(&left.bytes, &right.bytes)
-                    .map_err(|e| Trouble(e.to_string()))?;
-                (left.bytes, left.redacted) = (l.bytes, l.redacted);
-                (right.bytes, right.redacted) = (r.bytes, r.redacted);
+            fn input((name, bytes, analysis): &(String, Vec<u8>, Analysis)) -> share::Input<'_> {
+                share::Input {
+                    name,
+                    analysis,
+                    source: share::Source::Bytes {
+                        bytes,
+                        archive: None,
+                    },
+                }
             }
-            let payload = SharePayload {
-                left,
-                right,
-                options: share::ShareOptions {
-                    ignore_timestamps: opts.ignore_timestamps,
-                    ignore_cache: opts.ignore_cache,
-                    ignore_pointers: opts.ignore.iter().map(ToString::to_string).collect(),
-                    view: None,
+            let payload = share::Request {
+                left: input(&sides[0]),
+                right: input(&sides[1]),
+                options: &opts,
+                view: None,
+                settings: share::Settings {
+                    redact: args.redact,
+                    cache_only: false,
                 },
-            };
+            }
+            .payload()
+            .map_err(|e| Trouble(e.to_string()))?;
             let link = share::make_link(&args.base, &payload);
             match share::link_size_class(link.len()) {
                 share::LinkSize::Fine => {}

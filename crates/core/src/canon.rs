@@ -111,7 +111,7 @@ pub fn canonicalize(v: &Value, kind: Kind, opts: &CanonOptions) -> Canonical {
                     doc
                 }
                 Err(e) => {
-                    out.warnings.push(e.at(""));
+                    out.warnings.push(e.at(Pointer::root()));
                     sorted_ref(v)
                 }
             }
@@ -163,7 +163,7 @@ fn image_config(v: &Value, out: &mut Canonical) -> Value {
                 c
             }
             Err(e) => {
-                out.warnings.push(e.at(pointer.to_string()));
+                out.warnings.push(e.at(pointer));
                 sorted_ref(cache)
             }
         },

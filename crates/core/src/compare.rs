@@ -356,8 +356,10 @@ fn is_zero(n: &usize) -> bool {
 pub struct Comparison {
     /// identical / equivalent / different.
     pub verdict: Verdict,
-    /// The verdict in one sentence.
-    pub headline: String,
+    /// What the verdict's sentence says beyond the fields below; the sentence itself is
+    /// [`Comparison::headline`] (worded in [`crate::words`]).
+    #[serde(skip)]
+    pub context: Context,
     /// The changes (a JSON Patch from the left canonical document, options applied, to the right).
     pub changes: Vec<Change>,
     /// Areas and digest attribution.
@@ -375,6 +377,25 @@ pub struct Comparison {
     pub kinds: Option<KindsNote>,
     /// Known causes that fit (see [`crate::diagnose`]); empty when no pattern fits.
     pub diagnoses: Vec<crate::diagnose::Diagnosis>,
+}
+
+/// Facts of a comparison that only its headline tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    /// The right input's kind (the headline names an image, images or a cache by it).
+    pub kind: Kind,
+    /// The digest both sides have, when they have the same one.
+    pub same_digest: Option<Digest>,
+    /// Both sides are image archives or layout folders (their index entries are set aside).
+    pub archives: bool,
+    /// There are changes and every one of them is a timestamp.
+    pub times_only: bool,
+    /// Timestamps were ignored.
+    pub ignored_timestamps: bool,
+    /// The build cache was ignored.
+    pub ignored_cache: bool,
+    /// Some paths were ignored.
+    pub ignored_paths: bool,
 }
 
 /// Two inputs of different kinds, and how they relate.
@@ -575,19 +596,15 @@ pub fn compare(left: &Analysis, right: &Analysis, opts: &Options) -> Comparison 
     if times_only {
         notes.push(TIMES_NOTE.into());
     }
-    let facts = Facts {
-        attr: &attribution,
-        cache: cache.as_ref(),
-        opts,
-        changes: &changes,
+    let context = Context {
         kind: right.kind,
-        set_aside: &set_aside,
-        kinds: kinds.as_ref(),
-        same_digest: (left.digest == right.digest).then_some(&left.digest),
+        same_digest: (left.digest == right.digest).then(|| left.digest.clone()),
         archives: left.export_metadata.is_some() && right.export_metadata.is_some(),
         times_only,
+        ignored_timestamps: opts.ignore_timestamps,
+        ignored_cache: opts.ignore_cache,
+        ignored_paths: !opts.ignore.is_empty(),
     };
-    let headline = headline(verdict, &facts);
     let diagnoses = crate::diagnose::diagnose(&crate::diagnose::Facts {
         left,
         right,
@@ -599,7 +616,7 @@ pub fn compare(left: &Analysis, right: &Analysis, opts: &Options) -> Comparison 
     });
     Comparison {
         verdict,
-        headline,
+        context,
         changes,
         attribution,
         cache,
@@ -667,7 +684,7 @@ fn leaf_changes(left: &Value, right: &Value) -> Vec<Change> {
 
 /// A set-aside path for people: its image (when archives are paired by platform) and the
 /// annotation or field it names.
-fn set_aside_name(p: &Pointer) -> (Option<&str>, &str) {
+pub(crate) fn set_aside_name(p: &Pointer) -> (Option<&str>, &str) {
     let t = p.tokens();
     let (image, rest) = match t {
         [m, platform, rest @ ..] if m == "manifests" => (Some(platform.as_str()), rest),
@@ -682,7 +699,7 @@ fn set_aside_name(p: &Pointer) -> (Option<&str>, &str) {
 }
 
 /// What kind of export metadata an annotation or field is, in a word or two.
-fn set_aside_what(name: &str) -> &'static str {
+pub(crate) fn set_aside_what(name: &str) -> &'static str {
     match name {
         "org.opencontainers.image.created" => "export time",
         "org.opencontainers.image.ref.name" => "tag",
@@ -832,7 +849,7 @@ fn kinds_note(left: &Analysis, right: &Analysis) -> Option<KindsNote> {
 }
 
 /// A kind as a bare noun ("manifest", "config", "cache config").
-fn noun(k: Kind) -> &'static str {
+pub(crate) fn noun(k: Kind) -> &'static str {
     match k {
         Kind::ImageManifest => "manifest",
         Kind::ImageConfig => "config",
@@ -844,176 +861,6 @@ fn noun(k: Kind) -> &'static str {
             .describe()
             .trim_start_matches("an ")
             .trim_start_matches("a "),
-    }
-}
-
-/// What the headline is made from.
-struct Facts<'a> {
-    attr: &'a Attribution,
-    cache: Option<&'a CacheSummary>,
-    opts: &'a Options,
-    changes: &'a [Change],
-    kind: Kind,
-    set_aside: &'a [Change],
-    kinds: Option<&'a KindsNote>,
-    same_digest: Option<&'a Digest>,
-    archives: bool,
-    times_only: bool,
-}
-
-fn headline(verdict: Verdict, f: &Facts<'_>) -> String {
-    let n = f.changes.len();
-    let changes_word = |n: usize| format!("{n} change{}", if n == 1 { "" } else { "s" });
-    let (image, word) = match f.kind {
-        Kind::ImageIndex => ("images", "index"),
-        Kind::ImageConfig => ("image", "config"),
-        _ => ("image", "manifest"),
-    };
-    let mut whats: Vec<&str> = f
-        .set_aside
-        .iter()
-        .map(|c| set_aside_what(set_aside_name(&c.path).1))
-        .collect();
-    whats.dedup();
-    whats.sort_unstable();
-    whats.dedup();
-    match verdict {
-        Verdict::Identical if f.archives => format!(
-            "Identical: the same {image} ({word} {}), and the archives' index entries agree.",
-            f.same_digest.map(Digest::as_str).unwrap_or_default()
-        ),
-        Verdict::Identical => "Identical: the two inputs are the same bytes.".into(),
-        Verdict::Equivalent => {
-            if let Some(d) = f.same_digest {
-                return format!(
-                    "Equivalent: the same {image} ({word} {d}); only the archives' index entries differ ({}).",
-                    whats.join(", ")
-                );
-            }
-            let mut reason = if f.attr.formatting_only {
-                "only in JSON formatting: re-encoded compactly, both have the same digest"
-                    .to_owned()
-            } else if let Some(noise) = f.cache.and_then(CacheSummary::noise_phrase) {
-                format!(
-                    "after decoding the cache nothing changed except record numbering ({noise})"
-                )
-            } else if f.opts.ignore_timestamps || f.opts.ignore_cache || !f.opts.ignore.is_empty() {
-                let mut what = Vec::new();
-                if f.opts.ignore_timestamps {
-                    what.push("timestamps");
-                }
-                if f.opts.ignore_cache {
-                    what.push("the cache");
-                }
-                if !f.opts.ignore.is_empty() {
-                    what.push("the ignored paths");
-                }
-                // "the cache is ignored", "timestamps and the cache are ignored".
-                let verb = if what == ["the cache"] { "is" } else { "are" };
-                format!(
-                    "nothing else changed once {} {verb} ignored",
-                    join_words(&what)
-                )
-            } else {
-                "after canonicalisation nothing changed".to_owned()
-            };
-            if !whats.is_empty() {
-                reason.push_str(&format!(
-                    "; the archives' index entries differ too ({}), set aside",
-                    whats.join(", ")
-                ));
-            }
-            format!("Equivalent: the bytes differ, but {reason}.")
-        }
-        Verdict::Different => {
-            let areas: Vec<&str> = f.attr.areas.iter().map(|(a, _)| a.as_str()).collect();
-            let cache_words = f.cache.map(CacheSummary::phrase);
-            if let Some(k) = f.kinds {
-                let name = noun;
-                let mut s = format!(
-                    "Different kinds: {} and {}; ",
-                    k.left.describe(),
-                    k.right.describe()
-                );
-                match (k.relation, &k.digest) {
-                    (Some(rel), Some(d)) => {
-                        let (holder, other) = if rel == "left-names-right" {
-                            (k.left, k.right)
-                        } else {
-                            (k.right, k.left)
-                        };
-                        let whole = if matches!(holder, Kind::ImageIndex | Kind::CacheIndex) {
-                            format!("one entry of the {}", name(holder))
-                        } else if holder == Kind::CacheManifest {
-                            "part of the cache export".to_owned()
-                        } else {
-                            "part of the image".to_owned()
-                        };
-                        s.push_str(&format!(
-                            "the {} names this {} ({d}): the {} is {whole}, not another version of it ({} between them).",
-                            name(holder),
-                            name(other),
-                            name(other),
-                            changes_word(n)
-                        ));
-                    }
-                    _ => s.push_str(&format!(
-                        "{} in {}, which say little.",
-                        changes_word(n),
-                        join_words(&areas)
-                    )),
-                }
-                return s;
-            }
-            let only = if f.times_only {
-                "only timestamps changed: "
-            } else {
-                ""
-            };
-            if areas == ["cache"] {
-                let what = if f.kind.is_cache_only() {
-                    "the cache"
-                } else {
-                    INLINE_CACHE_KEY
-                };
-                match cache_words {
-                    Some(w) if only.is_empty() => format!("Different: only {what} differs; {w}."),
-                    Some(w) => format!("Different: {only}{w}."),
-                    None => format!(
-                        "Different: {}only the cache differs ({}).",
-                        if only.is_empty() {
-                            ""
-                        } else {
-                            "only timestamps changed, "
-                        },
-                        changes_word(n)
-                    ),
-                }
-            } else {
-                let mut s = format!(
-                    "Different: {only}{} in {}",
-                    changes_word(n),
-                    join_words(&areas)
-                );
-                if let Some(w) = cache_words.filter(|_| areas.contains(&"cache")) {
-                    if f.times_only {
-                        s.push_str(&format!("; cache: {w}"));
-                    } else {
-                        s.push_str(&format!(" (cache: {w})"));
-                    }
-                }
-                s.push('.');
-                s
-            }
-        }
-    }
-}
-
-fn join_words(w: &[&str]) -> String {
-    match w {
-        [] => String::new(),
-        [a] => (*a).to_owned(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 
@@ -1313,11 +1160,11 @@ mod tests {
         assert_eq!(k.digest.as_ref(), Some(&d));
         assert_eq!(cmp.verdict, Verdict::Different);
         assert!(
-            cmp.headline.starts_with(&format!(
+            cmp.headline().starts_with(&format!(
                 "Different kinds: an image manifest and an image config; the manifest names this config ({d}): the config is part of the image, not another version of it ("
             )),
             "{}",
-            cmp.headline
+            cmp.headline()
         );
         assert!(
             cmp.notes.iter().any(|n| n
@@ -1356,9 +1203,9 @@ mod tests {
             k.message
         );
         assert!(
-            cmp.headline.contains("the index names this manifest"),
+            cmp.headline().contains("the index names this manifest"),
             "{}",
-            cmp.headline
+            cmp.headline()
         );
         // Another config: the kinds still differ, nothing names the other.
         let other = CONFIG.replace("A=1", "A=2");
@@ -1370,10 +1217,10 @@ mod tests {
         let k = cmp.kinds.as_ref().unwrap();
         assert_eq!((k.relation, &k.digest), (None, &None));
         assert!(
-            cmp.headline
+            cmp.headline()
                 .starts_with("Different kinds: an image manifest and an image config; "),
             "{}",
-            cmp.headline
+            cmp.headline()
         );
         assert!(
             k.message.contains("Neither names the other"),
@@ -1406,7 +1253,7 @@ mod tests {
         };
         assert!(
             compare(&l, &r, &times)
-                .headline
+                .headline()
                 .ends_with("once timestamps are ignored.")
         );
         let cache = Options {
@@ -1416,10 +1263,10 @@ mod tests {
         };
         assert!(
             compare(&l, &r, &cache)
-                .headline
+                .headline()
                 .ends_with("once the cache and the ignored paths are ignored."),
             "{}",
-            compare(&l, &r, &cache).headline
+            compare(&l, &r, &cache).headline()
         );
         let c1 = analysed(
             &format!(
@@ -1439,7 +1286,7 @@ mod tests {
             ignore_cache: true,
             ..Options::default()
         };
-        let h = compare(&c1, &c2, &only_cache).headline;
+        let h = compare(&c1, &c2, &only_cache).headline();
         assert!(h.ends_with("once the cache is ignored."), "{h}");
     }
 

@@ -304,12 +304,12 @@ fn diff_arrays(path: &Pointer, a: &[Value], b: &[Value], out: &mut Vec<Change>) 
 pub fn apply(doc: &Value, changes: &[Change]) -> Result<Value, Error> {
     let mut doc = doc.clone();
     for c in changes {
-        apply_one(&mut doc, c).map_err(|why| {
-            Error::new(ErrorKind::Notice(format!(
-                "cannot apply {} at {}: {why}",
-                c.op.as_str(),
-                c.path
-            )))
+        apply_one(&mut doc, c).map_err(|problem| {
+            Error::new(ErrorKind::Patch {
+                op: c.op.as_str(),
+                path: c.path.clone(),
+                problem,
+            })
         })?;
     }
     Ok(doc)
@@ -387,6 +387,28 @@ mod tests {
             .collect();
         assert_eq!(got, want);
         assert_eq!(apply(&l, &changes).unwrap(), r);
+    }
+
+    #[test]
+    fn a_change_that_does_not_fit_says_which_and_where() {
+        let doc = parse(r#"{"a":[1]}"#).unwrap();
+        let change = |op, path: &str| Change {
+            op,
+            path: Pointer::parse(path).unwrap(),
+            value: Some(Value::from(2)),
+            old: None,
+        };
+        let e = apply(&doc, &[change(Op::Replace, "/b")]).unwrap_err();
+        assert!(
+            matches!(e.kind, ErrorKind::Patch { op: "replace", .. }),
+            "{e:?}"
+        );
+        assert_eq!(e.to_string(), "cannot apply replace at /b: no such member");
+        let e = apply(&doc, &[change(Op::Add, "/a/5")]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot apply add at /a/5: index out of range"
+        );
     }
 
     #[test]

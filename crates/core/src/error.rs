@@ -4,6 +4,7 @@ mod problem;
 
 pub use problem::Problem;
 pub(crate) use problem::{archive_error, location};
+use crate::Pointer;
 use std::fmt;
 
 /// Which input an error or warning is about.
@@ -41,7 +42,7 @@ pub struct Error {
     /// Which input.
     pub side: Option<Side>,
     /// Where in the input's JSON document (e.g. `/moby.buildkit.cache.v0`), when it applies.
-    pub pointer: Option<String>,
+    pub pointer: Option<Pointer>,
     /// What went wrong, with its own location details.
     pub kind: ErrorKind,
 }
@@ -78,7 +79,7 @@ impl Error {
 
     /// Sets the JSON Pointer the problem sits under (kept if already set).
     #[must_use]
-    pub fn at(mut self, pointer: impl Into<String>) -> Self {
+    pub fn at(mut self, pointer: impl Into<Pointer>) -> Self {
         if self.pointer.is_none() {
             self.pointer = Some(pointer.into());
         }
@@ -92,7 +93,7 @@ impl fmt::Display for Error {
             write!(f, "{side}: ")?;
         }
         if let Some(p) = &self.pointer {
-            if p.is_empty() {
+            if p.is_root() {
                 write!(f, "at the document root: ")?;
             } else {
                 write!(f, "at {p}: ")?;
@@ -268,9 +269,88 @@ pub enum ErrorKind {
     /// Something the user should know that is not an error (e.g. a byte-order mark was skipped).
     #[error("{0}")]
     Notice(String),
-    /// A share link or bundle could not be read.
-    #[error("share link: {0}")]
-    Share(String),
+    /// A change could not be applied to a document (RFC 6902 `add`/`remove`/`replace`).
+    #[error("cannot apply {op} at {path}: {problem}")]
+    Patch {
+        /// The operation: `add`, `remove` or `replace`.
+        op: &'static str,
+        /// Where it was to apply.
+        path: Pointer,
+        /// Why it could not, e.g. "no such member".
+        problem: &'static str,
+    },
+    /// Share links and bundles (see `docs/share-link-format.md`): the text has no `v<N>.` prefix.
+    #[error("not a cachelens share link: expected a fragment starting with \"v1.\"")]
+    NotAShareLink,
+    /// The bytes do not start with the bundle magic and a version prefix.
+    #[error("not a cachelens share bundle: expected a file starting with \"cachelens-share:v1.\"")]
+    NotABundle,
+    /// The version prefix names a share format this build cannot read.
+    #[error(
+        "share format v{version} is not supported (this cachelens reads v1); a newer cachelens may be needed to open it"
+    )]
+    ShareVersion {
+        /// The version number found in the prefix.
+        version: u32,
+    },
+    /// The text after the version prefix is not valid base64url.
+    #[error("invalid base64url data at character {position} after the version prefix: {problem}")]
+    ShareBase64 {
+        /// Character index within the data after `v<N>.` (whitespace and wrapping removed).
+        position: usize,
+        /// What is wrong there.
+        problem: &'static str,
+    },
+    /// The deflate stream is damaged or truncated.
+    #[error("share data is damaged: decompression failed ({problem})")]
+    ShareDecompress {
+        /// What the decompressor reported.
+        problem: &'static str,
+    },
+    /// The decompressed container would exceed the size cap.
+    #[error("share data decompresses to more than {limit} bytes; refusing to continue")]
+    ShareTooLarge {
+        /// The cap in bytes.
+        limit: usize,
+    },
+    /// The container's checksum does not match its content.
+    #[error("share data is damaged: checksum mismatch")]
+    ShareChecksum,
+    /// The container is truncated or structurally invalid.
+    #[error("malformed share data at byte {offset} of the container ({field}): {problem}")]
+    ShareMalformed {
+        /// Byte offset within the decompressed container.
+        offset: usize,
+        /// The field being read.
+        field: &'static str,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// A text field is not valid UTF-8.
+    #[error("{field} is not valid UTF-8 (byte {offset} of the container)")]
+    ShareUtf8 {
+        /// The text field.
+        field: &'static str,
+        /// Byte offset of the first invalid byte within the decompressed container.
+        offset: usize,
+    },
+    /// A pointer field (an ignored path, a redacted place) is not a JSON Pointer.
+    #[error(
+        "{field} {pointer:?} (byte {offset} of the container) is not a JSON Pointer: it must be empty or start with '/'"
+    )]
+    SharePointer {
+        /// The field.
+        field: &'static str,
+        /// Byte offset of its text within the decompressed container.
+        offset: usize,
+        /// The text as the link carries it.
+        pointer: String,
+    },
+    /// Only the build caches were to be shared, but this input has none.
+    #[error(
+        "there is no build cache to share alone in this input: share the whole documents instead"
+    )]
+    NoCacheToShare,
     /// A JSON Pointer is not valid RFC 6901 text.
     #[error("invalid JSON Pointer {0:?}: it must be empty or start with '/'")]
     Pointer(String),
@@ -286,11 +366,9 @@ pub enum ErrorKind {
     },
 }
 
-/// "1 record", "2 records": a count with its noun in the right number.
-pub(crate) fn count(n: impl Into<u128>, one: &str, many: &str) -> String {
-    let n = n.into();
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+/// Counts in messages are worded by [`crate::words::count`] (kept here under its old path for the
+/// modules that name it so).
+pub(crate) use crate::words::count;
 
 /// What cachelens reads, for messages about input it does not.
 pub(crate) const READS: &str = "JSON (an image config, an image manifest or index, a BuildKit cache config or cache records, docker image inspect or buildx metadata output, or any other JSON) and the bare moby.buildkit.cache.v0 value (base64 of JSON, standard or URL-safe, padded or not, wrapped or not, quoted or not), and image archives and OCI layout folders";

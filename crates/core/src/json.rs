@@ -91,7 +91,7 @@ pub(crate) fn duplicate_warnings(repeats: Vec<Duplicate>, cache: Option<&Pointer
         .take(MAX_DUPLICATE_WARNINGS)
         .map(|d| {
             let (at, within) = match cache {
-                None => (d.pointer.to_string(), String::new()),
+                None => (d.pointer.clone(), String::new()),
                 Some(c) => {
                     let inner = if d.pointer.is_root() {
                         "the root".to_owned()
@@ -99,7 +99,7 @@ pub(crate) fn duplicate_warnings(repeats: Vec<Duplicate>, cache: Option<&Pointer
                         d.pointer.to_string()
                     };
                     (
-                        c.to_string(),
+                        c.clone(),
                         format!(" of the decoded cache value, at {inner}"),
                     )
                 }
@@ -117,7 +117,7 @@ pub(crate) fn duplicate_warnings(repeats: Vec<Duplicate>, cache: Option<&Pointer
             "{more} more objects repeat a key (not listed); in each the last value is used"
         )));
         if let Some(c) = cache {
-            e = e.at(c.to_string());
+            e = e.at(c);
         }
         out.push(e);
     }

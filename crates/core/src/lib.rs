@@ -98,6 +98,7 @@ pub mod share;
 pub mod steps;
 pub mod synth;
 pub mod view;
+pub mod words;
 
 pub use canon::{CacheForm, CacheInfo, CanonOptions, Canonical, canonicalize};
 pub use compare::{

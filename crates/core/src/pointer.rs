@@ -61,10 +61,24 @@ impl Pointer {
         self.0.is_empty()
     }
 
+    /// `self` followed by the tokens of `rest` (`/a` joined with `/b/c` is `/a/b/c`).
+    #[must_use]
+    pub fn join(&self, rest: &Pointer) -> Self {
+        let mut v = self.0.clone();
+        v.extend(rest.0.iter().cloned());
+        Pointer(v)
+    }
+
     /// The parent pointer and the last token, unless this is the root.
     pub fn split_last(&self) -> Option<(Pointer, &str)> {
         let (last, rest) = self.0.split_last()?;
         Some((Pointer(rest.to_vec()), last.as_str()))
+    }
+}
+
+impl From<&Pointer> for Pointer {
+    fn from(p: &Pointer) -> Self {
+        p.clone()
     }
 }
 

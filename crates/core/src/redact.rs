@@ -1,7 +1,7 @@
 //! Values that may hold secrets (config `Env` values and `Labels`; a build record's local paths,
 //! build args and frontend attributes), found and redacted before an input is shared. Keys are kept; the redacted places are listed as JSON Pointers.
 
-use crate::{Error, Pointer, json};
+use crate::{Pointer, json};
 use serde_json::Value;
 
 /// Keys of a build record (`docker buildx history export`) whose string values may be secret or
@@ -14,8 +14,8 @@ pub const REDACTED: &str = "<redacted>";
 /// A value that may be a secret.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Sensitive {
-    /// Where it is (RFC 6901).
-    pub pointer: String,
+    /// Where it is.
+    pub pointer: Pointer,
     /// The variable or label name (kept when redacting).
     pub key: String,
     /// `env`, `label`, or `build` (a build record's local path, build arg or frontend
@@ -43,7 +43,7 @@ fn walk(v: &Value, at: &Pointer, out: &mut Vec<Sensitive>) {
                             if let Some(s) = e.as_str() {
                                 let key = s.split_once('=').map_or(s, |(k, _)| k);
                                 out.push(Sensitive {
-                                    pointer: p.index(i).to_string(),
+                                    pointer: p.index(i),
                                     key: key.to_owned(),
                                     kind: "env",
                                 });
@@ -54,7 +54,7 @@ fn walk(v: &Value, at: &Pointer, out: &mut Vec<Sensitive>) {
                         for (lk, lv) in labels {
                             if lv.is_string() {
                                 out.push(Sensitive {
-                                    pointer: p.child(lk.as_str()).to_string(),
+                                    pointer: p.child(lk.as_str()),
                                     key: lk.clone(),
                                     kind: "label",
                                 });
@@ -69,7 +69,7 @@ fn walk(v: &Value, at: &Pointer, out: &mut Vec<Sensitive>) {
                         for (ak, av) in attrs {
                             if av.is_string() {
                                 out.push(Sensitive {
-                                    pointer: p.child(ak.as_str()).to_string(),
+                                    pointer: p.child(ak.as_str()),
                                     key: ak.clone(),
                                     kind: "build",
                                 });
@@ -95,25 +95,26 @@ pub struct Redacted {
     /// The input with values replaced (`KEY=<redacted>`, label value `<redacted>`), written
     /// compactly the way Go writes JSON if the input was compact, pretty otherwise.
     pub bytes: Vec<u8>,
-    /// JSON Pointers of what was replaced.
-    pub redacted: Vec<String>,
+    /// Where values were replaced.
+    pub redacted: Vec<Pointer>,
 }
 
 /// Redacts every [`find_sensitive`] value. Input that is not JSON (a bare base64 cache value)
-/// holds no such values and comes back unchanged.
-pub fn redact(bytes: &[u8]) -> Result<Redacted, Error> {
+/// holds no such values and comes back unchanged. Redacting cannot fail: every place it replaces
+/// is one [`find_sensitive`] found in the same document.
+pub fn redact(bytes: &[u8]) -> Redacted {
     redact_with(bytes, &mut Markers::default())
 }
 
 /// Redacts both inputs of a comparison together, so the comparison survives redaction: for each
 /// variable or label, equal values get the same marker and different values different markers
 /// (`<redacted>`, `<redacted-2>`, ...). A reader sees that `APP_ENV` changed, never its values.
-pub fn redact_pair(left: &[u8], right: &[u8]) -> Result<(Redacted, Redacted), Error> {
+pub fn redact_pair(left: &[u8], right: &[u8]) -> (Redacted, Redacted) {
     let mut markers = Markers::default();
-    Ok((
-        redact_with(left, &mut markers)?,
-        redact_with(right, &mut markers)?,
-    ))
+    (
+        redact_with(left, &mut markers),
+        redact_with(right, &mut markers),
+    )
 }
 
 /// Distinct values seen per (kind, key), in order of appearance: the marker of a value is its
@@ -139,34 +140,33 @@ impl Markers {
     }
 }
 
-fn redact_with(bytes: &[u8], markers: &mut Markers) -> Result<Redacted, Error> {
+fn redact_with(bytes: &[u8], markers: &mut Markers) -> Redacted {
+    let unchanged = || Redacted {
+        bytes: bytes.to_vec(),
+        redacted: Vec::new(),
+    };
     let Ok(text) = std::str::from_utf8(bytes) else {
-        return Ok(Redacted {
-            bytes: bytes.to_vec(),
-            redacted: Vec::new(),
-        });
+        return unchanged();
     };
     let Ok(mut v) = json::parse(text) else {
-        return Ok(Redacted {
-            bytes: bytes.to_vec(),
-            redacted: Vec::new(),
-        });
+        return unchanged();
     };
     let found = find_sensitive(&v);
     if found.is_empty() {
-        return Ok(Redacted {
-            bytes: bytes.to_vec(),
-            redacted: Vec::new(),
-        });
+        return unchanged();
     }
     let was_compact = json::to_go_compact(&v) == bytes;
     for s in &found {
-        let p = Pointer::parse(&s.pointer)?;
-        if let Some(slot) = p.tokens().iter().try_fold(&mut v, |cur, t| match cur {
-            Value::Object(m) => m.get_mut(t),
-            Value::Array(a) => t.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
-            _ => None,
-        }) {
+        if let Some(slot) = s
+            .pointer
+            .tokens()
+            .iter()
+            .try_fold(&mut v, |cur, t| match cur {
+                Value::Object(m) => m.get_mut(t),
+                Value::Array(a) => t.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
+                _ => None,
+            })
+        {
             let text = slot.as_str().unwrap_or_default();
             *slot = Value::String(match s.kind {
                 "env" => {
@@ -182,10 +182,10 @@ fn redact_with(bytes: &[u8], markers: &mut Markers) -> Result<Redacted, Error> {
     } else {
         json::to_pretty(&v).into_bytes()
     };
-    Ok(Redacted {
+    Redacted {
         bytes,
         redacted: found.into_iter().map(|s| s.pointer).collect(),
-    })
+    }
 }
 
 /// Only the build cache of an input, for a share link too long to paste: an image config's
@@ -223,7 +223,7 @@ mod tests {
     fn a_pair_keeps_which_values_differ() {
         let l = br#"{"config":{"Env":["A=1","B=x"],"Labels":{"l":"v"}}}"#;
         let r = br#"{"config":{"Env":["A=2","B=x"],"Labels":{"l":"v"}}}"#;
-        let (l, r) = redact_pair(l, r).unwrap();
+        let (l, r) = redact_pair(l, r);
         let (l, r) = (
             String::from_utf8(l.bytes).unwrap(),
             String::from_utf8(r.bytes).unwrap(),
@@ -256,7 +256,7 @@ mod tests {
     fn a_build_records_paths_args_and_attributes_are_redacted() {
         // A record as buildx writes it, and the document cachelens compares.
         let record = br#"{"Ref":"r1","FrontendAttrs":{"build-arg:TOKEN":"s3cr3t","filename":"Dockerfile"},"localState":{"LocalPath":"/home/me/src"}}"#;
-        let r = redact(record).unwrap();
+        let r = redact(record);
         let text = String::from_utf8(r.bytes).unwrap();
         assert!(
             !text.contains("s3cr3t") && !text.contains("/home/me"),
@@ -267,7 +267,10 @@ mod tests {
             "{text}"
         );
         assert_eq!(
-            r.redacted,
+            r.redacted
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
             [
                 "/FrontendAttrs/build-arg:TOKEN",
                 "/FrontendAttrs/filename",
@@ -285,10 +288,13 @@ mod tests {
         let input = br#"{"config":{"Env":["PATH=/bin","TOKEN=s3cr3t"],"Labels":{"a/b":"x"}},"rootfs":{"diff_ids":[]}}"#;
         let found = find_sensitive(&json::parse(std::str::from_utf8(input).unwrap()).unwrap());
         assert_eq!(
-            found.iter().map(|s| s.pointer.as_str()).collect::<Vec<_>>(),
+            found
+                .iter()
+                .map(|s| s.pointer.to_string())
+                .collect::<Vec<_>>(),
             ["/config/Env/0", "/config/Env/1", "/config/Labels/a~1b"]
         );
-        let r = redact(input).unwrap();
+        let r = redact(input);
         assert_eq!(
             String::from_utf8(r.bytes).unwrap(),
             r#"{"config":{"Env":["PATH=\u003credacted\u003e","TOKEN=\u003credacted\u003e"],"Labels":{"a/b":"\u003credacted\u003e"}},"rootfs":{"diff_ids":[]}}"#
@@ -296,7 +302,7 @@ mod tests {
         assert_eq!(r.redacted.len(), 3);
         // Nothing to redact: the bytes are untouched.
         assert_eq!(
-            redact(b"W3siZGlnZXN0IjoieCJ9XQ==").unwrap().bytes,
+            redact(b"W3siZGlnZXN0IjoieCJ9XQ==").bytes,
             b"W3siZGlnZXN0IjoieCJ9XQ=="
         );
     }

@@ -66,7 +66,7 @@ impl From<&Error> for WarningReport {
     fn from(e: &Error) -> Self {
         WarningReport {
             side: e.side,
-            pointer: e.pointer.clone(),
+            pointer: e.pointer.as_ref().map(ToString::to_string),
             message: e.to_string(),
         }
     }
@@ -133,7 +133,7 @@ impl Report {
     ) -> Self {
         Report {
             verdict: cmp.verdict,
-            headline: cmp.headline.clone(),
+            headline: crate::words::headline(cmp),
             left: SideReport::new(left, names.0),
             right: SideReport::new(right, names.1),
             changes: cmp.changes.clone(),
@@ -398,11 +398,11 @@ fn cache_lines(c: &CacheSummary) -> Vec<String> {
             let what = match (i.gained, i.lost) {
                 (g, 0) => format!(
                     "gained {} (the same record: its digest and the rest of its inputs match)",
-                    crate::error::count(g as u64, "input alternative", "input alternatives")
+                    crate::words::count(g as u64, "input alternative", "input alternatives")
                 ),
                 (0, l) => format!(
                     "lost {} (the same record: its digest and the rest of its inputs match)",
-                    crate::error::count(l as u64, "input alternative", "input alternatives")
+                    crate::words::count(l as u64, "input alternative", "input alternatives")
                 ),
                 (g, l) => format!(
                     "gained {g} and lost {l} input alternatives (the same record: its digest matches and each input still shares one)"
@@ -437,7 +437,7 @@ fn cache_lines(c: &CacheSummary) -> Vec<String> {
     lines.extend(c.step_warnings.iter().map(|w| format!("step names: {w}")));
     lines.push(format!(
         "{} left, {} right",
-        crate::error::count(c.records_left as u64, "record", "records"),
+        crate::words::count(c.records_left as u64, "record", "records"),
         c.records_right
     ));
     if let Some(noise) = c.noise_phrase() {
@@ -461,7 +461,7 @@ fn cache_lines(c: &CacheSummary) -> Vec<String> {
     if c.renamed > 0 {
         lines.push(format!(
             "{} only because a record they are built on changed (matched by digest and inputs; not added or removed)",
-            crate::error::count(c.renamed as u64, "record has a new id", "records have new ids")
+            crate::words::count(c.renamed as u64, "record has a new id", "records have new ids")
         ));
     }
     lines

@@ -63,11 +63,11 @@ fn only_the_inline_cache_differs() {
     assert_eq!(cmp.attribution.areas, [(Area::Cache, 1)]);
     assert!(cmp.attribution.only_cache_differs);
     assert!(
-        cmp.headline.starts_with(
+        cmp.headline().starts_with(
             "Different: only moby.buildkit.cache.v0 differs; 1 record lost its layers"
         ),
         "{}",
-        cmp.headline
+        cmp.headline()
     );
     assert!(paths(&cmp)[0].starts_with("/moby.buildkit.cache.v0/records/"));
     assert_eq!(json["cache"]["recordsLeft"], 3);
@@ -275,10 +275,10 @@ fn two_exports_of_one_image_are_equivalent_and_their_index_entries_are_set_aside
         }),
     ));
     let (cmp, json) = diff(&left, &right, &Options::default());
-    assert_eq!(cmp.verdict, Verdict::Equivalent, "{}", cmp.headline);
+    assert_eq!(cmp.verdict, Verdict::Equivalent, "{}", cmp.headline());
     assert!(cmp.changes.is_empty(), "{:?}", cmp.changes);
     assert_eq!(
-        cmp.headline,
+        cmp.headline(),
         format!(
             "Equivalent: the same image (manifest {}); only the archives' index entries differ (export time, tag).",
             sha256(&img.manifest)
@@ -305,9 +305,9 @@ fn two_exports_of_one_image_are_equivalent_and_their_index_entries_are_set_aside
     let (cmp, json) = diff(&left, &left, &Options::default());
     assert_eq!(cmp.verdict, Verdict::Identical);
     assert!(
-        cmp.headline.contains("index entries agree"),
+        cmp.headline().contains("index entries agree"),
         "{}",
-        cmp.headline
+        cmp.headline()
     );
     assert!(json.get("setAside").is_none());
 }
@@ -344,12 +344,12 @@ fn docker_save_tags_are_the_exports_too() {
     let left = read(&docker_save(&[(&config, &layers, "app:1")]));
     let right = read(&docker_save(&[(&config, &layers, "app:latest")]));
     let (cmp, json) = diff(&left, &right, &Options::default());
-    assert_eq!(cmp.verdict, Verdict::Equivalent, "{}", cmp.headline);
+    assert_eq!(cmp.verdict, Verdict::Equivalent, "{}", cmp.headline());
     assert!(cmp.changes.is_empty());
     assert!(
-        cmp.headline.ends_with("index entries differ (tags)."),
+        cmp.headline().ends_with("index entries differ (tags)."),
         "{}",
-        cmp.headline
+        cmp.headline()
     );
     assert_eq!(json["setAside"][0]["path"], "/repoTags");
     // What `cachelens canon` prints keeps them.
@@ -367,7 +367,7 @@ fn paired_images_set_aside_the_outer_entry_for_each_platform() {
     let (l, _) = multi_oci(&[&amd, &arm], "v1");
     let (r, _) = multi_oci(&[&amd, &arm], "v2");
     let (cmp, _) = diff(&read(&l), &read(&r), &Options::default());
-    assert_eq!(cmp.verdict, Verdict::Equivalent, "{}", cmp.headline);
+    assert_eq!(cmp.verdict, Verdict::Equivalent, "{}", cmp.headline());
     assert!(cmp.changes.is_empty(), "{:?}", cmp.changes);
     let set_aside: Vec<String> = cmp.set_aside.iter().map(|c| c.path.to_string()).collect();
     assert_eq!(

@@ -394,21 +394,21 @@ fn verdict_follows(l: &Analysis, r: &Analysis, cmp: &Comparison) -> Result<(), T
         same_bytes && nothing_differs,
         "{:?}: {}",
         cmp.verdict,
-        cmp.headline
+        cmp.headline()
     );
     if cmp.verdict == Verdict::Equivalent {
-        prop_assert!(cmp.changes.is_empty(), "{}", cmp.headline);
+        prop_assert!(cmp.changes.is_empty(), "{}", cmp.headline());
     }
     prop_assert_eq!(
         cmp.verdict == Verdict::Different,
         !cmp.changes.is_empty(),
         "{}",
-        cmp.headline
+        cmp.headline()
     );
     // The headline never says "the same bytes" above a change, nor "identical" for another
     // verdict.
     prop_assert_eq!(
-        cmp.headline.starts_with("Identical"),
+        cmp.headline().starts_with("Identical"),
         cmp.verdict == Verdict::Identical
     );
     Ok(())
@@ -542,7 +542,7 @@ proptest! {
             prop_assert!(cmp.changes.iter().all(|c| !c.path.to_string().starts_with("/descriptor/annotations") && !c.path.to_string().starts_with("/repoTags")), "{:?}", cmp.changes);
             // Two exports of one image are never different.
             if a.env == b.env && a.created == b.created && a.docker_save == b.docker_save {
-                prop_assert_ne!(cmp.verdict, Verdict::Different, "{}", cmp.headline);
+                prop_assert_ne!(cmp.verdict, Verdict::Different, "{}", cmp.headline());
             }
         }
     }

@@ -1,8 +1,8 @@
 //! The share panel (a link, a bundle file, a Markdown bug report, and what redaction hides) and
 //! the banner of a diff opened from a link or bundle.
 
-use super::{CopyRequest, plural};
-use crate::share::{BUNDLE_NAME, Opened, ShareOut, ShareSettings, Source, link_length_text};
+use super::{CopyRequest, plural, size_text};
+use crate::sharing::{BUNDLE_NAME, Opened, ShareOut, ShareSettings, Source};
 use crate::state::{Action, Copied, Shared};
 use cachelens_core::redact::Sensitive;
 use cachelens_core::share::{LINK_MAX_BYTES, LINK_WARN_BYTES, LinkSize};
@@ -15,6 +15,8 @@ use yew::prelude::*;
 pub struct SharePanelProps {
     /// The link and report, when made.
     pub share: Option<Shared<ShareOut>>,
+    /// Why the comparison cannot be shared as asked (instead of the link).
+    pub problem: Option<Rc<str>>,
     /// The inputs are large and the link is made on request.
     pub due: bool,
     /// The comparison is of two image archives: the link carries the documents built from them.
@@ -78,7 +80,7 @@ fn sensitive_list(side: &str, found: &[Sensitive]) -> Html {
                             <span class="muted">{ match s.kind { "env" => "env ", "build" => "build ", _ => "label " } }</span>
                             <code>{ s.key.clone() }</code>
                             <span class="muted">{ " at " }</span>
-                            <code>{ s.pointer.clone() }</code>
+                            <code>{ s.pointer.to_string() }</code>
                         </li>
                     }) }
                 </ul>
@@ -92,6 +94,31 @@ fn sensitive_list(side: &str, found: &[Sensitive]) -> Html {
 #[function_component(SharePanel)]
 pub fn share_panel(props: &SharePanelProps) -> Html {
     let act = &props.on_action;
+    if let (None, Some(problem)) = (&props.share, &props.problem) {
+        // Cannot be shared as asked: say why, and offer to undo the choice that asked it.
+        let on_cache_only = act.reform(|e: Event| {
+            Action::SetShareCacheOnly(e.target_unchecked_into::<HtmlInputElement>().checked())
+        });
+        return html! {
+            <section class="share" aria-labelledby="share-title" data-testid="share">
+                <h2 id="share-title">{ "Share this diff" }</h2>
+                <p class="error" data-testid="share-problem" role="alert">
+                    { format!("This diff cannot be shared as asked: {problem}.") }
+                </p>
+                if props.settings.cache_only {
+                    <label class="check">
+                        <input
+                            type="checkbox"
+                            data-testid="share-cache-only"
+                            checked=true
+                            onchange={on_cache_only}
+                        />
+                        { "Share only the decoded cache of each side" }
+                    </label>
+                }
+            </section>
+        };
+    }
     let Some(out) = &props.share else {
         let body = if props.due {
             let onclick = act.reform(|_: MouseEvent| Action::MakeShareLink);
@@ -122,19 +149,19 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
         Action::SetShareCacheOnly(e.target_unchecked_into::<HtmlInputElement>().checked())
     });
     let on_download = props.on_download.reform(|_: MouseEvent| ());
-    let len = out.link.len();
+    let len = size_text(out.link.len() as u64);
     let size_note = match out.size {
         LinkSize::Fine => html! {
-            <span class="link-size" data-size="fine">{ format!("{}: fine to paste anywhere.", link_length_text(len)) }</span>
+            <span class="link-size" data-size="fine">{ format!("{len}: fine to paste anywhere.") }</span>
         },
         LinkSize::Long => html! {
             <span class="link-size warn" data-size="long">
-                { format!("{}: longer than {} KB, so chat tools may cut it. It opens in a browser; or use an alternative below.", link_length_text(len), LINK_WARN_BYTES / 1024) }
+                { format!("{len}: longer than {}, so chat tools may cut it. It opens in a browser; or use an alternative below.", size_text(LINK_WARN_BYTES as u64)) }
             </span>
         },
         LinkSize::TooLong => html! {
             <span class="link-size too-long" data-size="too-long">
-                { format!("{}: longer than {} MB, so browsers refuse it. Use an alternative below.", link_length_text(len), LINK_MAX_BYTES / (1024 * 1024)) }
+                { format!("{len}: longer than {}, so browsers refuse it. Use an alternative below.", size_text(LINK_MAX_BYTES as u64)) }
             </span>
         },
     };
@@ -213,7 +240,7 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
                 <button type="button" class="button" data-testid="share-download" onclick={on_download}>
                     { format!("Download {BUNDLE_NAME}") }
                 </button>
-                <span class="muted">{ format!(" {}; made in this page, nothing is uploaded.", link_length_text(out.bundle.len())) }</span>
+                <span class="muted">{ format!(" {}; made in this page, nothing is uploaded.", size_text(out.bundle.len() as u64)) }</span>
             </p>
             <div class="share-markdown-row">
                 { copy_button("copy-markdown", "Copy as Markdown", &out.markdown, props) }
@@ -300,7 +327,7 @@ pub fn opened_banner(props: &OpenedProps) -> Html {
                             { format!(": {} redacted (keys kept)", plural(s.redacted.len(), "value", "values")) }
                         </summary>
                         <ul class="pointers">
-                            { for s.redacted.iter().map(|p| html! { <li><code>{ p.clone() }</code></li> }) }
+                            { for s.redacted.iter().map(|p| html! { <li><code>{ p.to_string() }</code></li> }) }
                         </ul>
                     </details>
                 }

@@ -223,7 +223,11 @@ fn image_doc(
         Some(a) => {
             warnings.extend(a.warnings.iter().map(|w| {
                 let mut w = w.clone();
-                w.pointer = Some(format!("{at}{}", w.pointer.as_deref().unwrap_or("")));
+                w.pointer = Some(
+                    w.pointer
+                        .as_ref()
+                        .map_or_else(|| at.clone(), |p| at.join(p)),
+                );
                 w
             }));
             let doc = match &a.canonical {
@@ -339,7 +343,7 @@ fn image_doc(
                 Error::new(ErrorKind::Notice(format!(
                     "the config has a top-level {k:?} field of its own; the image's {k} are compared under {renamed:?}"
                 )))
-                .at(at.to_string()),
+                .at(at),
             );
             renamed
         } else {

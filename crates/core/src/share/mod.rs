@@ -1,7 +1,8 @@
-//! Share-link codec: packs both inputs of a diff (exact bytes) plus the diff options into a URL
+//! Sharing a comparison. [`Request`] (in `payload.rs`) builds what is shared, for the CLI and the
+//! page alike; `bundle.rs` writes the same payload as a file; this file is the share-link codec: it packs both inputs of a diff (exact bytes) plus the diff options into a URL
 //! fragment or a bundle file, so one link reopens the exact diff with no server in between.
 //!
-//! The wire format is specified in `SHARE-LINK-FORMAT.md`. In short: a fragment is
+//! The wire format is specified in `docs/share-link-format.md`. In short: a fragment is
 //! `v1.` + base64url (no padding) of the raw deflate of a container, and the container is a
 //! 4-byte checksum followed by tag-length-value records. Decoders skip unknown tags, so v1 can
 //! grow new fields; an incompatible change gets a new `v<N>.` prefix and old prefixes keep
@@ -12,6 +13,15 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use miniz_oxide::inflate::TINFLStatus;
 use sha2::{Digest as _, Sha256};
 
+use crate::{Error, ErrorKind, Pointer};
+
+mod bundle;
+mod payload;
+#[cfg(test)]
+use bundle::decode_bundle_with_limit;
+pub use bundle::{BUNDLE_MAGIC, decode_bundle, encode_bundle, is_bundle};
+pub use payload::{Input, Request, Settings, Share, Source};
+
 /// Size thresholds the UI uses to warn: chat tools cut links around 8 KB; browsers refuse around 2 MB.
 pub const LINK_WARN_BYTES: usize = 8 * 1024;
 /// Links longer than this are refused by browsers; offer a bundle file instead.
@@ -20,13 +30,11 @@ pub const LINK_MAX_BYTES: usize = 2 * 1024 * 1024;
 pub const MAX_DECOMPRESSED_BYTES: usize = 256 * 1024 * 1024;
 /// The format version written by [`encode_fragment`] and [`encode_bundle`].
 pub const FORMAT_VERSION: u32 = 1;
-/// Every bundle file starts with these bytes, followed by the `v<N>.` version prefix.
-pub const BUNDLE_MAGIC: &[u8] = b"cachelens-share:";
 
 const COMPRESSION_LEVEL: u8 = 9;
 const CHECKSUM_LEN: usize = 4;
 
-// Record tags (see SHARE-LINK-FORMAT.md). Top level:
+// Record tags (see docs/share-link-format.md). Top level:
 const TAG_LEFT: u64 = 1;
 const TAG_RIGHT: u64 = 2;
 const TAG_OPTIONS: u64 = 3;
@@ -69,7 +77,7 @@ pub struct ShareSide {
     /// sha256 of the ORIGINAL input bytes as "sha256:<64 lowercase hex>", so a reader can check they see the reporter's data even when values were redacted.
     pub original_digest: Option<String>,
     /// JSON Pointers (RFC 6901) of values that were redacted before sharing (keys kept, values replaced); empty when nothing was redacted.
-    pub redacted: Vec<String>,
+    pub redacted: Vec<Pointer>,
     /// Set when `bytes` is not a file the user gave but the comparable document built from an
     /// image archive ([`crate::image::comparable`]: manifest, config and cache as one JSON
     /// document; layer contents are never read). Added within v1 (side tag 5); older decoders
@@ -98,7 +106,7 @@ pub struct ShareOptions {
     /// Ignore build-cache metadata.
     pub ignore_cache: bool,
     /// JSON Pointer prefixes to ignore.
-    pub ignore_pointers: Vec<String>,
+    pub ignore_pointers: Vec<Pointer>,
     /// Which view the sender had open, e.g. "canonical" or "raw"; free text, optional.
     pub view: Option<String>,
 }
@@ -114,67 +122,6 @@ pub enum LinkSize {
     TooLong,
 }
 
-/// Why a link or bundle could not be decoded. Decoding never panics; every failure is one of these.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ShareError {
-    /// The text has no `v<N>.` version prefix.
-    #[error("not a cachelens share link: expected a fragment starting with \"v1.\"")]
-    NotAShareLink,
-    /// The bytes do not start with [`BUNDLE_MAGIC`] and a version prefix.
-    #[error("not a cachelens share bundle: expected a file starting with \"cachelens-share:v1.\"")]
-    NotABundle,
-    /// The version prefix names a format this build cannot read.
-    #[error(
-        "share format v{version} is not supported (this cachelens reads v1); a newer cachelens may be needed to open it"
-    )]
-    UnknownVersion {
-        /// The version number found in the prefix.
-        version: u32,
-    },
-    /// The text after the version prefix is not valid base64url.
-    #[error("invalid base64url data at character {position} after the version prefix: {problem}")]
-    BadBase64 {
-        /// Character index within the data after `v<N>.` (whitespace and wrapping removed).
-        position: usize,
-        /// What is wrong there.
-        problem: &'static str,
-    },
-    /// The deflate stream is damaged or truncated.
-    #[error("share data is damaged: decompression failed ({problem})")]
-    Decompress {
-        /// What the decompressor reported.
-        problem: &'static str,
-    },
-    /// The decompressed container would exceed the size cap.
-    #[error("share data decompresses to more than {limit} bytes; refusing to continue")]
-    TooLarge {
-        /// The cap in bytes ([`MAX_DECOMPRESSED_BYTES`] for the public API).
-        limit: usize,
-    },
-    /// The container's checksum does not match its content.
-    #[error("share data is damaged: checksum mismatch")]
-    ChecksumMismatch,
-    /// The container is truncated or structurally invalid.
-    #[error("malformed share data at byte {offset} of the container ({field}): {problem}")]
-    Malformed {
-        /// Byte offset within the decompressed container.
-        offset: usize,
-        /// The field being read.
-        field: &'static str,
-        /// What is wrong.
-        problem: &'static str,
-    },
-    /// A text field is not valid UTF-8.
-    #[error("{field} is not valid UTF-8 (byte {offset} of the container)")]
-    InvalidUtf8 {
-        /// The text field.
-        field: &'static str,
-        /// Byte offset of the first invalid byte within the decompressed container.
-        offset: usize,
-    },
-}
-
 /// Returns `"sha256:<64 lowercase hex>"` for `bytes`, the form used by [`ShareSide::original_digest`].
 pub fn sha256_digest(bytes: &[u8]) -> String {
     format!("sha256:{:x}", Sha256::digest(bytes))
@@ -187,8 +134,8 @@ pub fn encode_fragment(payload: &SharePayload) -> String {
 
 /// Decodes fragment text, with or without a leading `#`, tolerating chat-tool damage
 /// (surrounding `<...>`, trailing punctuation, whitespace, percent-encoding).
-pub fn decode_fragment(fragment: &str) -> Result<SharePayload, ShareError> {
-    decode_text(fragment, MAX_DECOMPRESSED_BYTES)
+pub fn decode_fragment(fragment: &str) -> Result<SharePayload, Error> {
+    decode_text(fragment, MAX_DECOMPRESSED_BYTES).map_err(Error::new)
 }
 
 /// Returns `base` with any existing fragment replaced by the share fragment for `payload`.
@@ -198,7 +145,7 @@ pub fn make_link(base: &str, payload: &SharePayload) -> String {
 }
 
 /// Decodes a whole share URL or just its fragment (the text after the last `#` is used).
-pub fn payload_from_link(link: &str) -> Result<SharePayload, ShareError> {
+pub fn payload_from_link(link: &str) -> Result<SharePayload, Error> {
     decode_fragment(link)
 }
 
@@ -211,25 +158,6 @@ pub const fn link_size_class(len: usize) -> LinkSize {
     } else {
         LinkSize::TooLong
     }
-}
-
-/// A bundle file (for payloads too large for a link): the same container as the fragment but as bytes, with a recognisable magic/prefix, so the page can open it again by drop or upload.
-pub fn encode_bundle(payload: &SharePayload) -> Vec<u8> {
-    let compressed = compress(&encode_container(payload));
-    let mut out = BUNDLE_MAGIC.to_vec();
-    out.extend_from_slice(format!("v{FORMAT_VERSION}.").as_bytes());
-    out.extend_from_slice(&compressed);
-    out
-}
-
-/// Decodes a bundle file made by [`encode_bundle`].
-pub fn decode_bundle(bytes: &[u8]) -> Result<SharePayload, ShareError> {
-    decode_bundle_with_limit(bytes, MAX_DECOMPRESSED_BYTES)
-}
-
-/// Whether `bytes` look like a bundle file (start with [`BUNDLE_MAGIC`]).
-pub fn is_bundle(bytes: &[u8]) -> bool {
-    bytes.starts_with(BUNDLE_MAGIC)
 }
 
 // ---------------------------------------------------------------- encoding
@@ -260,7 +188,7 @@ fn encode_side(side: &ShareSide) -> Vec<u8> {
     put_text(&mut out, TAG_SIDE_NAME, side.name.as_deref());
     put_text(&mut out, TAG_SIDE_DIGEST, side.original_digest.as_deref());
     for pointer in &side.redacted {
-        put_record(&mut out, TAG_SIDE_REDACTED, pointer.as_bytes());
+        put_record(&mut out, TAG_SIDE_REDACTED, pointer.to_string().as_bytes());
     }
     if let Some(a) = &side.archive {
         let mut inner = Vec::new();
@@ -288,7 +216,11 @@ fn encode_options(options: &ShareOptions) -> Vec<u8> {
     let mut out = Vec::new();
     put_record(&mut out, TAG_OPT_FLAGS, &encoded_flags);
     for pointer in &options.ignore_pointers {
-        put_record(&mut out, TAG_OPT_IGNORE_POINTER, pointer.as_bytes());
+        put_record(
+            &mut out,
+            TAG_OPT_IGNORE_POINTER,
+            pointer.to_string().as_bytes(),
+        );
     }
     put_text(&mut out, TAG_OPT_VIEW, options.view.as_deref());
     out
@@ -331,27 +263,18 @@ fn fragment_from_container(container: &[u8]) -> String {
 
 // ---------------------------------------------------------------- decoding
 
-fn decode_text(text: &str, limit: usize) -> Result<SharePayload, ShareError> {
+fn decode_text(text: &str, limit: usize) -> Result<SharePayload, ErrorKind> {
     let cleaned = clean(text);
-    let (version, data) = split_version(cleaned.as_bytes()).ok_or(ShareError::NotAShareLink)?;
+    let (version, data) = split_version(cleaned.as_bytes()).ok_or(ErrorKind::NotAShareLink)?;
     check_version(version)?;
     let compressed = URL_SAFE_NO_PAD.decode(data).map_err(base64_error)?;
     decode_compressed(&compressed, limit)
 }
 
-fn decode_bundle_with_limit(bytes: &[u8], limit: usize) -> Result<SharePayload, ShareError> {
-    let rest = bytes
-        .strip_prefix(BUNDLE_MAGIC)
-        .ok_or(ShareError::NotABundle)?;
-    let (version, compressed) = split_version(rest).ok_or(ShareError::NotABundle)?;
-    check_version(version)?;
-    decode_compressed(compressed, limit)
-}
-
-fn check_version(version: u32) -> Result<(), ShareError> {
+fn check_version(version: u32) -> Result<(), ErrorKind> {
     match version {
         1 => Ok(()),
-        version => Err(ShareError::UnknownVersion { version }),
+        version => Err(ErrorKind::ShareVersion { version }),
     }
 }
 
@@ -406,7 +329,7 @@ fn split_version(input: &[u8]) -> Option<(u32, &[u8])> {
     Some((version, rest.strip_prefix(b".")?))
 }
 
-fn base64_error(err: base64::DecodeError) -> ShareError {
+fn base64_error(err: base64::DecodeError) -> ErrorKind {
     let (position, problem) = match err {
         base64::DecodeError::InvalidByte(at, _) => (at, "unexpected character"),
         base64::DecodeError::InvalidLength(len) => (len, "impossible length (link cut short?)"),
@@ -415,20 +338,20 @@ fn base64_error(err: base64::DecodeError) -> ShareError {
         }
         base64::DecodeError::InvalidPadding => (0, "unexpected '=' padding"),
     };
-    ShareError::BadBase64 { position, problem }
+    ErrorKind::ShareBase64 { position, problem }
 }
 
-fn decode_compressed(compressed: &[u8], limit: usize) -> Result<SharePayload, ShareError> {
+fn decode_compressed(compressed: &[u8], limit: usize) -> Result<SharePayload, ErrorKind> {
     let container =
         miniz_oxide::inflate::decompress_to_vec_with_limit(compressed, limit).map_err(|err| {
             match err.status {
-                TINFLStatus::HasMoreOutput => ShareError::TooLarge { limit },
+                TINFLStatus::HasMoreOutput => ErrorKind::ShareTooLarge { limit },
                 TINFLStatus::FailedCannotMakeProgress | TINFLStatus::NeedsMoreInput => {
-                    ShareError::Decompress {
+                    ErrorKind::ShareDecompress {
                         problem: "the data ends early (link cut short?)",
                     }
                 }
-                _ => ShareError::Decompress {
+                _ => ErrorKind::ShareDecompress {
                     problem: "invalid deflate data (link altered?)",
                 },
             }
@@ -436,8 +359,8 @@ fn decode_compressed(compressed: &[u8], limit: usize) -> Result<SharePayload, Sh
     parse_container(&container)
 }
 
-fn malformed(offset: usize, field: &'static str, problem: &'static str) -> ShareError {
-    ShareError::Malformed {
+fn malformed(offset: usize, field: &'static str, problem: &'static str) -> ErrorKind {
+    ErrorKind::ShareMalformed {
         offset,
         field,
         problem,
@@ -467,7 +390,7 @@ impl<'a> Cursor<'a> {
         self.pos >= self.data.len()
     }
 
-    fn varint(&mut self, field: &'static str) -> Result<u64, ShareError> {
+    fn varint(&mut self, field: &'static str) -> Result<u64, ErrorKind> {
         let start = self.base + self.pos;
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
@@ -488,7 +411,7 @@ impl<'a> Cursor<'a> {
         Err(malformed(start, field, "varint longer than 10 bytes"))
     }
 
-    fn record(&mut self, field: &'static str) -> Result<Record<'a>, ShareError> {
+    fn record(&mut self, field: &'static str) -> Result<Record<'a>, ErrorKind> {
         let offset = self.base + self.pos;
         let tag = self.varint(field)?;
         let len = self.varint(field)?;
@@ -508,10 +431,20 @@ impl<'a> Cursor<'a> {
 }
 
 impl Record<'_> {
-    fn text(&self, field: &'static str) -> Result<String, ShareError> {
-        String::from_utf8(self.value.to_vec()).map_err(|err| ShareError::InvalidUtf8 {
+    fn text(&self, field: &'static str) -> Result<String, ErrorKind> {
+        String::from_utf8(self.value.to_vec()).map_err(|err| ErrorKind::ShareUtf8 {
             field,
             offset: self.value_offset + err.utf8_error().valid_up_to(),
+        })
+    }
+
+    /// A JSON Pointer field: UTF-8 text that is empty or starts with `/`.
+    fn pointer(&self, field: &'static str) -> Result<Pointer, ErrorKind> {
+        let text = self.text(field)?;
+        Pointer::parse(&text).map_err(|_| ErrorKind::SharePointer {
+            field,
+            offset: self.value_offset,
+            pointer: text,
         })
     }
 
@@ -526,14 +459,14 @@ fn set_once<T>(
     value: T,
     rec: &Record<'_>,
     field: &'static str,
-) -> Result<(), ShareError> {
+) -> Result<(), ErrorKind> {
     match slot.replace(value) {
         Some(_) => Err(malformed(rec.offset, field, "field appears more than once")),
         None => Ok(()),
     }
 }
 
-fn parse_container(container: &[u8]) -> Result<SharePayload, ShareError> {
+fn parse_container(container: &[u8]) -> Result<SharePayload, ErrorKind> {
     let (sum, body) = container.split_at_checked(CHECKSUM_LEN).ok_or_else(|| {
         malformed(
             0,
@@ -542,7 +475,7 @@ fn parse_container(container: &[u8]) -> Result<SharePayload, ShareError> {
         )
     })?;
     if sum != checksum(body) {
-        return Err(ShareError::ChecksumMismatch);
+        return Err(ErrorKind::ShareChecksum);
     }
     let (mut left, mut right, mut options) = (None, None, None);
     let mut cursor = Cursor::new(body, CHECKSUM_LEN);
@@ -567,7 +500,7 @@ fn parse_container(container: &[u8]) -> Result<SharePayload, ShareError> {
     })
 }
 
-fn parse_side(outer: &Record<'_>, field: &'static str) -> Result<ShareSide, ShareError> {
+fn parse_side(outer: &Record<'_>, field: &'static str) -> Result<ShareSide, ErrorKind> {
     let (mut bytes, mut name, mut digest, mut archive) = (None, None, None, None);
     let mut redacted = Vec::new();
     let mut cursor = outer.nested();
@@ -579,7 +512,7 @@ fn parse_side(outer: &Record<'_>, field: &'static str) -> Result<ShareSide, Shar
             TAG_SIDE_DIGEST => {
                 set_once(&mut digest, rec.text("side digest")?, &rec, "side digest")?;
             }
-            TAG_SIDE_REDACTED => redacted.push(rec.text("redacted pointer")?),
+            TAG_SIDE_REDACTED => redacted.push(rec.pointer("redacted pointer")?),
             TAG_SIDE_ARCHIVE => set_once(&mut archive, parse_archive(&rec)?, &rec, "side archive")?,
             _ => {}
         }
@@ -593,7 +526,7 @@ fn parse_side(outer: &Record<'_>, field: &'static str) -> Result<ShareSide, Shar
     })
 }
 
-fn parse_archive(outer: &Record<'_>) -> Result<ShareArchive, ShareError> {
+fn parse_archive(outer: &Record<'_>) -> Result<ShareArchive, ErrorKind> {
     let (mut name, mut kind, mut digest, mut size) = (None, None, None, None);
     let mut cursor = outer.nested();
     while !cursor.at_end() {
@@ -636,7 +569,7 @@ fn parse_archive(outer: &Record<'_>) -> Result<ShareArchive, ShareError> {
     })
 }
 
-fn parse_options(outer: &Record<'_>) -> Result<ShareOptions, ShareError> {
+fn parse_options(outer: &Record<'_>) -> Result<ShareOptions, ErrorKind> {
     let (mut flags, mut view) = (None, None);
     let mut ignore_pointers = Vec::new();
     let mut cursor = outer.nested();
@@ -655,7 +588,7 @@ fn parse_options(outer: &Record<'_>) -> Result<ShareOptions, ShareError> {
                 }
                 set_once(&mut flags, value, &rec, "option flags")?;
             }
-            TAG_OPT_IGNORE_POINTER => ignore_pointers.push(rec.text("ignore pointer")?),
+            TAG_OPT_IGNORE_POINTER => ignore_pointers.push(rec.pointer("ignore pointer")?),
             TAG_OPT_VIEW => set_once(&mut view, rec.text("view")?, &rec, "view")?,
             _ => {}
         }
@@ -674,6 +607,20 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    // The decoders' errors carry no side or pointer: these tests look at their kinds.
+    fn decode_fragment(text: &str) -> Result<SharePayload, ErrorKind> {
+        super::decode_fragment(text).map_err(|e| e.kind)
+    }
+    fn decode_bundle(bytes: &[u8]) -> Result<SharePayload, ErrorKind> {
+        super::decode_bundle(bytes).map_err(|e| e.kind)
+    }
+    fn payload_from_link(link: &str) -> Result<SharePayload, ErrorKind> {
+        super::payload_from_link(link).map_err(|e| e.kind)
+    }
+    fn ptr(text: &str) -> Pointer {
+        Pointer::parse(text).unwrap()
+    }
 
     /// Builds a fragment from hand-written records (for forward-compatibility and error tests).
     fn fragment_from_body(body: &[u8]) -> String {
@@ -713,7 +660,7 @@ mod tests {
         assert!(
             matches!(
                 err,
-                ShareError::Malformed {
+                ErrorKind::ShareMalformed {
                     field: "side archive",
                     ..
                 }
@@ -735,13 +682,13 @@ mod tests {
                 bytes: "{\"a\":2,\"é\":\"✓\"}".into(),
                 name: Some("right.json".into()),
                 original_digest: Some(sha256_digest("{\"a\":2,\"é\":\"hunter2\"}".as_bytes())),
-                redacted: vec!["/é".into()],
+                redacted: vec![ptr("/é")],
                 archive: None,
             },
             options: ShareOptions {
                 ignore_timestamps: true,
                 ignore_cache: false,
-                ignore_pointers: vec!["/created".into()],
+                ignore_pointers: vec![ptr("/created")],
                 view: Some("canonical".into()),
             },
         }
@@ -753,12 +700,18 @@ mod tests {
         use super::*;
         use proptest::prelude::*;
 
+        /// Any pointer: tokens with `/`, `~` and every other character.
+        fn pointer() -> impl Strategy<Value = Pointer> {
+            prop::collection::vec(any::<String>(), 0..4)
+                .prop_map(|tokens| tokens.into_iter().fold(Pointer::root(), |p, t| p.child(t)))
+        }
+
         fn side() -> impl Strategy<Value = ShareSide> {
             (
                 prop::collection::vec(any::<u8>(), 0..2048),
                 any::<Option<String>>(),
                 any::<Option<String>>(),
-                prop::collection::vec(any::<String>(), 0..8),
+                prop::collection::vec(pointer(), 0..8),
             )
                 .prop_map(|(bytes, name, original_digest, redacted)| ShareSide {
                     bytes,
@@ -773,7 +726,7 @@ mod tests {
             let options = (
                 any::<bool>(),
                 any::<bool>(),
-                prop::collection::vec(any::<String>(), 0..100),
+                prop::collection::vec(pointer(), 0..100),
                 any::<Option<String>>(),
             )
                 .prop_map(
@@ -840,7 +793,7 @@ mod tests {
         p.left.name = Some("日本語 🚀 עברית مرحبا.json".into());
         p.left.bytes = vec![0xff, 0xfe, 0x00, 0x80, 0xc3];
         p.right = ShareSide::default();
-        p.options.ignore_pointers = (0..500).map(|i| format!("/layers/{i}/🙂")).collect();
+        p.options.ignore_pointers = (0..500).map(|i| ptr(&format!("/layers/{i}/🙂"))).collect();
         p.options.view = Some(String::new());
         assert_eq!(decode_fragment(&encode_fragment(&p)), Ok(p.clone()));
         assert_eq!(
@@ -936,11 +889,11 @@ mod tests {
         }
         assert_eq!(
             decode_fragment(&fragment_from_container(&bad_sum)),
-            Err(ShareError::ChecksumMismatch)
+            Err(ErrorKind::ShareChecksum)
         );
         assert!(matches!(
             decode_fragment(&fragment_from_container(b"ab")),
-            Err(ShareError::Malformed {
+            Err(ErrorKind::ShareMalformed {
                 offset: 0,
                 field: "checksum",
                 ..
@@ -949,12 +902,12 @@ mod tests {
         // Declared length 9 but only 1 byte follows (record at container byte 4).
         assert!(matches!(
             decode_fragment(&fragment_from_body(&[1, 9, 0])),
-            Err(ShareError::Malformed { offset: 4, .. })
+            Err(ErrorKind::ShareMalformed { offset: 4, .. })
         ));
         let twice = [good.clone(), good].concat();
         assert!(matches!(
             decode_fragment(&fragment_from_body(&twice)),
-            Err(ShareError::Malformed {
+            Err(ErrorKind::ShareMalformed {
                 field: "left side",
                 ..
             })
@@ -962,20 +915,20 @@ mod tests {
         let bad_name = record(TAG_RIGHT, &record(TAG_SIDE_NAME, b"ok\xff"));
         assert_eq!(
             decode_fragment(&fragment_from_body(&bad_name)),
-            Err(ShareError::InvalidUtf8 {
+            Err(ErrorKind::ShareUtf8 {
                 field: "side name",
                 offset: 10
             })
         );
         assert_eq!(
             decode_fragment("https://x.example/"),
-            Err(ShareError::NotAShareLink)
+            Err(ErrorKind::NotAShareLink)
         );
         assert!(matches!(
             decode_fragment("v1.ab$d"),
-            Err(ShareError::BadBase64 { position: 2, .. })
+            Err(ErrorKind::ShareBase64 { position: 2, .. })
         ));
-        assert_eq!(decode_bundle(b"PK\x03\x04"), Err(ShareError::NotABundle));
+        assert_eq!(decode_bundle(b"PK\x03\x04"), Err(ErrorKind::NotABundle));
     }
 
     #[test]
@@ -999,7 +952,7 @@ mod tests {
         let expected = SharePayload {
             left: ShareSide {
                 bytes: b"{}".to_vec(),
-                redacted: vec!["/k".into()],
+                redacted: vec![ptr("/k")],
                 archive: None,
                 ..ShareSide::default()
             },
@@ -1013,15 +966,56 @@ mod tests {
     }
 
     #[test]
+    fn a_pointer_that_is_not_one_is_an_error_not_dropped() {
+        for (tag, inner, field) in [
+            (TAG_OPTIONS, TAG_OPT_IGNORE_POINTER, "ignore pointer"),
+            (TAG_LEFT, TAG_SIDE_REDACTED, "redacted pointer"),
+        ] {
+            let body = record(tag, &record(inner, b"created"));
+            let err = decode_fragment(&fragment_from_body(&body)).unwrap_err();
+            // The pointer's text starts at container byte 4 (checksum) + 2 + 2 (two record heads).
+            assert_eq!(
+                err,
+                ErrorKind::SharePointer {
+                    field,
+                    offset: 8,
+                    pointer: "created".into()
+                }
+            );
+            assert!(err.to_string().contains("\"created\""), "{err}");
+        }
+        // Pointers that need escaping come back as they went.
+        let mut p = sample();
+        p.options.ignore_pointers = vec![Pointer::root().child("a/b~c").child("")];
+        let link = make_link("https://x.example/", &p);
+        assert_eq!(payload_from_link(&link), Ok(p));
+    }
+
+    /// The stored link the page's tests open: two configs, and an ignore pointer without its
+    /// leading '/' (tests/fixtures/share/bad-ignore-pointer.txt).
+    #[test]
+    fn the_stored_link_with_a_bad_pointer_fails_on_that_pointer() {
+        let text = include_str!("../../../../tests/fixtures/share/bad-ignore-pointer.txt");
+        let err = decode_fragment(text).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                ErrorKind::SharePointer { field: "ignore pointer", pointer, .. } if pointer == "created"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn unknown_versions_are_named() {
         for (text, version) in [("v2.AAAA", 2), ("#v0.AA", 0), ("https://x/#v17.zz", 17)] {
             let err = decode_fragment(text).err();
-            assert_eq!(err, Some(ShareError::UnknownVersion { version }));
+            assert_eq!(err, Some(ErrorKind::ShareVersion { version }));
             assert!(err.is_some_and(|e| e.to_string().contains("newer cachelens")));
         }
         assert_eq!(
             decode_bundle(b"cachelens-share:v2.xyz"),
-            Err(ShareError::UnknownVersion { version: 2 })
+            Err(ErrorKind::ShareVersion { version: 2 })
         );
     }
 
@@ -1033,13 +1027,13 @@ mod tests {
         let limit = 1 << 20;
         assert_eq!(
             decode_text(&bomb, limit),
-            Err(ShareError::TooLarge { limit })
+            Err(ErrorKind::ShareTooLarge { limit })
         );
         let mut bundle = b"cachelens-share:v1.".to_vec();
         bundle.extend_from_slice(&compress(&vec![0; 8 << 20]));
         assert_eq!(
             decode_bundle_with_limit(&bundle, limit),
-            Err(ShareError::TooLarge { limit })
+            Err(ErrorKind::ShareTooLarge { limit })
         );
     }
 
@@ -1057,7 +1051,7 @@ mod tests {
     /// fails, the decoder broke compatibility (see fixtures/README.md).
     #[test]
     fn stored_v1_link_fixture_still_decodes() {
-        let p = decode_fragment(include_str!("../fixtures/v1-link.txt")).unwrap_or_default();
+        let p = decode_fragment(include_str!("../../fixtures/v1-link.txt")).unwrap_or_default();
         assert_eq!(p.left.bytes, br#"{"a":1}"#);
         assert_eq!(p.left.name.as_deref(), Some("left.json"));
         assert_eq!(
@@ -1071,10 +1065,10 @@ mod tests {
             p.right.original_digest.as_deref(),
             Some("sha256:82b479221ccdb10dda7a524c9ffcfcd9bbb01b3494216460c99dd9e0dbe606a9")
         );
-        assert_eq!(p.right.redacted, ["/é"]);
+        assert_eq!(p.right.redacted, [ptr("/é")]);
         assert!(p.options.ignore_timestamps);
         assert!(!p.options.ignore_cache);
-        assert_eq!(p.options.ignore_pointers, ["/created"]);
+        assert_eq!(p.options.ignore_pointers, [ptr("/created")]);
         assert_eq!(p.options.view.as_deref(), Some("canonical"));
         assert_eq!(p, sample());
     }

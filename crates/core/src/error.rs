@@ -2,9 +2,9 @@
 
 mod problem;
 
+use crate::Pointer;
 pub use problem::Problem;
 pub(crate) use problem::{archive_error, location};
-use crate::Pointer;
 use std::fmt;
 
 /// Which input an error or warning is about.

@@ -85,6 +85,7 @@ pub mod diagnose;
 pub mod diff;
 mod digest;
 mod error;
+pub mod headline;
 pub mod image;
 mod input;
 pub mod json;

@@ -133,7 +133,7 @@ impl Report {
     ) -> Self {
         Report {
             verdict: cmp.verdict,
-            headline: crate::words::headline(cmp),
+            headline: crate::headline::headline(cmp),
             left: SideReport::new(left, names.0),
             right: SideReport::new(right, names.1),
             changes: cmp.changes.clone(),

@@ -2,10 +2,10 @@
 //! ([`Comparison`], [`crate::compare::Context`]). Used by the reports (text, Markdown, JSON's
 //! `headline`), the CLI and the page.
 
-use super::{count, join_words};
 use crate::Digest;
 use crate::compare::{CacheSummary, Comparison, Verdict, noun, set_aside_name, set_aside_what};
 use crate::detect::{INLINE_CACHE_KEY, Kind};
+use crate::words::{count, join_words};
 
 impl Comparison {
     /// The verdict in one sentence ([`headline`]).

@@ -1,13 +1,10 @@
 //! The wording shared by the CLI, the page and the reports: counts and plurals, sizes, lists.
 //! Data types (the comparison, the errors) hold facts; what they say in words is built here.
 //!
-//! The headline of a comparison is in [`headline`].
+//! The headline of a comparison is in [`crate::headline`], above the comparison it words.
 //!
 //! Sizes are in one unit system, decimal: `kB` is 1,000 bytes and `MB` 1,000,000, as in the
 //! SI; exact byte counts are always given beside them.
-
-mod headline;
-pub use headline::headline;
 
 /// `1234567` as `1,234,567` (any unsigned integer), for the page and the reports.
 pub fn thousands(n: impl std::fmt::Display) -> String {

@@ -281,7 +281,7 @@ fn check_version(version: u32) -> Result<(), ErrorKind> {
 /// Undoes what chat tools and browsers do to links: percent-encoding, a URL before `#`,
 /// `<...>`/quote/bracket wrapping, trailing punctuation, line breaks and invisible spaces.
 fn clean(text: &str) -> String {
-    let decoded = percent_decode(text.as_bytes());
+    let decoded: Vec<u8> = percent_encoding::percent_decode(text.as_bytes()).collect();
     let decoded = String::from_utf8_lossy(&decoded);
     let fragment = decoded.rsplit('#').next().unwrap_or_default();
     let compact: String = fragment
@@ -294,27 +294,6 @@ fn clean(text: &str) -> String {
             '.', ',', ';', ':', '!', '?', ')', ']', '}', '>', '"', '\'', '`', '*',
         ])
         .to_owned()
-}
-
-fn percent_decode(input: &[u8]) -> Vec<u8> {
-    fn hex(byte: Option<&u8>) -> Option<u8> {
-        byte.and_then(|b| char::from(*b).to_digit(16))
-            .and_then(|d| u8::try_from(d).ok())
-    }
-    let mut out = Vec::with_capacity(input.len());
-    let mut rest = input;
-    while let [first, tail @ ..] = rest {
-        if *first == b'%'
-            && let (Some(hi), Some(lo)) = (hex(tail.first()), hex(tail.get(1)))
-        {
-            out.push((hi << 4) | lo);
-            rest = tail.get(2..).unwrap_or_default();
-            continue;
-        }
-        out.push(*first);
-        rest = tail;
-    }
-    out
 }
 
 /// Splits `v<digits>.` off the front; `None` when there is no such prefix.

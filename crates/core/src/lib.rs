@@ -85,6 +85,7 @@ pub mod diagnose;
 pub mod diff;
 mod digest;
 mod error;
+pub mod graph;
 pub mod image;
 mod input;
 pub mod json;
@@ -107,6 +108,7 @@ pub use detect::{Kind, detect};
 pub use diff::{Change, Op, apply, diff};
 pub use digest::Digest;
 pub use error::{Error, ErrorKind, Side};
+pub use graph::CacheGraph;
 pub use input::{Analysis, ImageKeys, MAX_INPUT_BYTES, analyze, analyze_with};
 pub use pointer::Pointer;
 

@@ -536,3 +536,224 @@ pub(crate) fn push_json_str(buf: &mut Vec<u8>, s: &str) {
     // Writing to a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *buf, s);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::canon::{CanonOptions, canonicalize};
+    use crate::detect::Kind;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// A real BuildKit v0.25 registry cache (37 records, 14 layers).
+    const REGISTRY: &str = include_str!(
+        "../../../tests/fixtures/real-buildkit/buildkit-0.25/registry-cache/1/cacheconfig.json"
+    );
+    /// A real inline cache, decoded (3 records, results on image layer 1).
+    const INLINE: &str =
+        include_str!("../../../tests/fixtures/real/ctf-eksclustergames.inline-cache.decoded.json");
+
+    fn graph_of(text: &str, kind: Kind, opts: &CanonOptions) -> (Value, CacheGraph) {
+        let c = canonicalize(&crate::json::parse(text).unwrap(), kind, opts);
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert_eq!(c.caches.len(), 1);
+        (c.doc, (*c.caches[0].graph).clone())
+    }
+
+    #[test]
+    fn a_registry_cache_keeps_positions_inputs_results_and_layer_chains() {
+        let given = crate::json::parse(REGISTRY).unwrap();
+        let (doc, g) = graph_of(REGISTRY, Kind::CacheConfig, &CanonOptions::default());
+        assert_eq!(g.form, CacheForm::Registry);
+        assert_eq!(
+            (g.records.len(), g.len(), g.layers.len(), g.layer_count),
+            (37, 37, 14, 14)
+        );
+        // Records in input order, ids as the canonical document keys them.
+        let recs = doc["records"].as_object().unwrap();
+        let keys: Vec<&String> = recs.keys().collect();
+        let ids: Vec<&String> = g.in_order().map(|(_, r)| &r.id).collect();
+        assert_eq!(ids, keys);
+        for (i, r) in g.records.iter().enumerate() {
+            assert_eq!(
+                r.digest,
+                given["records"][i]["digest"].as_str().unwrap(),
+                "{i}"
+            );
+            assert_eq!(g.index_of(&r.id), Some(i));
+        }
+        // Record 1: inputs [[{link 7}], [{link 29}]], as given.
+        let r1 = &g.records[1];
+        assert_eq!(r1.inputs.len(), 2);
+        assert_eq!((r1.inputs[0][0].record, r1.inputs[1][0].record), (7, 29));
+        assert_eq!(r1.inputs[0][0].selector, "");
+        let links: Vec<&str> = g.links(r1).collect();
+        assert_eq!(links, [g.records[7].link_id(), g.records[29].link_id()]);
+        assert_eq!(recs[&r1.id]["inputs"][1][0]["link"], links[1]);
+        // Record 5: one result, layer 0 (parent 5), its chain from the root.
+        let r5 = &g.records[5];
+        assert_eq!(r5.results.len(), 1);
+        assert!(r5.chains.is_empty());
+        assert_eq!(r5.results[0].created_at, "2026-12-01T20:16:38.613439217Z");
+        let l0 = &g.layers[0];
+        assert_eq!(l0.parent, Some(5));
+        assert_eq!(r5.results[0].layers, l0.chain);
+        assert_eq!(l0.chain.last(), Some(&0));
+        assert_eq!(g.layers[l0.chain[0]].parent, None);
+        assert_eq!(l0.blob.as_deref(), given["layers"][0]["blob"].as_str());
+        assert_eq!(
+            g.result_end(&r5.results[0]),
+            Some((Some(l0.chain.len() - 1), l0.blob.as_deref()))
+        );
+        // Every layer keyed as in the document, its chain rendered as blobs.
+        let layers = doc["layers"].as_object().unwrap();
+        assert_eq!(layers.len(), 14);
+        for l in g.layers_in_order() {
+            let chain: Vec<&str> = l.chain.iter().map(|&k| g.blob(k)).collect();
+            assert_eq!(
+                layers[&l.key]["chain"],
+                serde_json::json!(chain),
+                "{}",
+                l.key
+            );
+        }
+        // Two layers share a blob (the same base at two places): told apart by their chains.
+        assert_eq!(g.layers[1].blob, g.layers[2].blob);
+        assert_ne!(g.layers[1].key, g.layers[2].key);
+    }
+
+    #[test]
+    fn an_inline_cache_refers_to_image_layers_with_or_without_diff_ids() {
+        let (doc, g) = graph_of(INLINE, Kind::CacheRecords, &CanonOptions::default());
+        assert_eq!(g.form, CacheForm::Inline);
+        assert_eq!((g.records.len(), g.layer_count), (3, 0));
+        let r2 = &g.records[2];
+        assert_eq!(r2.inputs.len(), 1);
+        let alts: Vec<usize> = r2.inputs[0].iter().map(|x| x.record).collect();
+        assert_eq!(alts, [0, 1]);
+        // `layer: 1` is image layers 0 and 1, known only by position here.
+        let res = &r2.results[0];
+        let idx: Vec<Option<i64>> = res.layers.iter().map(|&l| g.layers[l].index).collect();
+        assert_eq!(idx, [Some(0), Some(1)]);
+        assert!(res.layers.iter().all(|&l| g.layers[l].diff_id.is_none()));
+        assert_eq!(g.result_end(res), Some((Some(1), None)));
+        assert_eq!(
+            doc["records"][&r2.id]["layers"][0]["layers"],
+            serde_json::json!([{"index": 0}, {"index": 1}])
+        );
+        // With the image's one diff_id: layer 0 named, layer 1 past the end.
+        let opts = CanonOptions {
+            diff_ids: Some(vec!["sha256:d0".into()]),
+        };
+        let (doc, g) = graph_of(INLINE, Kind::CacheRecords, &opts);
+        assert_eq!(g.layer_count, 1);
+        let r2 = &g.records[2];
+        let res = &r2.results[0];
+        assert_eq!(
+            g.layers[res.layers[0]].diff_id.as_deref(),
+            Some("sha256:d0")
+        );
+        assert!(g.layers[res.layers[1]].missing);
+        assert_eq!(
+            doc["records"][&r2.id]["layers"][0]["layers"],
+            serde_json::json!([{"diffID": "sha256:d0", "index": 0}, {"index": 1, "missing": MISSING_DIFF_ID}])
+        );
+    }
+
+    #[test]
+    fn sort_keys_are_the_compact_json_of_the_rendered_results() {
+        // Times kept as given when they do not parse, blobs and selectors needing escapes.
+        let text = r#"{"layers":[{"blob":"sha256:\"a\u2028\u0001","parent":-1},{"blob":"b</>","parent":0}],
+            "records":[{"digest":"d","layers":[{"layer":1,"createdAt":"not \"a\" time\t"},{"layer":0}],
+            "chains":[{"layers":[1,0],"createdAt":"2025-03-04T10:20:29+02:00"}]}]}"#;
+        let (_, g) = graph_of(text, Kind::CacheConfig, &CanonOptions::default());
+        let (_, inline) = graph_of(INLINE, Kind::CacheRecords, &CanonOptions::default());
+        let mut buf = Vec::new();
+        for g in [&g, &inline] {
+            for (_, r) in g.in_order() {
+                for l in r.results.iter().chain(&r.chains) {
+                    let v = g.list_value(l);
+                    g.list_key(l, true, &mut buf);
+                    assert_eq!(String::from_utf8_lossy(&buf), crate::json::to_compact(&v));
+                    let mut untimed = v.clone();
+                    untimed.as_object_mut().unwrap().shift_remove("createdAt");
+                    g.list_key(l, false, &mut buf);
+                    assert_eq!(
+                        String::from_utf8_lossy(&buf),
+                        crate::json::to_compact(&untimed)
+                    );
+                }
+            }
+        }
+        // And results sort by it: the zero time (a missing createdAt) first.
+        let r = &g.records[0];
+        assert_eq!(r.results[0].created_at, crate::canon::ZERO_TIME);
+        assert_eq!(r.results[1].created_at, "not \"a\" time\t");
+    }
+
+    #[test]
+    fn renumbered_caches_give_the_same_ids_at_other_positions() {
+        let mut given = crate::json::parse(REGISTRY).unwrap();
+        let (_, g) = graph_of(REGISTRY, Kind::CacheConfig, &CanonOptions::default());
+        // Reverse the records and remap every link.
+        let n = g.records.len();
+        let recs = given["records"].as_array_mut().unwrap();
+        recs.reverse();
+        for r in recs.iter_mut() {
+            for pos in r["inputs"].as_array_mut().into_iter().flatten() {
+                for alt in pos.as_array_mut().unwrap() {
+                    let link = alt["link"].as_u64().unwrap_or(0) as usize;
+                    alt["link"] = Value::from(n - 1 - link);
+                }
+            }
+        }
+        let (_, h) = graph_of(
+            &given.to_string(),
+            Kind::CacheConfig,
+            &CanonOptions::default(),
+        );
+        for (i, r) in g.records.iter().enumerate() {
+            assert_eq!(h.records[n - 1 - i].id, r.id);
+            assert_eq!(h.index_of(&r.id), Some(n - 1 - i));
+        }
+        assert_eq!(h.to_canonical(), g.to_canonical());
+    }
+
+    #[test]
+    fn a_canonical_document_reads_back_with_dangling_links_kept() {
+        let (doc, g) = graph_of(REGISTRY, Kind::CacheConfig, &CanonOptions::default());
+        let mut records = doc["records"].as_object().unwrap().clone();
+        let back = CacheGraph::from_canonical(&records, doc["layers"].as_object(), g.form);
+        assert_eq!(back.len(), g.len());
+        for (_, r) in g.in_order() {
+            let b = back.get(&r.id).unwrap();
+            assert_eq!(b.digest, r.digest);
+            let (mut x, mut y): (Vec<&str>, Vec<&str>) =
+                (g.links(r).collect(), back.links(b).collect());
+            x.sort_unstable();
+            y.sort_unstable();
+            assert_eq!(x, y, "{}", r.id);
+            let mut buf = (Vec::new(), Vec::new());
+            for (l, m) in r.results.iter().zip(&b.results) {
+                g.list_key(l, true, &mut buf.0);
+                back.list_key(m, true, &mut buf.1);
+                assert_eq!(buf.0, buf.1);
+            }
+        }
+        let chains = |g: &CacheGraph| -> Vec<Vec<String>> {
+            g.layers_in_order()
+                .map(|l| l.chain.iter().map(|&k| g.blob(k).to_owned()).collect())
+                .collect()
+        };
+        assert_eq!(chains(&back), chains(&g));
+        // A record left out: those linking to it keep the link, to a target that is not a record.
+        let gone = g.records[29].id.clone();
+        records.shift_remove(&gone);
+        let back = CacheGraph::from_canonical(&records, None, g.form);
+        assert_eq!(back.len(), g.len() - 1);
+        assert!(back.get(&gone).is_none());
+        assert!(back.in_order().all(|(_, r)| r.id != gone));
+        let r1 = back.get(&g.records[1].id).unwrap();
+        assert!(back.links(r1).any(|t| t == gone));
+    }
+}

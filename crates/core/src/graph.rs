@@ -756,4 +756,67 @@ mod tests {
         let r1 = back.get(&g.records[1].id).unwrap();
         assert!(back.links(r1).any(|t| t == gone));
     }
+
+    /// The cache summary of a pair with and without an ignored path inside the cache that
+    /// names nothing: the second reads the graphs back from the filtered documents, and must
+    /// say exactly what the graphs built by canonicalisation say.
+    #[test]
+    fn the_summary_is_the_same_from_graphs_read_back() {
+        use crate::compare::{Options, compare};
+        macro_rules! fixture {
+            ($p:literal) => {
+                include_bytes!(concat!("../../../tests/fixtures/real-buildkit/", $p)).to_vec()
+            };
+        }
+        let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = vec![
+            (
+                fixture!("inline-rebuilds/1/config.json"),
+                fixture!("inline-rebuilds/3/config.json"),
+            ),
+            (
+                fixture!("registry-cache/1/cacheconfig.json"),
+                fixture!("registry-cache/5/cacheconfig.json"),
+            ),
+        ];
+        for p in [
+            crate::synth::inline_config_pair(300, 3),
+            crate::synth::cache_config_pair_replacing(300, 5, 2).0,
+        ] {
+            pairs.push((p.left, p.right));
+        }
+        for (l, r) in &pairs {
+            let (l, r) = (
+                crate::analyze(l, None).unwrap(),
+                crate::analyze(r, None).unwrap(),
+            );
+            let at = l.caches[0].pointer.clone();
+            for ignore_timestamps in [false, true] {
+                let plain = Options {
+                    ignore_timestamps,
+                    ..Options::default()
+                };
+                let want = compare(&l, &r, &plain).cache.unwrap();
+                assert!(!want.changed.is_empty() || !want.added.is_empty(), "{at}");
+                let read_back = Options {
+                    ignore: vec![at.child("records").child("no-such-record")],
+                    ..plain.clone()
+                };
+                assert_eq!(compare(&l, &r, &read_back).cache.unwrap(), want, "{at}");
+            }
+            // Ignoring a record that changed leaves it out of the summary on both sides.
+            let plain = compare(&l, &r, &Options::default()).cache.unwrap();
+            let id = plain
+                .changed
+                .first()
+                .map_or_else(|| plain.removed[0].id.clone(), |c| c.record.id.clone());
+            let opts = Options {
+                ignore: vec![at.child("records").child(id.clone())],
+                ..Options::default()
+            };
+            let got = compare(&l, &r, &opts).cache.unwrap();
+            assert_eq!(got.records_left, plain.records_left - 1);
+            assert!(got.changed.iter().all(|c| c.record.id != id));
+            assert!(got.removed.iter().all(|c| c.id != id));
+        }
+    }
 }

@@ -30,6 +30,13 @@
 //! [`diff`] (changes) → [`compare`] (verdict, attribution, cache summary) → [`report`] (text,
 //! JSON, Markdown). [`share`] packs two inputs into a link.
 //!
+//! Canonicalisation builds one typed [`CacheGraph`] per decoded cache (records with their
+//! canonical ids, positions in the input and links as given; inputs as references to records;
+//! results as references to layers; see [`graph`]), held by [`CacheInfo`] in
+//! [`Canonical::caches`]; the canonical document of a cache is rendered from it. The cache
+//! summary and what it builds on ([`steps`], [`matching`], [`roots`]) read the graphs, not the
+//! JSON documents.
+//!
 //! # The canonical format
 //!
 //! The canonical document of an input is JSON in which:

@@ -491,6 +491,7 @@ fn build_records(
                 .map(|(k, v)| (k.clone(), sorted_ref(v)))
                 .collect(),
             dangling: false,
+            no_digest: false,
         });
     }
     // 4. Records sharing a base id are told apart by content: `id`, `id:2`, ...

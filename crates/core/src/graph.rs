@@ -62,6 +62,8 @@ pub struct CacheRecord {
     /// Only a link target, not a record: a graph read back from a filtered canonical document
     /// ([`CacheGraph::from_canonical`]) keeps links to records that were left out this way.
     pub dangling: bool,
+    /// Read back from a document whose `digest` was left out (the digest then reads as "").
+    pub(crate) no_digest: bool,
 }
 
 /// One alternative of an input position.
@@ -156,12 +158,15 @@ impl CacheGraph {
         self.by_id.get(id).copied()
     }
 
-    /// The ids a record links to, every input position and alternative, in order.
+    /// The ids a record links to, every input position and alternative, in order (an
+    /// alternative whose `link` was left out from a document read back links to nothing).
     pub fn links<'a>(&'a self, r: &'a CacheRecord) -> impl Iterator<Item = &'a str> + 'a {
         r.inputs
             .iter()
             .flatten()
-            .map(|x| self.records[x.record].link_id())
+            .map(|x| &self.records[x.record])
+            .filter(|t| !(t.dangling && t.id.is_empty()))
+            .map(CacheRecord::link_id)
     }
 
     /// The registry layers in the order of the canonical `layers` object.
@@ -488,6 +493,8 @@ impl CacheGraph {
             {
                 let mut alts = Vec::new();
                 for a in pos.as_array().into_iter().flatten() {
+                    // No link (left out): a dangling target without an id, which
+                    // matching reads as "" and `links` skips.
                     let link = a.get("link").and_then(Value::as_str).unwrap_or_default();
                     let record = match g.by_id.get(link) {
                         Some(&k) => k,
@@ -512,11 +519,9 @@ impl CacheGraph {
                 inputs.push(alts);
             }
             let rec = &mut g.records[i];
-            rec.digest = r
-                .get("digest")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
+            let digest = r.get("digest").and_then(Value::as_str);
+            rec.no_digest = digest.is_none();
+            rec.digest = digest.unwrap_or_default().to_owned();
             rec.results = results;
             rec.chains = chains;
             rec.inputs = inputs;
@@ -755,6 +760,19 @@ mod tests {
         assert!(back.in_order().all(|(_, r)| r.id != gone));
         let r1 = back.get(&g.records[1].id).unwrap();
         assert!(back.links(r1).any(|t| t == gone));
+        // A link or a digest left out: the alternative links to nothing, the digest is none.
+        let id1 = g.records[1].id.clone();
+        let r = records.get_mut(&id1).unwrap().as_object_mut().unwrap();
+        r.shift_remove("digest");
+        r["inputs"][0][0]
+            .as_object_mut()
+            .unwrap()
+            .shift_remove("link");
+        let back = CacheGraph::from_canonical(&records, None, g.form);
+        let r1 = back.get(&id1).unwrap();
+        assert!(r1.no_digest && r1.digest.is_empty());
+        assert_eq!(back.links(r1).count(), 1);
+        assert_eq!(back.records[r1.inputs[0][0].record].link_id(), "");
     }
 
     /// The cache summary of a pair with and without an ignored path inside the cache that

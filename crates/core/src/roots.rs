@@ -187,7 +187,11 @@ pub fn changed_keys(
     added: &[String],
     steps: &BTreeMap<String, Step>,
 ) -> Vec<RootChange> {
-    let left_digests: HashSet<&str> = lg.in_order().map(|(_, r)| r.digest.as_str()).collect();
+    let left_digests: HashSet<&str> = lg
+        .in_order()
+        .filter(|(_, r)| !r.no_digest)
+        .map(|(_, r)| r.digest.as_str())
+        .collect();
     let added: HashSet<&str> = added.iter().map(String::as_str).collect();
     let mut consumers: HashMap<&str, Vec<&str>> = HashMap::new();
     for (_, r) in rg.in_order() {

@@ -36,9 +36,10 @@ pub enum CacheForm {
 pub struct CacheInfo {
     /// Where the canonical cache sits in the canonical document (`/moby.buildkit.cache.v0` or root).
     pub pointer: Pointer,
-    /// Inline or registry form.
+    /// Inline or registry form (the graph's).
     pub form: CacheForm,
-    /// How many layers the cache config had (registry form) or the config's diff_ids (inline).
+    /// How many layers the cache config had (registry form) or the config's diff_ids (inline):
+    /// the graph's `layer_count`.
     pub layers: usize,
     /// The cache as a typed graph (shared: image documents copy their config's caches).
     pub graph: Arc<CacheGraph>,
@@ -279,7 +280,7 @@ impl Resolver<'_> {
             })
         };
         match self {
-            Resolver::Inline { diff_ids, .. } => {
+            Resolver::Inline { diff_ids, beyond } => {
                 let known = diff_ids.map_or(0, <[String]>::len);
                 let limit =
                     diff_ids.map_or(MAX_INLINE_LAYER, |d| (d.len() as i64).max(MAX_INLINE_LAYER));
@@ -289,7 +290,9 @@ impl Resolver<'_> {
                 if n > limit {
                     return Err(bad("out of range", known));
                 }
-                Ok((0..=n).map(|i| self.inline_layer(layers, i)).collect())
+                Ok((0..=n)
+                    .map(|i| inline_layer(*diff_ids, beyond, layers, i))
+                    .collect())
             }
             Resolver::Registry { chains } => usize::try_from(n)
                 .ok()
@@ -325,11 +328,11 @@ impl Resolver<'_> {
                 })
             };
             match self {
-                Resolver::Inline { diff_ids, .. } => {
+                Resolver::Inline { diff_ids, beyond } => {
                     if n < 0 {
                         return Err(bad("negative", diff_ids.map_or(0, <[String]>::len)));
                     }
-                    out.push(self.inline_layer(layers, n));
+                    out.push(inline_layer(*diff_ids, beyond, layers, n));
                 }
                 Resolver::Registry { chains } => {
                     let k = usize::try_from(n)
@@ -347,27 +350,30 @@ impl Resolver<'_> {
         }
         Ok(out)
     }
+}
 
-    /// The graph layer of image layer `i` (`i >= 0`) of an inline cache.
-    fn inline_layer(&mut self, layers: &mut Vec<CacheLayer>, i: i64) -> usize {
-        let Resolver::Inline { diff_ids, beyond } = self else {
-            return 0;
-        };
-        let known = diff_ids.map_or(0, <[String]>::len);
-        if let Ok(k) = usize::try_from(i)
-            && k < known
-        {
-            return k;
-        }
-        *beyond.entry(i).or_insert_with(|| {
-            layers.push(CacheLayer {
-                index: Some(i),
-                missing: diff_ids.is_some(),
-                ..CacheLayer::default()
-            });
-            layers.len() - 1
-        })
+/// The graph layer of image layer `i` (`i >= 0`) of an inline cache: one of the first layers
+/// when the image's diff_ids reach it, else a layer added when the position is first named.
+fn inline_layer(
+    diff_ids: Option<&[String]>,
+    beyond: &mut HashMap<i64, usize>,
+    layers: &mut Vec<CacheLayer>,
+    i: i64,
+) -> usize {
+    let known = diff_ids.map_or(0, <[String]>::len);
+    if let Ok(k) = usize::try_from(i)
+        && k < known
+    {
+        return k;
     }
+    *beyond.entry(i).or_insert_with(|| {
+        layers.push(CacheLayer {
+            index: Some(i),
+            missing: diff_ids.is_some(),
+            ..CacheLayer::default()
+        });
+        layers.len() - 1
+    })
 }
 
 fn canon_time(s: &str) -> String {

@@ -6,7 +6,9 @@
 use crate::decode::{self, CacheConfig, Record};
 use crate::detect::{INLINE_CACHE_KEY, Kind};
 use crate::digest::{hex, sha256_raw};
-use crate::graph::{CacheGraph, CacheLayer, CacheRecord, InputRef, LayerList, push_json_str};
+use crate::graph::{
+    CacheGraph, CacheLayer, CacheRecord, InputRef, LayerList, push_json_str, sorted_indexes,
+};
 use crate::json::{sorted, sorted_ref, to_compact};
 use crate::{Error, ErrorKind, Pointer};
 use serde_json::Value;
@@ -520,15 +522,7 @@ fn build_records(
         g.records[i].id = id;
     }
     // Keys in bytewise order, as everywhere in the canonical form (`:10` before `:2`).
-    g.order = (0..n).collect();
-    g.order
-        .sort_unstable_by(|&a, &b| g.records[a].id.cmp(&g.records[b].id));
-    g.by_id = g
-        .records
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id.clone(), i))
-        .collect();
+    g.order = sorted_indexes(&g.records.iter().map(|r| r.id.as_str()).collect::<Vec<_>>());
     Ok(())
 }
 
@@ -775,9 +769,7 @@ fn cache_config_graph(cfg: &CacheConfig) -> Result<CacheGraph, Error> {
         }
     }
     // Keys in bytewise order, as everywhere in the canonical form (`:10` before `:2`).
-    g.layer_order = (0..g.layers.len()).collect();
-    g.layer_order
-        .sort_unstable_by(|&a, &b| g.layers[a].key.cmp(&g.layers[b].key));
+    g.layer_order = sorted_indexes(&g.layers.iter().map(|l| l.key.as_str()).collect::<Vec<_>>());
     g.extra = cfg
         .extra
         .iter()

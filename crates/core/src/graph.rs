@@ -35,12 +35,11 @@ pub struct CacheGraph {
     pub layer_count: usize,
     /// Unknown top-level fields of a cache config, in canonical form.
     pub extra: Map<String, Value>,
-    /// Record indexes in canonical id order (the order of the canonical `records` object).
+    /// Record indexes in canonical id order (the order of the canonical `records` object;
+    /// dangling link targets left out): ids are looked up in it by binary search.
     pub(crate) order: Vec<usize>,
     /// Registry: layer indexes in the order of the canonical `layers` object.
     pub(crate) layer_order: Vec<usize>,
-    /// Canonical id → record index (records only, not dangling link targets).
-    pub(crate) by_id: HashMap<String, usize>,
 }
 
 /// One cache record.
@@ -126,26 +125,22 @@ impl CacheGraph {
             extra: Map::new(),
             order: Vec::new(),
             layer_order: Vec::new(),
-            by_id: HashMap::new(),
         }
     }
 
     /// The records in canonical id order, with their indexes (dangling targets left out).
     pub fn in_order(&self) -> impl Iterator<Item = (usize, &CacheRecord)> + '_ {
-        self.order
-            .iter()
-            .map(|&i| (i, &self.records[i]))
-            .filter(|(_, r)| !r.dangling)
+        self.order.iter().map(|&i| (i, &self.records[i]))
     }
 
     /// How many records (dangling targets left out).
     pub fn len(&self) -> usize {
-        self.by_id.len()
+        self.order.len()
     }
 
     /// Whether there is no record.
     pub fn is_empty(&self) -> bool {
-        self.by_id.is_empty()
+        self.order.is_empty()
     }
 
     /// The record of a canonical id.
@@ -155,7 +150,10 @@ impl CacheGraph {
 
     /// The index of the record of a canonical id.
     pub fn index_of(&self, id: &str) -> Option<usize> {
-        self.by_id.get(id).copied()
+        self.order
+            .binary_search_by(|&i| self.records[i].id.as_str().cmp(id))
+            .ok()
+            .map(|k| self.order[k])
     }
 
     /// The ids a record links to, every input position and alternative, in order (an
@@ -407,13 +405,13 @@ impl CacheGraph {
         let mut slots: HashMap<String, usize> = HashMap::new();
         let mut dangling: HashMap<String, usize> = HashMap::new();
         for (id, _) in records {
-            g.by_id.insert(id.clone(), g.records.len());
-            g.order.push(g.records.len());
             g.records.push(CacheRecord {
                 id: id.clone(),
                 ..CacheRecord::default()
             });
         }
+        // In id order (a canonical document's order already).
+        g.order = sorted_indexes(&g.records.iter().map(|r| r.id.as_str()).collect::<Vec<_>>());
         // Layers: registry ones by blob, inline ones by their canonical entry.
         let mut slot = |g: &mut CacheGraph, item: &Value| -> Option<usize> {
             let (key, layer) = match form {
@@ -496,8 +494,8 @@ impl CacheGraph {
                     // No link (left out): a dangling target without an id, which
                     // matching reads as "" and `links` skips.
                     let link = a.get("link").and_then(Value::as_str).unwrap_or_default();
-                    let record = match g.by_id.get(link) {
-                        Some(&k) => k,
+                    let record = match g.index_of(link) {
+                        Some(k) => k,
                         None => *dangling.entry(link.to_owned()).or_insert_with(|| {
                             g.records.push(CacheRecord {
                                 id: link.to_owned(),
@@ -528,6 +526,13 @@ impl CacheGraph {
         }
         g
     }
+}
+
+/// The indexes of `keys` in bytewise order of the keys.
+pub(crate) fn sorted_indexes(keys: &[&str]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_unstable_by(|&a, &b| keys[a].cmp(keys[b]));
+    order
 }
 
 /// An object of members whose values are already canonical: only their order is set here.

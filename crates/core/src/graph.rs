@@ -15,7 +15,6 @@
 use crate::canon::CacheForm;
 use crate::json::obj;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 
 /// What an inline layer past the image's diff_ids says in the canonical form.
 pub(crate) const MISSING_DIFF_ID: &str = "no such diff_id in rootfs";
@@ -402,86 +401,67 @@ impl CacheGraph {
         form: CacheForm,
     ) -> CacheGraph {
         let mut g = CacheGraph::new(form);
-        let mut slots: HashMap<String, usize> = HashMap::new();
-        let mut dangling: HashMap<String, usize> = HashMap::new();
-        for (id, _) in records {
-            g.records.push(CacheRecord {
+        g.records = records
+            .keys()
+            .map(|id| CacheRecord {
                 id: id.clone(),
                 ..CacheRecord::default()
-            });
-        }
+            })
+            .collect();
         // In id order (a canonical document's order already).
         g.order = sorted_indexes(&g.records.iter().map(|r| r.id.as_str()).collect::<Vec<_>>());
-        // Layers: registry ones by blob, inline ones by their canonical entry.
-        let mut slot = |g: &mut CacheGraph, item: &Value| -> Option<usize> {
-            let (key, layer) = match form {
-                CacheForm::Registry => {
-                    let b = item.as_str()?;
-                    (
-                        b.to_owned(),
-                        CacheLayer {
-                            blob: Some(b.to_owned()),
-                            ..CacheLayer::default()
-                        },
-                    )
-                }
-                CacheForm::Inline => (
-                    crate::json::to_compact(item),
-                    CacheLayer {
-                        index: item.get("index").and_then(Value::as_i64),
-                        diff_id: item
-                            .get("diffID")
-                            .and_then(Value::as_str)
-                            .map(str::to_owned),
-                        missing: item.get("missing").is_some(),
-                        ..CacheLayer::default()
-                    },
-                ),
-            };
-            Some(*slots.entry(key).or_insert_with(|| {
-                g.layers.push(layer);
-                g.layers.len() - 1
-            }))
-        };
-        if let Some(layers) = layers {
-            for (key, l) in layers {
-                let Some(chain) = l.get("chain").and_then(Value::as_array) else {
-                    continue;
-                };
-                let chain: Vec<usize> = chain.iter().filter_map(|b| slot(&mut g, b)).collect();
-                g.layers.push(CacheLayer {
-                    key: key.clone(),
-                    blob: l.get("blob").and_then(Value::as_str).map(str::to_owned),
-                    chain,
+        // Each layer a result or chain holds is a layer of its own: layers are compared by what
+        // they say, never by index.
+        let item = |g: &mut CacheGraph, v: &Value| -> Option<usize> {
+            let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+            g.layers.push(match form {
+                CacheForm::Registry => CacheLayer {
+                    blob: Some(v.as_str()?.to_owned()),
                     ..CacheLayer::default()
-                });
-                g.layer_order.push(g.layers.len() - 1);
-            }
-        }
-        for (i, (_, r)) in records.iter().enumerate() {
-            let mut lists = |g: &mut CacheGraph, field: &str| -> Vec<LayerList> {
-                r.get(field)
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .map(|res| LayerList {
-                        created_at: res
-                            .get("createdAt")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_owned(),
-                        layers: res
-                            .get("layers")
-                            .and_then(Value::as_array)
-                            .into_iter()
-                            .flatten()
-                            .filter_map(|item| slot(g, item))
-                            .collect(),
-                    })
-                    .collect()
+                },
+                CacheForm::Inline => CacheLayer {
+                    index: v.get("index").and_then(Value::as_i64),
+                    diff_id: text("diffID"),
+                    missing: v.get("missing").is_some(),
+                    ..CacheLayer::default()
+                },
+            });
+            Some(g.layers.len() - 1)
+        };
+        for (key, l) in layers.into_iter().flatten() {
+            let Some(chain) = l.get("chain").and_then(Value::as_array) else {
+                continue;
             };
-            let results = lists(&mut g, "layers");
-            let chains = lists(&mut g, "chains");
+            let chain = chain.iter().filter_map(|b| item(&mut g, b)).collect();
+            g.layers.push(CacheLayer {
+                key: key.clone(),
+                blob: l.get("blob").and_then(Value::as_str).map(str::to_owned),
+                chain,
+                ..CacheLayer::default()
+            });
+            g.layer_order.push(g.layers.len() - 1);
+        }
+        for (i, r) in records.values().enumerate() {
+            let mut lists = |field: &str| -> Vec<LayerList> {
+                let mut out = Vec::new();
+                for res in r.get(field).and_then(Value::as_array).into_iter().flatten() {
+                    let mut layers = Vec::new();
+                    for v in res
+                        .get("layers")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        layers.extend(item(&mut g, v));
+                    }
+                    out.push(LayerList {
+                        created_at: text_of(res, "createdAt"),
+                        layers,
+                    });
+                }
+                out
+            };
+            let (results, chains) = (lists("layers"), lists("chains"));
             let mut inputs = Vec::new();
             for pos in r
                 .get("inputs")
@@ -491,41 +471,39 @@ impl CacheGraph {
             {
                 let mut alts = Vec::new();
                 for a in pos.as_array().into_iter().flatten() {
-                    // No link (left out): a dangling target without an id, which
-                    // matching reads as "" and `links` skips.
-                    let link = a.get("link").and_then(Value::as_str).unwrap_or_default();
-                    let record = match g.index_of(link) {
-                        Some(k) => k,
-                        None => *dangling.entry(link.to_owned()).or_insert_with(|| {
-                            g.records.push(CacheRecord {
-                                id: link.to_owned(),
-                                dangling: true,
-                                ..CacheRecord::default()
-                            });
-                            g.records.len() - 1
-                        }),
-                    };
+                    // No link (left out): a dangling target without an id, which matching
+                    // reads as "" and `links` skips.
+                    let link = text_of(a, "link");
+                    let record = g.index_of(&link).unwrap_or_else(|| {
+                        g.records.push(CacheRecord {
+                            id: link,
+                            dangling: true,
+                            ..CacheRecord::default()
+                        });
+                        g.records.len() - 1
+                    });
                     alts.push(InputRef {
                         record,
-                        selector: a
-                            .get("selector")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_owned(),
+                        selector: text_of(a, "selector"),
                     });
                 }
                 inputs.push(alts);
             }
             let rec = &mut g.records[i];
-            let digest = r.get("digest").and_then(Value::as_str);
-            rec.no_digest = digest.is_none();
-            rec.digest = digest.unwrap_or_default().to_owned();
-            rec.results = results;
-            rec.chains = chains;
-            rec.inputs = inputs;
+            rec.no_digest = r.get("digest").and_then(Value::as_str).is_none();
+            rec.digest = text_of(r, "digest");
+            (rec.results, rec.chains, rec.inputs) = (results, chains, inputs);
         }
         g
     }
+}
+
+/// A string member of an object ("" when it is not one).
+fn text_of(v: &Value, key: &str) -> String {
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// The indexes of `keys` in bytewise order of the keys.

@@ -6,10 +6,14 @@
 use crate::decode::{self, CacheConfig, Record};
 use crate::detect::{INLINE_CACHE_KEY, Kind};
 use crate::digest::{hex, sha256_raw};
-use crate::json::{obj, sorted, sorted_ref, to_compact};
+use crate::graph::{
+    CacheGraph, CacheLayer, CacheRecord, InputRef, LayerList, push_json_str, sorted_indexes,
+};
+use crate::json::{sorted, sorted_ref, to_compact};
 use crate::{Error, ErrorKind, Pointer};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// Largest layer index an inline result may name when no diff_ids bound it (images have far
 /// fewer layers; this keeps a hostile index from expanding into a huge list).
@@ -28,47 +32,30 @@ pub enum CacheForm {
     Registry,
 }
 
-/// Where each record of a decoded cache sat in the input, for the renumbering summary.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// A decoded cache: where it sits and its graph (records with their positions in the input and
+/// their links as given, layers, results).
+#[derive(Debug, Clone, PartialEq)]
 pub struct CacheInfo {
     /// Where the canonical cache sits in the canonical document (`/moby.buildkit.cache.v0` or root).
     pub pointer: Pointer,
-    /// Inline or registry form.
+    /// Inline or registry form (the graph's).
     pub form: CacheForm,
-    /// One entry per input record, in input order.
-    pub records: Vec<RecordInfo>,
-    /// How many layers the cache config had (registry form) or the config's diff_ids (inline).
+    /// How many layers the cache config had (registry form) or the config's diff_ids (inline):
+    /// the graph's `layer_count`.
     pub layers: usize,
+    /// The cache as a typed graph (shared: image documents copy their config's caches).
+    pub graph: Arc<CacheGraph>,
 }
 
-/// One input record: its position, its canonical id and its links as given.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct RecordInfo {
-    /// Position in the input's `records` array.
-    pub index: usize,
-    /// Canonical record id (the key in the canonical `records` object).
-    pub id: String,
-    /// The record's cache key digest.
-    pub digest: String,
-    /// Every link as given.
-    pub links: Vec<LinkInfo>,
-    /// Number of results (`layers`).
-    pub results: usize,
-    /// Number of chained results (`chains`).
-    pub chains: usize,
-}
-
-/// One link as given.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct LinkInfo {
-    /// Input position.
-    pub input: usize,
-    /// The `link` index as given.
-    pub index: usize,
-    /// The canonical id of the record it points to.
-    pub target: String,
-    /// The selector.
-    pub selector: String,
+impl CacheInfo {
+    fn new(pointer: Pointer, graph: CacheGraph) -> Self {
+        CacheInfo {
+            pointer,
+            form: graph.form,
+            layers: graph.layer_count,
+            graph: Arc::new(graph),
+        }
+    }
 }
 
 /// The canonical form of one input.
@@ -76,7 +63,7 @@ pub struct LinkInfo {
 pub struct Canonical {
     /// The canonical document.
     pub doc: Value,
-    /// Decoded caches inside it, with their record positions.
+    /// Decoded caches inside it, each with its graph (the document renders them).
     pub caches: Vec<CacheInfo>,
     /// Problems that did not stop canonicalisation (e.g. an undecodable cache value kept as given).
     pub warnings: Vec<Error>,
@@ -227,16 +214,8 @@ fn cache_value(
         Value::Array(_) => inline_records(&decode::records(v)?, diff_ids, pointer),
         Value::Object(_) => {
             let cfg = decode::cache_config(v)?;
-            let doc_and_info = canon_cache_config(&cfg)?;
-            Ok((
-                doc_and_info.0,
-                CacheInfo {
-                    pointer,
-                    form: CacheForm::Registry,
-                    records: doc_and_info.1,
-                    layers: cfg.layers.len(),
-                },
-            ))
+            let graph = cache_config_graph(&cfg)?;
+            Ok((graph.to_canonical(), CacheInfo::new(pointer, graph)))
         }
         other => Err(Error::new(ErrorKind::Shape {
             what: "the cache value".into(),
@@ -245,49 +224,53 @@ fn cache_value(
         })),
     }
 }
-
-/// The canonical document of an inline cache's records.
+/// The graph and canonical document of an inline cache's records.
 fn inline_records(
     records: &[Record],
     diff_ids: Option<&[String]>,
     pointer: Pointer,
 ) -> Result<(Value, CacheInfo), Error> {
-    let resolver = Resolver::inline(diff_ids);
-    let (recs, infos, layers_n) = canon_records(records, &resolver)?;
-    Ok((
-        obj([("records", recs)]),
-        CacheInfo {
-            pointer,
-            form: CacheForm::Inline,
-            records: infos,
-            layers: diff_ids.map_or(layers_n, <[String]>::len),
-        },
-    ))
+    let mut g = CacheGraph::new(CacheForm::Inline);
+    g.layers = diff_ids
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .map(|(i, d)| CacheLayer {
+            index: Some(i as i64),
+            diff_id: Some(d.clone()),
+            ..CacheLayer::default()
+        })
+        .collect();
+    g.layer_count = g.layers.len();
+    let mut resolver = Resolver::Inline {
+        diff_ids,
+        beyond: HashMap::new(),
+    };
+    build_records(&mut g, records, &mut resolver)?;
+    Ok((g.to_canonical(), CacheInfo::new(pointer, g)))
 }
 
-/// How result layer indexes are resolved.
+/// How result layer indexes are resolved to the graph's layers.
 enum Resolver<'a> {
-    /// Image layer positions, with the config's diff_ids when known. `refs[i]` is layer i's
-    /// entry, built once: results repeat the same layers, and a clone hashes no keys.
+    /// Image layer positions, with the config's diff_ids when known (layers `0..diff_ids`
+    /// are the graph's first layers; other positions get a layer when first named).
     Inline {
         diff_ids: Option<&'a [String]>,
-        refs: Vec<Value>,
+        beyond: HashMap<i64, usize>,
     },
-    /// Cache config layers: `chains[k]` is the blob chain from the root to layer k.
-    Registry { chains: &'a [Vec<String>] },
+    /// Cache config layers: `chains[k]` is the chain from the root to layer k.
+    Registry { chains: &'a [Vec<usize>] },
 }
 
-impl<'a> Resolver<'a> {
-    fn inline(diff_ids: Option<&'a [String]>) -> Self {
-        let known = diff_ids.map_or(0, <[String]>::len) as i64;
-        Resolver::Inline {
-            diff_ids,
-            refs: (0..known).map(|i| inline_layer(diff_ids, i)).collect(),
-        }
-    }
-
+impl Resolver<'_> {
     /// The layers of `CacheResult{layer: n}`: the chain up to n.
-    fn result(&self, rec: usize, res: usize, n: i64) -> Result<Value, Error> {
+    fn result(
+        &mut self,
+        layers: &mut Vec<CacheLayer>,
+        rec: usize,
+        res: usize,
+        n: i64,
+    ) -> Result<Vec<usize>, Error> {
         let bad = |reason, layers| {
             Error::new(ErrorKind::LayerIndex {
                 record: rec,
@@ -299,38 +282,43 @@ impl<'a> Resolver<'a> {
             })
         };
         match self {
-            Resolver::Inline { diff_ids, .. } => {
+            Resolver::Inline { diff_ids, beyond } => {
+                let known = diff_ids.map_or(0, <[String]>::len);
                 let limit =
                     diff_ids.map_or(MAX_INLINE_LAYER, |d| (d.len() as i64).max(MAX_INLINE_LAYER));
                 if n < 0 {
-                    return Err(bad("negative", diff_ids.map_or(0, <[String]>::len)));
+                    return Err(bad("negative", known));
                 }
                 if n > limit {
-                    return Err(bad("out of range", diff_ids.map_or(0, <[String]>::len)));
+                    return Err(bad("out of range", known));
                 }
-                Ok(Value::Array((0..=n).map(|i| self.inline_ref(i)).collect()))
+                Ok((0..=n)
+                    .map(|i| inline_layer(*diff_ids, beyond, layers, i))
+                    .collect())
             }
-            Resolver::Registry { chains } => {
-                let chain = usize::try_from(n)
-                    .ok()
-                    .and_then(|k| chains.get(k))
-                    .ok_or_else(|| {
-                        bad(
-                            if n < 0 { "negative" } else { "out of range" },
-                            chains.len(),
-                        )
-                    })?;
-                Ok(Value::Array(
-                    chain.iter().cloned().map(Value::String).collect(),
-                ))
-            }
+            Resolver::Registry { chains } => usize::try_from(n)
+                .ok()
+                .and_then(|k| chains.get(k))
+                .cloned()
+                .ok_or_else(|| {
+                    bad(
+                        if n < 0 { "negative" } else { "out of range" },
+                        chains.len(),
+                    )
+                }),
         }
     }
 
     /// The layers of `ChainedResult{layers: [a, b, ...]}`: exactly those layers.
-    fn chain(&self, rec: usize, res: usize, layers: &[i64]) -> Result<Value, Error> {
-        let mut out = Vec::with_capacity(layers.len());
-        for &n in layers {
+    fn chain(
+        &mut self,
+        layers: &mut Vec<CacheLayer>,
+        rec: usize,
+        res: usize,
+        given: &[i64],
+    ) -> Result<Vec<usize>, Error> {
+        let mut out = Vec::with_capacity(given.len());
+        for &n in given {
             let bad = |reason, count| {
                 Error::new(ErrorKind::LayerIndex {
                     record: rec,
@@ -342,55 +330,52 @@ impl<'a> Resolver<'a> {
                 })
             };
             match self {
-                Resolver::Inline { diff_ids, .. } => {
+                Resolver::Inline { diff_ids, beyond } => {
                     if n < 0 {
                         return Err(bad("negative", diff_ids.map_or(0, <[String]>::len)));
                     }
-                    out.push(self.inline_ref(n));
+                    out.push(inline_layer(*diff_ids, beyond, layers, n));
                 }
                 Resolver::Registry { chains } => {
-                    let blob = usize::try_from(n)
+                    let k = usize::try_from(n)
                         .ok()
-                        .and_then(|k| chains.get(k))
-                        .and_then(|c| c.last())
+                        .filter(|&k| k < chains.len())
                         .ok_or_else(|| {
                             bad(
                                 if n < 0 { "negative" } else { "out of range" },
                                 chains.len(),
                             )
                         })?;
-                    out.push(Value::String(blob.clone()));
+                    out.push(k);
                 }
             }
         }
-        Ok(Value::Array(out))
-    }
-
-    fn inline_ref(&self, i: i64) -> Value {
-        match self {
-            Resolver::Inline { diff_ids, refs } => usize::try_from(i)
-                .ok()
-                .and_then(|k| refs.get(k))
-                .cloned()
-                .unwrap_or_else(|| inline_layer(*diff_ids, i)),
-            Resolver::Registry { .. } => inline_layer(None, i),
-        }
+        Ok(out)
     }
 }
 
-/// The canonical entry of image layer `i` of an inline cache.
-fn inline_layer(diff_ids: Option<&[String]>, i: i64) -> Value {
-    let index = Value::from(i);
-    match diff_ids {
-        Some(d) => match usize::try_from(i).ok().and_then(|k| d.get(k)) {
-            Some(id) => obj([("diffID", Value::String(id.clone())), ("index", index)]),
-            None => obj([
-                ("index", index),
-                ("missing", Value::from("no such diff_id in rootfs")),
-            ]),
-        },
-        None => obj([("index", index)]),
+/// The graph layer of image layer `i` (`i >= 0`) of an inline cache: one of the first layers
+/// when the image's diff_ids reach it, else a layer added when the position is first named.
+fn inline_layer(
+    diff_ids: Option<&[String]>,
+    beyond: &mut HashMap<i64, usize>,
+    layers: &mut Vec<CacheLayer>,
+    i: i64,
+) -> usize {
+    let known = diff_ids.map_or(0, <[String]>::len);
+    if let Ok(k) = usize::try_from(i)
+        && k < known
+    {
+        return k;
     }
+    *beyond.entry(i).or_insert_with(|| {
+        layers.push(CacheLayer {
+            index: Some(i),
+            missing: diff_ids.is_some(),
+            ..CacheLayer::default()
+        });
+        layers.len() - 1
+    })
 }
 
 fn canon_time(s: &str) -> String {
@@ -435,12 +420,12 @@ fn is_canonical_utc(s: &str) -> bool {
         _ => false,
     }
 }
-
-/// The canonical records object and per-record positions.
-fn canon_records(
+/// Fills a graph's records: links checked, content keys, results resolved and sorted, ids.
+fn build_records(
+    g: &mut CacheGraph,
     records: &[Record],
-    resolver: &Resolver,
-) -> Result<(Value, Vec<RecordInfo>, usize), Error> {
+    resolver: &mut Resolver,
+) -> Result<(), Error> {
     let n = records.len();
     // 1. Validate links.
     for (i, r) in records.iter().enumerate() {
@@ -465,66 +450,80 @@ fn canon_records(
     }
     // 2. Content keys, bottom-up, iteratively (chains can be deep), rejecting cycles.
     let keys = record_keys(records)?;
-    // 3. Ids: digest prefix + key prefix; records sharing a key are told apart by content.
-    let base_ids: Vec<String> = records
-        .iter()
-        .zip(&keys)
-        .map(|(r, k)| format!("{}-{}", digest_prefix(&r.digest), &hex(k)[..12]))
-        .collect();
-    let mut entries: Vec<Value> = Vec::with_capacity(n);
-    for (i, r) in records.iter().enumerate() {
-        entries.push(record_entry(i, r, &base_ids, resolver)?);
-    }
-    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, id) in base_ids.iter().enumerate() {
-        groups.entry(id.as_str()).or_default().push(i);
-    }
-    let mut ids = vec![String::new(); n];
-    let mut out = Map::with_capacity(n);
-    for (base, mut members) in groups {
-        if members.len() > 1 {
-            // Same id: order by full key (distinct keys sharing a prefix), then content.
-            members.sort_by_cached_key(|&i| (keys[i], to_compact(&entries[i])));
+    // 3. Records with their base ids (digest prefix + key prefix) and sorted results.
+    let mut buf = Vec::new();
+    g.records.reserve(n);
+    for (i, (r, k)) in records.iter().zip(&keys).enumerate() {
+        let mut chains = Vec::with_capacity(r.chains.len());
+        for (j, c) in r.chains.iter().enumerate() {
+            chains.push(LayerList {
+                created_at: canon_time(&c.created_at),
+                layers: resolver.chain(&mut g.layers, i, j, &c.layers)?,
+            });
         }
-        for (k, &i) in members.iter().enumerate() {
-            ids[i] = if k == 0 {
-                base.to_owned()
-            } else {
-                format!("{base}:{}", k + 1)
-            };
+        let mut results = Vec::with_capacity(r.results.len());
+        for (j, res) in r.results.iter().enumerate() {
+            results.push(LayerList {
+                created_at: canon_time(&res.created_at),
+                layers: resolver.result(&mut g.layers, i, j, res.layer)?,
+            });
         }
-        // Keys in bytewise order, as everywhere in the canonical form (`:10` before `:2`).
-        if members.len() >= 10 {
-            members.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
+        for lists in [&mut chains, &mut results] {
+            if lists.len() > 1 {
+                lists.sort_by_cached_key(|l| {
+                    g.list_key(l, true, &mut buf);
+                    buf.clone()
+                });
+            }
         }
-        for &i in &members {
-            out.insert(ids[i].clone(), std::mem::take(&mut entries[i]));
-        }
-    }
-    let infos = records
-        .iter()
-        .enumerate()
-        .map(|(i, r)| RecordInfo {
-            index: i,
-            id: ids[i].clone(),
+        g.records.push(CacheRecord {
+            id: format!("{}-{}", digest_prefix(&r.digest), &hex(k)[..12]),
             digest: r.digest.clone(),
-            links: r
+            inputs: r
                 .inputs
                 .iter()
-                .enumerate()
-                .flat_map(|(p, pos)| pos.iter().map(move |inp| (p, inp)))
-                .map(|(p, inp)| LinkInfo {
-                    input: p,
-                    index: inp.link as usize,
-                    target: base_ids[inp.link as usize].clone(),
-                    selector: inp.selector.clone(),
+                .map(|pos| {
+                    pos.iter()
+                        .map(|x| InputRef {
+                            record: x.link as usize,
+                            selector: x.selector.clone(),
+                        })
+                        .collect()
                 })
                 .collect(),
-            results: r.results.len(),
-            chains: r.chains.len(),
-        })
-        .collect();
-    Ok((Value::Object(out), infos, 0))
+            results,
+            chains,
+            extra: r
+                .extra
+                .iter()
+                .map(|(k, v)| (k.clone(), sorted_ref(v)))
+                .collect(),
+            dangling: false,
+            no_digest: false,
+        });
+    }
+    // 4. Records sharing a base id are told apart by content: `id`, `id:2`, ...
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, r) in g.records.iter().enumerate() {
+        groups.entry(r.id.as_str()).or_default().push(i);
+    }
+    let mut renamed: Vec<(usize, String)> = Vec::new();
+    for (base, mut members) in groups {
+        if members.len() < 2 {
+            continue;
+        }
+        // Same id: order by full key (distinct keys sharing a prefix), then content.
+        members.sort_by_cached_key(|&i| (keys[i], to_compact(&g.record_value(&g.records[i]))));
+        for (k, &i) in members.iter().enumerate().skip(1) {
+            renamed.push((i, format!("{base}:{}", k + 1)));
+        }
+    }
+    for (i, id) in renamed {
+        g.records[i].id = id;
+    }
+    // Keys in bytewise order, as everywhere in the canonical form (`:10` before `:2`).
+    g.order = sorted_indexes(&g.records.iter().map(|r| r.id.as_str()).collect::<Vec<_>>());
+    Ok(())
 }
 
 fn digest_prefix(d: &str) -> String {
@@ -634,7 +633,6 @@ fn record_key(r: &Record, keys: &[[u8; 32]], buf: &mut Vec<u8>) -> [u8; 32] {
     buf.extend_from_slice(b"]}");
     sha256_raw(buf)
 }
-
 /// Lowercase hex of bytes, appended.
 fn push_hex(buf: &mut Vec<u8>, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -644,81 +642,11 @@ fn push_hex(buf: &mut Vec<u8>, bytes: &[u8]) {
     }
 }
 
-/// A JSON string as serde_json writes it (the encoding K has always been taken of).
-fn push_json_str(buf: &mut Vec<u8>, s: &str) {
-    // Writing to a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *buf, s);
-}
-
-/// A record's canonical entry, built with its keys in order (its parts are built sorted).
-fn record_entry(i: usize, r: &Record, ids: &[String], resolver: &Resolver) -> Result<Value, Error> {
-    let mut members: Vec<(String, Value)> = Vec::with_capacity(4 + r.extra.len());
-    if !r.chains.is_empty() {
-        let mut chains = Vec::with_capacity(r.chains.len());
-        for (j, c) in r.chains.iter().enumerate() {
-            chains.push(obj([
-                ("createdAt", Value::String(canon_time(&c.created_at))),
-                ("layers", resolver.chain(i, j, &c.layers)?),
-            ]));
-        }
-        chains.sort_by_cached_key(to_compact);
-        members.push(("chains".into(), Value::Array(chains)));
-    }
-    members.push(("digest".into(), Value::from(r.digest.as_str())));
-    for (k, v) in &r.extra {
-        members.push((k.clone(), sorted_ref(v)));
-    }
-    if !r.inputs.is_empty() {
-        let mut alts: Vec<(&str, &str)> = Vec::new();
-        let inputs = r
-            .inputs
-            .iter()
-            .map(|pos| {
-                alts.clear();
-                alts.extend(
-                    pos.iter()
-                        .map(|x| (ids[x.link as usize].as_str(), x.selector.as_str())),
-                );
-                alts.sort_unstable();
-                Value::Array(
-                    alts.iter()
-                        .map(|&(link, sel)| {
-                            if sel.is_empty() {
-                                obj([("link", Value::from(link))])
-                            } else {
-                                obj([("link", Value::from(link)), ("selector", Value::from(sel))])
-                            }
-                        })
-                        .collect(),
-                )
-            })
-            .collect();
-        members.push(("inputs".into(), Value::Array(inputs)));
-    }
-    if !r.results.is_empty() {
-        let mut results = Vec::with_capacity(r.results.len());
-        for (j, res) in r.results.iter().enumerate() {
-            results.push(obj([
-                ("createdAt", Value::String(canon_time(&res.created_at))),
-                ("layers", resolver.result(i, j, res.layer)?),
-            ]));
-        }
-        results.sort_by_cached_key(to_compact);
-        members.push(("layers".into(), Value::Array(results)));
-    }
-    Ok(sorted_members(members))
-}
-
-/// An object of members whose values are already canonical: only their order is set here.
-fn sorted_members(mut members: Vec<(String, Value)>) -> Value {
-    members.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    Value::Object(members.into_iter().collect())
-}
-
-/// Blob chains from each layer's root, following `parent` (missing = 0, -1 = none).
-fn layer_chains(cfg: &CacheConfig) -> Result<Vec<Vec<String>>, Error> {
+/// Chains from each layer's root, following `parent` (missing = 0, -1 = none): layer indexes,
+/// the layer itself last.
+fn layer_chains(cfg: &CacheConfig) -> Result<Vec<Vec<usize>>, Error> {
     let n = cfg.layers.len();
-    let mut chains: Vec<Option<Vec<String>>> = vec![None; n];
+    let mut chains: Vec<Option<Vec<usize>>> = vec![None; n];
     for start in 0..n {
         if chains[start].is_some() {
             continue;
@@ -726,7 +654,7 @@ fn layer_chains(cfg: &CacheConfig) -> Result<Vec<Vec<String>>, Error> {
         // Walk up to a known chain or the root.
         let mut path = vec![start];
         let mut seen: HashMap<usize, ()> = HashMap::from([(start, ())]);
-        let mut base: Vec<String> = Vec::new();
+        let mut base: Vec<usize> = Vec::new();
         loop {
             let cur = *path.last().unwrap_or(&start);
             let parent = cfg.layers[cur].parent;
@@ -760,85 +688,94 @@ fn layer_chains(cfg: &CacheConfig) -> Result<Vec<Vec<String>>, Error> {
             path.push(p);
         }
         for &k in path.iter().rev() {
-            base.push(cfg.layers[k].blob.clone());
+            base.push(k);
             chains[k] = Some(base.clone());
         }
     }
     Ok(chains.into_iter().map(Option::unwrap_or_default).collect())
 }
 
-fn canon_cache_config(cfg: &CacheConfig) -> Result<(Value, Vec<RecordInfo>), Error> {
+/// The graph of a cache config.
+fn cache_config_graph(cfg: &CacheConfig) -> Result<CacheGraph, Error> {
     let chains = layer_chains(cfg)?;
-    let resolver = Resolver::Registry { chains: &chains };
-    let (records, infos, _) = canon_records(&cfg.records, &resolver)?;
-    // Layers keyed by blob prefix + chain hash; identical entries told apart by a suffix.
-    let mut layer_entries: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    let mut joined = String::new();
-    for (l, chain) in cfg.layers.iter().zip(chains) {
-        let mut m = Map::new();
-        if let Some(Value::Object(a)) = &l.annotations {
-            let mut a = a.clone();
-            for (k, v) in a.iter_mut() {
-                if k.eq_ignore_ascii_case("createdAt")
-                    && let Value::String(s) = v
-                {
-                    *s = canon_time(s);
+    let mut g = CacheGraph::new(CacheForm::Registry);
+    g.layer_count = cfg.layers.len();
+    g.layers = cfg
+        .layers
+        .iter()
+        .zip(&chains)
+        .map(|(l, chain)| CacheLayer {
+            blob: Some(l.blob.clone()),
+            parent: usize::try_from(l.parent).ok(),
+            chain: chain.clone(),
+            annotations: match &l.annotations {
+                Some(Value::Object(a)) => {
+                    let mut a = a.clone();
+                    for (k, v) in a.iter_mut() {
+                        if k.eq_ignore_ascii_case("createdAt")
+                            && let Value::String(s) = v
+                        {
+                            *s = canon_time(s);
+                        }
+                    }
+                    match sorted(Value::Object(a)) {
+                        Value::Object(a) => Some(a),
+                        _ => None,
+                    }
                 }
-            }
-            m.insert("annotations".into(), sorted(Value::Object(a)));
-        }
-        m.insert("blob".into(), Value::from(l.blob.as_str()));
+                _ => None,
+            },
+            extra: l
+                .extra
+                .iter()
+                .map(|(k, v)| (k.clone(), sorted_ref(v)))
+                .collect(),
+            ..CacheLayer::default()
+        })
+        .collect();
+    build_records(
+        &mut g,
+        &cfg.records,
+        &mut Resolver::Registry { chains: &chains },
+    )?;
+    // Layers keyed by blob prefix + chain hash; identical entries told apart by a suffix.
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut joined = String::new();
+    for (k, l) in g.layers.iter().enumerate() {
         joined.clear();
-        for (k, blob) in chain.iter().enumerate() {
-            if k > 0 {
+        for (j, &c) in l.chain.iter().enumerate() {
+            if j > 0 {
                 joined.push(',');
             }
-            joined.push_str(blob);
+            joined.push_str(g.blob(c));
         }
         let id = format!(
             "{}-{}",
-            digest_prefix(&l.blob),
+            digest_prefix(g.blob(k)),
             &hex(&sha256_raw(joined.as_bytes()))[..12]
         );
-        m.insert(
-            "chain".into(),
-            Value::Array(chain.into_iter().map(Value::String).collect()),
-        );
-        for (k, v) in &l.extra {
-            m.insert(k.clone(), sorted_ref(v));
+        groups.entry(id).or_default().push(k);
+    }
+    for (id, mut members) in groups {
+        if members.len() > 1 {
+            members.sort_by_cached_key(|&k| to_compact(&g.layer_value(&g.layers[k])));
         }
-        layer_entries
-            .entry(id)
-            .or_default()
-            .push(sorted_members(m.into_iter().collect()));
+        for (j, &k) in members.iter().enumerate() {
+            g.layers[k].key = if j == 0 {
+                id.clone()
+            } else {
+                format!("{id}:{}", j + 1)
+            };
+        }
     }
-    let mut layers = Map::with_capacity(cfg.layers.len());
-    for (id, mut group) in layer_entries {
-        group.sort_by_cached_key(to_compact);
-        let mut keyed: Vec<(String, Value)> = group
-            .into_iter()
-            .enumerate()
-            .map(|(k, v)| {
-                let key = if k == 0 {
-                    id.clone()
-                } else {
-                    format!("{id}:{}", k + 1)
-                };
-                (key, v)
-            })
-            .collect();
-        // Keys in bytewise order, as everywhere in the canonical form (`:10` before `:2`).
-        keyed.sort_by(|a, b| a.0.cmp(&b.0));
-        layers.extend(keyed);
-    }
-    let mut doc: Vec<(String, Value)> = cfg
+    // Keys in bytewise order, as everywhere in the canonical form (`:10` before `:2`).
+    g.layer_order = sorted_indexes(&g.layers.iter().map(|l| l.key.as_str()).collect::<Vec<_>>());
+    g.extra = cfg
         .extra
         .iter()
         .map(|(k, v)| (k.clone(), sorted_ref(v)))
         .collect();
-    doc.push(("layers".into(), Value::Object(layers)));
-    doc.push(("records".into(), records));
-    Ok((sorted_members(doc), infos))
+    Ok(g)
 }
 
 #[cfg(test)]
@@ -901,7 +838,7 @@ mod tests {
                 .unwrap();
                 let c = canonicalize(&v, Kind::ImageConfig, &CanonOptions::default());
                 assert!(c.warnings.is_empty(), "{:?}", c.warnings);
-                assert_eq!(c.caches[0].records[0].digest, wins, "{cache}");
+                assert_eq!(c.caches[0].graph.records[0].digest, wins, "{cache}");
             }
         }
     }

@@ -30,6 +30,13 @@
 //! [`diff`] (changes) → [`compare`] (verdict, attribution, cache summary) → [`report`] (text,
 //! JSON, Markdown). [`share`] packs two inputs into a link.
 //!
+//! Canonicalisation builds one typed [`CacheGraph`] per decoded cache (records with their
+//! canonical ids, positions in the input and links as given; inputs as references to records;
+//! results as references to layers; see [`graph`]), held by [`CacheInfo`] in
+//! [`Canonical::caches`]; the canonical document of a cache is rendered from it. The cache
+//! summary and what it builds on ([`steps`], [`matching`], [`roots`]) read the graphs, not the
+//! JSON documents.
+//!
 //! # The canonical format
 //!
 //! The canonical document of an input is JSON in which:
@@ -85,6 +92,7 @@ pub mod diagnose;
 pub mod diff;
 mod digest;
 mod error;
+pub mod graph;
 pub mod headline;
 pub mod image;
 mod input;
@@ -109,6 +117,7 @@ pub use detect::{Kind, detect};
 pub use diff::{Change, Op, apply, diff};
 pub use digest::Digest;
 pub use error::{Error, ErrorKind, Side};
+pub use graph::CacheGraph;
 pub use input::{Analysis, ImageKeys, MAX_INPUT_BYTES, analyze, analyze_with};
 pub use pointer::{InvalidPointer, Pointer};
 

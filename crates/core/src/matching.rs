@@ -10,7 +10,7 @@
 //! until nothing more pairs; a record with several equally good partners stays unpaired (nothing
 //! is guessed). The canonical form and the JSON Patch are unchanged: this is extra data.
 
-use serde_json::{Map, Value};
+use crate::graph::{CacheGraph, CacheRecord};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// How a left record was paired with a right one of another id.
@@ -28,61 +28,43 @@ pub enum Pairing {
     },
 }
 
-/// One input position: its alternatives as (selector, target) pairs.
-type Position = BTreeSet<(String, String)>;
+/// One input position: its alternatives as (selector, target id) pairs.
+type Position<'a> = BTreeSet<(&'a str, &'a str)>;
 
-fn positions(r: &Value) -> Vec<Position> {
-    r.get("inputs")
-        .and_then(Value::as_array)
-        .map(|ps| {
-            ps.iter()
-                .map(|alts| {
-                    alts.as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|a| {
-                            (
-                                a.get("selector")
-                                    .and_then(Value::as_str)
-                                    .unwrap_or("")
-                                    .to_owned(),
-                                a.get("link")
-                                    .and_then(Value::as_str)
-                                    .unwrap_or("")
-                                    .to_owned(),
-                            )
-                        })
-                        .collect()
-                })
+fn positions<'a>(g: &'a CacheGraph, r: &'a CacheRecord) -> Vec<Position<'a>> {
+    r.inputs
+        .iter()
+        .map(|alts| {
+            alts.iter()
+                .map(|a| (a.selector.as_str(), g.records[a.record].link_id()))
                 .collect()
         })
-        .unwrap_or_default()
+        .collect()
 }
 
-fn digest(r: &Value) -> &str {
-    r.get("digest").and_then(Value::as_str).unwrap_or("")
-}
-
-/// Pairs the records found on one side only. `left_only` and `right_only` are ids; the maps are
-/// the canonical records of each side. Returns left id → (right id, how).
+/// Pairs the records found on one side only. `left_only` and `right_only` are ids; the graphs
+/// are the caches of each side. Returns left id → (right id, how).
 pub fn pair(
-    lrec: &Map<String, Value>,
-    rrec: &Map<String, Value>,
+    lg: &CacheGraph,
+    rg: &CacheGraph,
     left_only: &[String],
     right_only: &[String],
 ) -> BTreeMap<String, (String, Pairing)> {
     // Left id → right id for every record known to be the same (common ids first).
-    let mut same: HashMap<String, String> = lrec
-        .keys()
-        .filter(|k| rrec.contains_key(*k))
-        .map(|k| (k.clone(), k.clone()))
+    let mut same: HashMap<&str, &str> = lg
+        .in_order()
+        .filter(|(_, r)| rg.get(&r.id).is_some())
+        .map(|(_, r)| (r.id.as_str(), r.id.as_str()))
         .collect();
-    let mut right_paired: BTreeSet<String> = BTreeSet::new();
+    let mut right_paired: BTreeSet<&str> = BTreeSet::new();
     let mut out: BTreeMap<String, (String, Pairing)> = BTreeMap::new();
-    let mut by_digest: HashMap<&str, Vec<&String>> = HashMap::new();
+    let mut by_digest: HashMap<&str, Vec<(&str, &CacheRecord)>> = HashMap::new();
     for r in right_only {
-        if let Some(v) = rrec.get(r) {
-            by_digest.entry(digest(v)).or_default().push(r);
+        if let Some(v) = rg.get(r) {
+            by_digest
+                .entry(v.digest.as_str())
+                .or_default()
+                .push((r.as_str(), v));
         }
     }
     loop {
@@ -91,28 +73,28 @@ pub fn pair(
             if out.contains_key(l) {
                 continue;
             }
-            let Some(lv) = lrec.get(l) else { continue };
+            let Some(lv) = lg.get(l) else { continue };
             // The left inputs as the right side names them, where known.
-            let lpos: Vec<Option<Position>> = positions(lv)
+            let lpos: Vec<Option<Position>> = positions(lg, lv)
                 .into_iter()
                 .map(|p| {
                     p.into_iter()
-                        .map(|(sel, t)| same.get(&t).map(|m| (sel, m.clone())))
+                        .map(|(sel, t)| same.get(t).map(|m| (sel, *m)))
                         .collect::<Option<Position>>()
                 })
                 .collect();
             let mut identical = Vec::new();
             let mut compatible = Vec::new();
-            for r in by_digest.get(digest(lv)).into_iter().flatten() {
-                if right_paired.contains(*r) {
+            for &(r, rv) in by_digest.get(lv.digest.as_str()).into_iter().flatten() {
+                if right_paired.contains(r) {
                     continue;
                 }
-                let rpos = positions(&rrec[*r]);
+                let rpos = positions(rg, rv);
                 if rpos.len() != lpos.len() {
                     continue;
                 }
                 if lpos.iter().zip(&rpos).all(|(l, r)| l.as_ref() == Some(r)) {
-                    identical.push(*r);
+                    identical.push((r, rpos));
                     continue;
                 }
                 // Compatible: at each position a known shared alternative.
@@ -121,27 +103,26 @@ pub fn pair(
                     .zip(&rpos)
                     .all(|(l, r)| l.as_ref().is_some_and(|l| !l.is_disjoint(r)));
                 if shared {
-                    compatible.push(*r);
+                    compatible.push((r, rpos));
                 }
             }
             let chosen = match (&identical[..], &compatible[..]) {
-                ([one], _) => Some(((*one).clone(), Pairing::Renamed)),
-                ([], [one]) => {
-                    let rpos = positions(&rrec[*one]);
+                ([(one, _)], _) => Some((*one, Pairing::Renamed)),
+                ([], [(one, rpos)]) => {
                     let (mut gained, mut lost) = (0, 0);
-                    for (l, r) in lpos.iter().zip(&rpos) {
+                    for (l, r) in lpos.iter().zip(rpos) {
                         let l = l.clone().unwrap_or_default();
                         gained += r.difference(&l).count();
                         lost += l.difference(r).count();
                     }
-                    Some(((*one).clone(), Pairing::InputsChanged { gained, lost }))
+                    Some((*one, Pairing::InputsChanged { gained, lost }))
                 }
                 _ => None,
             };
             if let Some((r, how)) = chosen {
-                same.insert(l.clone(), r.clone());
-                right_paired.insert(r.clone());
-                out.insert(l.clone(), (r, how));
+                same.insert(l.as_str(), r);
+                right_paired.insert(r);
+                out.insert(l.clone(), (r.to_owned(), how));
                 progress = true;
             }
         }
@@ -158,11 +139,13 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    fn map(s: &str) -> Map<String, Value> {
-        serde_json::from_str::<Value>(s)
+    /// A graph of canonical records (`id → record`).
+    fn map(s: &str) -> CacheGraph {
+        let records = serde_json::from_str::<serde_json::Value>(s)
             .ok()
             .and_then(|v| v.as_object().cloned())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        CacheGraph::from_canonical(&records, None, crate::CacheForm::Inline)
     }
 
     #[test]

@@ -150,11 +150,31 @@ pub(crate) fn overview_parts(a: &Analysis) -> Overview {
         .map(|c| CacheOverview {
             pointer: c.pointer.to_string(),
             form: c.form,
-            records: c.records.len(),
-            roots: c.records.iter().filter(|r| r.links.is_empty()).count(),
-            with_results: c.records.iter().filter(|r| r.results > 0).count(),
-            with_chains: c.records.iter().filter(|r| r.chains > 0).count(),
-            links: c.records.iter().map(|r| r.links.len()).sum(),
+            records: c.graph.records.len(),
+            roots: c
+                .graph
+                .records
+                .iter()
+                .filter(|r| r.inputs.iter().all(Vec::is_empty))
+                .count(),
+            with_results: c
+                .graph
+                .records
+                .iter()
+                .filter(|r| !r.results.is_empty())
+                .count(),
+            with_chains: c
+                .graph
+                .records
+                .iter()
+                .filter(|r| !r.chains.is_empty())
+                .count(),
+            links: c
+                .graph
+                .records
+                .iter()
+                .map(|r| r.inputs.iter().map(Vec::len).sum::<usize>())
+                .sum(),
             layers: c.layers,
         })
         .collect();
@@ -178,13 +198,6 @@ pub(crate) fn overview_parts(a: &Analysis) -> Overview {
         .caches
         .first()
         .and_then(|c| {
-            let records = c
-                .pointer
-                .child("records")
-                .tokens()
-                .iter()
-                .try_fold(&a.canonical, |cur, t| cur.get(t))?
-                .as_object()?;
             let facts = c
                 .pointer
                 .split_last()
@@ -196,7 +209,7 @@ pub(crate) fn overview_parts(a: &Analysis) -> Overview {
                 })
                 .and_then(crate::steps::ImageFacts::from_doc)
                 .or_else(|| a.image_facts.clone());
-            crate::steps::coverage(records, c.form, facts.as_ref())
+            crate::steps::coverage(&c.graph, facts.as_ref())
         })
         .unwrap_or_default();
     Overview {

@@ -2,14 +2,15 @@
 //!
 //! A replaced blob changes every layer chain built on it and every result holding those chains;
 //! a step whose own cache key changed gives a record digest found on one side only, and the
-//! records built on it follow. Both are found here from the canonical documents (after records
+//! records built on it follow. Both are found here from the cache graphs (after records
 //! were paired by [`crate::matching`]), so a reader sees "1 blob replaced → 4 layer chains → 6
 //! records' results" instead of every change it caused. The JSON Patch stays complete: this is
 //! extra data.
 
+use crate::canon::CacheForm;
+use crate::graph::{CacheGraph, CacheRecord, LayerList};
 use crate::steps::Step;
 use serde::Serialize;
-use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// One root change and what follows from it.
@@ -36,63 +37,64 @@ pub struct RootChange {
     pub text: String,
 }
 
-fn chains_of(doc_layers: Option<&Value>) -> Vec<Vec<String>> {
-    doc_layers
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.values()
-                .filter_map(|l| l.get("chain")?.as_array())
-                .map(|c| {
-                    c.iter()
-                        .filter_map(|b| b.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Every blob a record's results hold.
-fn result_blobs(r: &Value) -> HashSet<&str> {
-    ["layers", "chains"]
-        .iter()
-        .filter_map(|f| r.get(*f).and_then(Value::as_array))
-        .flatten()
-        .filter_map(|res| res.get("layers").and_then(Value::as_array))
-        .flatten()
-        .filter_map(Value::as_str)
+/// The blob chains of a cache config's layers, in the order of its canonical `layers` object.
+fn chains_of(g: &CacheGraph) -> Vec<Vec<&str>> {
+    g.layers_in_order()
+        .map(|l| l.chain.iter().map(|&k| g.blob(k)).collect())
         .collect()
 }
 
+/// A record's results of one kind as blob lists (none for an inline cache, whose layers are
+/// not blobs), in canonical order, or in the order they have once their times are left out.
+fn blob_lists<'a>(g: &'a CacheGraph, lists: &'a [LayerList], timed: bool) -> Vec<Vec<&'a str>> {
+    let mut lists: Vec<&LayerList> = lists.iter().collect();
+    if !timed && lists.len() > 1 {
+        let mut buf = Vec::new();
+        lists.sort_by_cached_key(|l| {
+            g.list_key(l, false, &mut buf);
+            buf.clone()
+        });
+    }
+    lists
+        .into_iter()
+        .map(|l| match g.form {
+            CacheForm::Registry => l.layers.iter().map(|&k| g.blob(k)).collect(),
+            CacheForm::Inline => Vec::new(),
+        })
+        .collect()
+}
+
+/// Whether any of a record's results holds a blob.
+fn holds_blob(g: &CacheGraph, r: &CacheRecord, blob: &str) -> bool {
+    g.form == CacheForm::Registry
+        && r.results
+            .iter()
+            .chain(&r.chains)
+            .any(|l| l.layers.iter().any(|&k| g.blob(k) == blob))
+}
+
 /// Blobs replaced at the same place of their chains: left-only blobs paired with right-only
-/// blobs whose chains below them are the same (earlier replacements mapped).
-pub fn replaced_blobs(
-    left_layers: Option<&Value>,
-    right_layers: Option<&Value>,
-    lrec: &Map<String, Value>,
-    rrec: &Map<String, Value>,
-) -> Vec<RootChange> {
-    let (lc, rc) = (chains_of(left_layers), chains_of(right_layers));
-    let lb: HashSet<&str> = lc.iter().flatten().map(String::as_str).collect();
-    let rb: HashSet<&str> = rc.iter().flatten().map(String::as_str).collect();
+/// blobs whose chains below them are the same (earlier replacements mapped). `timed`: whether
+/// results are compared with their times (false when timestamps are ignored).
+pub fn replaced_blobs(lg: &CacheGraph, rg: &CacheGraph, timed: bool) -> Vec<RootChange> {
+    let (lc, rc) = (chains_of(lg), chains_of(rg));
+    let lb: HashSet<&str> = lc.iter().flatten().copied().collect();
+    let rb: HashSet<&str> = rc.iter().flatten().copied().collect();
     // Right chains by their prefix (all but the last blob), ending in a right-only blob.
-    let mut right_by_prefix: HashMap<Vec<String>, BTreeSet<String>> = HashMap::new();
+    let mut right_by_prefix: HashMap<&[&str], BTreeSet<&str>> = HashMap::new();
     for c in &rc {
         if let Some((last, prefix)) = c.split_last()
-            && !lb.contains(last.as_str())
+            && !lb.contains(last)
         {
-            right_by_prefix
-                .entry(prefix.to_vec())
-                .or_default()
-                .insert(last.clone());
+            right_by_prefix.entry(prefix).or_default().insert(last);
         }
     }
-    let mut left_ends: Vec<&Vec<String>> = lc
+    let mut left_ends: Vec<&Vec<&str>> = lc
         .iter()
-        .filter(|c| c.last().is_some_and(|b| !rb.contains(b.as_str())))
+        .filter(|c| c.last().is_some_and(|b| !rb.contains(b)))
         .collect();
     left_ends.sort_by_key(|c| c.len());
-    let mut map: BTreeMap<String, String> = BTreeMap::new();
+    let mut map: BTreeMap<&str, &str> = BTreeMap::new();
     for c in left_ends {
         let Some((last, prefix)) = c.split_last() else {
             continue;
@@ -100,45 +102,35 @@ pub fn replaced_blobs(
         if map.contains_key(last) {
             continue;
         }
-        let mapped: Vec<String> = prefix
+        let mapped: Vec<&str> = prefix
             .iter()
-            .map(|b| map.get(b).cloned().unwrap_or_else(|| b.clone()))
+            .map(|b| map.get(b).copied().unwrap_or(b))
             .collect();
-        if let Some(cands) = right_by_prefix.get(&mapped)
+        if let Some(cands) = right_by_prefix.get(&mapped[..])
             && cands.len() == 1
             && let Some(new) = cands.iter().next()
             && !map.values().any(|v| v == new)
         {
-            map.insert(last.clone(), new.clone());
+            map.insert(last, new);
         }
     }
     // Where a chain's place does not tell (two new base blobs share the empty prefix), the
     // records do: a record on both sides whose result held `old` at a place now holds `new`.
     let mut votes: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
-    for (id, l) in lrec {
-        let Some(r) = rrec.get(id) else { continue };
-        for f in ["layers", "chains"] {
-            let results = |v: &'_ Value| -> Vec<Vec<String>> {
-                v.get(f)
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|res| res.get("layers").and_then(Value::as_array))
-                    .map(|c| {
-                        c.iter()
-                            .filter_map(|b| b.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .collect()
-            };
-            for (lc, rc) in results(l).iter().zip(results(r).iter()) {
+    for (_, l) in lg.in_order() {
+        let Some(r) = rg.get(&l.id) else { continue };
+        for (ll, rl) in [(&l.results, &r.results), (&l.chains, &r.chains)] {
+            for (lc, rc) in blob_lists(lg, ll, timed)
+                .iter()
+                .zip(blob_lists(rg, rl, timed).iter())
+            {
                 if lc.len() != rc.len() {
                     continue;
                 }
                 for (a, b) in lc.iter().zip(rc) {
-                    if a != b && !rb.contains(a.as_str()) && !lb.contains(b.as_str()) {
-                        let a = lb.get(a.as_str()).copied().unwrap_or_default();
-                        let b = rb.get(b.as_str()).copied().unwrap_or_default();
+                    if a != b && !rb.contains(a) && !lb.contains(b) {
+                        let a = lb.get(a).copied().unwrap_or_default();
+                        let b = rb.get(b).copied().unwrap_or_default();
                         *votes.entry(a).or_default().entry(b).or_default() += 1;
                     }
                 }
@@ -157,17 +149,17 @@ pub fn replaced_blobs(
             .collect();
         if let [new] = top[..]
             && !new.is_empty()
-            && !map.values().any(|v| v == *new)
+            && !map.values().any(|v| v == new)
         {
-            map.insert(old.to_owned(), (*new).to_owned());
+            map.insert(old, new);
         }
     }
     map.into_iter()
         .map(|(old, new)| {
             let chains = lc.iter().filter(|c| c.contains(&old)).count();
-            let records = lrec
-                .values()
-                .filter(|r| result_blobs(r).contains(old.as_str()))
+            let records = lg
+                .in_order()
+                .filter(|(_, r)| holds_blob(lg, r, old))
                 .count();
             let text = format!(
                 "blob {old} replaced by {new} → {} → {}",
@@ -176,8 +168,8 @@ pub fn replaced_blobs(
             );
             RootChange {
                 kind: "blob-replaced",
-                old: Some(old),
-                new: Some(new),
+                old: Some(old.to_owned()),
+                new: Some(new.to_owned()),
                 step: None,
                 chains,
                 records,
@@ -190,43 +182,42 @@ pub fn replaced_blobs(
 /// Records added whose own key is new (their digest is nowhere on the left) while what they are
 /// built on is on both sides: the cache stops matching there; the records built on them follow.
 pub fn changed_keys(
-    lrec: &Map<String, Value>,
-    rrec: &Map<String, Value>,
+    lg: &CacheGraph,
+    rg: &CacheGraph,
     added: &[String],
     steps: &BTreeMap<String, Step>,
 ) -> Vec<RootChange> {
-    let left_digests: HashSet<&str> = lrec
-        .values()
-        .filter_map(|r| r.get("digest").and_then(Value::as_str))
+    let left_digests: HashSet<&str> = lg
+        .in_order()
+        .filter(|(_, r)| !r.no_digest)
+        .map(|(_, r)| r.digest.as_str())
         .collect();
     let added: HashSet<&str> = added.iter().map(String::as_str).collect();
-    let links = crate::steps::links;
-    let mut consumers: HashMap<String, Vec<String>> = HashMap::new();
-    for (id, r) in rrec {
-        for t in links(r) {
-            consumers.entry(t).or_default().push(id.clone());
+    let mut consumers: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (_, r) in rg.in_order() {
+        for t in rg.links(r) {
+            consumers.entry(t).or_default().push(r.id.as_str());
         }
     }
     let mut out = Vec::new();
     for id in &added {
-        let Some(r) = rrec.get(*id) else { continue };
-        let digest = r.get("digest").and_then(Value::as_str).unwrap_or("");
-        if left_digests.contains(digest) {
+        let Some(r) = rg.get(id) else { continue };
+        if left_digests.contains(r.digest.as_str()) {
             continue;
         }
         // Its own key: nothing it is built on is itself a new key. (A record without inputs
         // is a source: a base image, the context, a file.)
-        let ins = links(r);
-        if ins.iter().any(|t| added.contains(t.as_str())) {
+        let ins: Vec<&str> = rg.links(r).collect();
+        if ins.iter().any(|t| added.contains(t)) {
             continue;
         }
         // What follows: records built on it, transitively, that are added too.
-        let mut seen: BTreeSet<String> = BTreeSet::new();
-        let mut stack = vec![(*id).to_owned()];
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut stack = vec![*id];
         while let Some(cur) = stack.pop() {
-            for c in consumers.get(&cur).into_iter().flatten() {
-                if added.contains(c.as_str()) && seen.insert(c.clone()) {
-                    stack.push(c.clone());
+            for &c in consumers.get(cur).into_iter().flatten() {
+                if added.contains(c) && seen.insert(c) {
+                    stack.push(c);
                 }
             }
         }

@@ -14,6 +14,7 @@
 //! `diff --format json` contract.
 
 use crate::canon::CacheForm;
+use crate::graph::CacheGraph;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -191,100 +192,107 @@ impl ImageFacts {
     }
 }
 
-/// The layer a result ends with: its position and the diff_id or blob given for it.
-fn result_end(result: &Value, form: CacheForm) -> Option<(Option<usize>, Option<String>)> {
-    let last = result.get("layers")?.as_array()?.last()?;
-    match form {
-        CacheForm::Inline => Some((
-            last.get("index")
-                .and_then(Value::as_u64)
-                .map(|i| i as usize),
-            last.get("diffID")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-        )),
-        CacheForm::Registry => {
-            let n = result.get("layers")?.as_array()?.len();
-            Some((Some(n - 1), last.as_str().map(str::to_owned)))
-        }
-    }
+/// The step that made each layer of a cache, when an image of the same build names it: a side
+/// table indexed like [`CacheGraph::layers`]. An inline cache's layers are the image's layers by
+/// position (named by its history); a cache config's layers are matched to the image's layers
+/// by blob.
+pub fn layer_steps(g: &CacheGraph, facts: Option<&ImageFacts>) -> Vec<Option<Step>> {
+    let Some(f) = facts else {
+        return vec![None; g.layers.len()];
+    };
+    let by_blob: HashMap<&str, usize> = f
+        .layers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| Some((l.blob.as_deref()?, i)))
+        .collect();
+    g.layers
+        .iter()
+        .map(|l| match g.form {
+            CacheForm::Inline => {
+                let i = usize::try_from(l.index?).ok()?;
+                let made = f.layers.get(i)?;
+                Some(Step {
+                    text: made.step.clone()?,
+                    layer: Some(i),
+                    diff_id: l.diff_id.clone().or_else(|| made.diff_id.clone()),
+                    blob: made.blob.clone(),
+                    found: Found::History,
+                })
+            }
+            CacheForm::Registry => {
+                let blob = l.blob.as_deref()?;
+                let i = by_blob.get(blob).copied()?;
+                let made = f.layers.get(i)?;
+                Some(Step {
+                    text: made.step.clone()?,
+                    layer: Some(i),
+                    diff_id: made.diff_id.clone(),
+                    blob: Some(blob.to_owned()),
+                    found: Found::ImageLayer,
+                })
+            }
+        })
+        .collect()
 }
 
-/// Names every record of a canonical cache (`records`: id → record) that can be named.
-/// `facts` is the image the cache belongs to (an inline cache's config; for a cache config, an
-/// image of the same build given beside it). Returns the steps by record id and warnings.
+/// Names every record of a canonical cache (`records`: id → record) that can be named: the
+/// canonical document read back as a graph, then [`name_graph`].
 pub fn name_records(
     records: &Map<String, Value>,
     form: CacheForm,
     facts: Option<&ImageFacts>,
 ) -> (BTreeMap<String, Step>, Vec<String>) {
+    name_graph(&CacheGraph::from_canonical(records, None, form), facts)
+}
+
+/// Names every record of a cache that can be named. `facts` is the image the cache belongs to
+/// (an inline cache's config; for a cache config, an image of the same build given beside it).
+/// Returns the steps by record id and warnings.
+pub fn name_graph(
+    g: &CacheGraph,
+    facts: Option<&ImageFacts>,
+) -> (BTreeMap<String, Step>, Vec<String>) {
     let mut steps = BTreeMap::new();
     let mut warnings: Vec<String> = facts.map(|f| f.warnings.clone()).unwrap_or_default();
-    let by_blob: HashMap<&str, usize> = facts
-        .map(|f| {
-            f.layers
-                .iter()
-                .enumerate()
-                .filter_map(|(i, l)| Some((l.blob.as_deref()?, i)))
-                .collect()
-        })
-        .unwrap_or_default();
+    let made = layer_steps(g, facts);
     let mut past_end: Vec<&str> = Vec::new();
-    for (id, r) in records {
+    for (_, r) in g.in_order() {
         // The first result that names a layer: prefix results first, then chains.
-        let end = ["layers", "chains"]
+        let end = r
+            .results
             .iter()
-            .filter_map(|f| r.get(*f).and_then(Value::as_array))
-            .flatten()
-            .find_map(|res| result_end(res, form));
-        let Some((pos, digest)) = end else { continue };
-        let step = match (form, facts) {
+            .chain(&r.chains)
+            .find_map(|res| Some((*res.layers.last()?, g.result_end(res)?.0)));
+        let Some((last, pos)) = end else { continue };
+        let step = match (g.form, facts) {
             (CacheForm::Inline, Some(f)) => pos.and_then(|i| {
-                let Some(l) = f.layers.get(i) else {
-                    past_end.push(id.as_str());
+                if f.layers.get(i).is_none() {
+                    past_end.push(r.id.as_str());
                     return None;
-                };
-                Some(Step {
-                    text: l.step.clone()?,
-                    layer: Some(i),
-                    diff_id: digest.clone().or_else(|| l.diff_id.clone()),
-                    blob: l.blob.clone(),
-                    found: Found::History,
+                }
+                made[last].clone()
+            }),
+            (CacheForm::Registry, f) => made[last].clone().or_else(|| {
+                pos.map(|p| Step {
+                    text: format!(
+                        "layer {p} of its chain ({})",
+                        if f.is_some() {
+                            "its blob is not among the image's layers: its step is not known"
+                        } else {
+                            "no image of this build at hand to name its step"
+                        }
+                    ),
+                    layer: None,
+                    diff_id: None,
+                    blob: g.layers[last].blob.clone(),
+                    found: Found::ChainPosition,
                 })
             }),
-            (CacheForm::Registry, f) => {
-                let matched = digest
-                    .as_deref()
-                    .and_then(|b| by_blob.get(b).copied())
-                    .and_then(|i| Some((i, f?.layers.get(i)?)));
-                match matched {
-                    Some((i, l)) if l.step.is_some() => Some(Step {
-                        text: l.step.clone().unwrap_or_default(),
-                        layer: Some(i),
-                        diff_id: l.diff_id.clone(),
-                        blob: digest.clone(),
-                        found: Found::ImageLayer,
-                    }),
-                    _ => pos.map(|p| Step {
-                        text: format!(
-                            "layer {p} of its chain ({})",
-                            if f.is_some() {
-                                "its blob is not among the image's layers: its step is not known"
-                            } else {
-                                "no image of this build at hand to name its step"
-                            }
-                        ),
-                        layer: None,
-                        diff_id: None,
-                        blob: digest.clone(),
-                        found: Found::ChainPosition,
-                    }),
-                }
-            }
             (CacheForm::Inline, None) => None,
         };
         if let Some(s) = step {
-            steps.insert(id.clone(), s);
+            steps.insert(r.id.clone(), s);
         }
     }
     if !past_end.is_empty() {
@@ -305,31 +313,13 @@ pub fn name_records(
             }
         ));
     }
-    feeds(records, &mut steps);
+    feeds(g, &mut steps);
     (steps, warnings)
-}
-
-/// The records a canonical record links to, every input position and alternative, in order.
-pub fn links(r: &Value) -> Vec<String> {
-    r.get("inputs")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_array)
-        .flatten()
-        .filter_map(|a| a.get("link").and_then(Value::as_str).map(str::to_owned))
-        .collect()
 }
 
 /// Records without a step are named by the nearest record they feed that has one: one
 /// breadth-first pass from every named record back along its inputs (linear in the graph).
-fn feeds(records: &Map<String, Value>, steps: &mut BTreeMap<String, Step>) {
-    let inputs = |r: &Value| {
-        let mut v = links(r);
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
+fn feeds(g: &CacheGraph, steps: &mut BTreeMap<String, Step>) {
     // Sources: records named by a result's step (positions in a chain name nothing here),
     // in id order so that ties go to the smallest id.
     let mut queue: VecDeque<(String, Step)> = steps
@@ -338,10 +328,15 @@ fn feeds(records: &Map<String, Value>, steps: &mut BTreeMap<String, Step>) {
         .map(|(id, s)| (id.clone(), s.clone()))
         .collect();
     let mut named: BTreeMap<String, Step> = BTreeMap::new();
+    let mut inputs: Vec<&str> = Vec::new();
     while let Some((id, source)) = queue.pop_front() {
-        let Some(r) = records.get(&id) else { continue };
-        for input in inputs(r) {
-            if steps.contains_key(&input) || named.contains_key(&input) {
+        let Some(r) = g.get(&id) else { continue };
+        inputs.clear();
+        inputs.extend(g.links(r));
+        inputs.sort_unstable();
+        inputs.dedup();
+        for &input in &inputs {
+            if steps.contains_key(input) || named.contains_key(input) {
                 continue;
             }
             let step = Step {
@@ -351,8 +346,8 @@ fn feeds(records: &Map<String, Value>, steps: &mut BTreeMap<String, Step>) {
                 blob: None,
                 found: Found::Feeds,
             };
-            named.insert(input.clone(), step);
-            queue.push_back((input, source.clone()));
+            named.insert(input.to_owned(), step);
+            queue.push_back((input.to_owned(), source.clone()));
         }
     }
     steps.extend(named);
@@ -420,11 +415,7 @@ pub struct LayerCoverage {
 
 /// For each layer of the image, what a cache holds: the results that end with that layer, by
 /// kind. `None` without an image to say what the layers are.
-pub fn coverage(
-    records: &Map<String, Value>,
-    form: CacheForm,
-    facts: Option<&ImageFacts>,
-) -> Option<Vec<LayerCoverage>> {
+pub fn coverage(g: &CacheGraph, facts: Option<&ImageFacts>) -> Option<Vec<LayerCoverage>> {
     let facts = facts.filter(|f| !f.layers.is_empty())?;
     let by_blob: HashMap<&str, usize> = facts
         .layers
@@ -433,15 +424,15 @@ pub fn coverage(
         .filter_map(|(i, l)| Some((l.blob.as_deref()?, i)))
         .collect();
     let mut held = vec![Held::default(); facts.layers.len()];
-    for r in records.values() {
-        for (field, independent) in [("layers", false), ("chains", true)] {
-            for res in r.get(field).and_then(Value::as_array).into_iter().flatten() {
-                let Some((pos, digest)) = result_end(res, form) else {
+    for (_, r) in g.in_order() {
+        for (lists, independent) in [(&r.results, false), (&r.chains, true)] {
+            for res in lists {
+                let Some((pos, digest)) = g.result_end(res) else {
                     continue;
                 };
-                let at = match form {
+                let at = match g.form {
                     CacheForm::Inline => pos,
-                    CacheForm::Registry => digest.as_deref().and_then(|b| by_blob.get(b).copied()),
+                    CacheForm::Registry => digest.and_then(|b| by_blob.get(b).copied()),
                 };
                 if let Some(h) = at.and_then(|i| held.get_mut(i)) {
                     if independent {

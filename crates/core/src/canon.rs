@@ -22,15 +22,7 @@ const MAX_INLINE_LAYER: i64 = 4096;
 /// The zero `time.Time` as Go writes it; a missing `createdAt` decodes to it.
 pub const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 
-/// Which container a cache came from; it decides what layer references resolve to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CacheForm {
-    /// The inline cache of an image config (layer indexes are image layer positions).
-    Inline,
-    /// A cache config (layer indexes point into its `layers`, which chain by `parent`).
-    Registry,
-}
+pub use crate::graph::CacheForm;
 
 /// A decoded cache: where it sits and its graph (records with their positions in the input and
 /// their links as given, layers, results).

@@ -6,7 +6,7 @@
 //! `renumbering-only`, `inline-results-vanished`, `registry-results-lost`, `timestamps-only`,
 //! `base-image-moved`, `buildinfo-moved`.
 
-use crate::compare::{CacheSummary, RecordChange, ResultDelta};
+use crate::summary::{CacheSummary, RecordChange, ResultDelta};
 use crate::{Analysis, Kind};
 use serde::Serialize;
 use serde_json::Value;

@@ -12,9 +12,18 @@
 //! The step that made a layer is not a fact of the cache: [`crate::steps::layer_steps`] gives
 //! it as a side table indexed like [`CacheGraph::layers`].
 
-use crate::canon::CacheForm;
 use crate::json::obj;
 use serde_json::{Map, Value};
+
+/// Which container a cache came from; it decides what layer references resolve to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CacheForm {
+    /// The inline cache of an image config (layer indexes are image layer positions).
+    Inline,
+    /// A cache config (layer indexes point into its `layers`, which chain by `parent`).
+    Registry,
+}
 
 /// What an inline layer past the image's diff_ids says in the canonical form.
 pub(crate) const MISSING_DIFF_ID: &str = "no such diff_id in rootfs";

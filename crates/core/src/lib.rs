@@ -105,6 +105,7 @@ pub mod report;
 pub mod roots;
 pub mod share;
 pub mod steps;
+pub mod summary;
 pub mod synth;
 pub mod view;
 pub mod words;

@@ -16,7 +16,8 @@
 //! listed, so a new module has to be placed. The crate root (`lib.rs`, `main.rs`) is outside
 //! the order (it declares the modules), except where the block lists `lib` explicitly.
 //!
-//! The scan is textual and deliberately simple: comments are removed, then every `crate::`
+//! The scan is textual and deliberately simple: comments and the unit tests at the end of a
+//! file (`#[cfg(test)] mod ...`, which may use any module) are removed, then every `crate::`
 //! path is read (a `use crate::{a, b::c}` group item by item; an item re-exported at the crate
 //! root, such as `crate::Error`, counts as the module it comes from). `cargo xtask layers`
 //! prints each module's imports; the unit test below fails on any upward import or cycle.
@@ -174,9 +175,27 @@ fn group_items(s: &str) -> Vec<&str> {
     items
 }
 
-/// The first segment of every `crate::` path in a source text (comments removed).
+/// The source without its unit tests: from a `#[cfg(test)]` that opens a `mod` to the end (tests
+/// sit at the end of a file, and may use any module to check this one).
+fn without_tests(src: &str) -> &str {
+    let mut at = 0;
+    let mut lines = src.split_inclusive('\n').peekable();
+    while let Some(line) = lines.next() {
+        if line.trim() == "#[cfg(test)]"
+            && lines
+                .peek()
+                .is_some_and(|next| next.trim_start().starts_with("mod "))
+        {
+            return &src[..at];
+        }
+        at += line.len();
+    }
+    src
+}
+
+/// The first segment of every `crate::` path in a source text (comments and unit tests removed).
 fn crate_paths(src: &str) -> Vec<String> {
-    let code = strip_comments(src);
+    let code = strip_comments(without_tests(src));
     let mut out = Vec::new();
     let mut rest = code.as_str();
     while let Some(at) = rest.find("crate::") {
@@ -394,6 +413,8 @@ mod tests {
             fn f() { let _ = cachelens_crate::x; let c = '"'; crate::view::rows(); }
             const R: &str = r#"a "quote" // crate::not_a_comment"#; // crate::comment
             fn g() { crate::json::x(); }
+            #[cfg(test)]
+            mod tests { use crate::compare::x; }
         "##;
         assert_eq!(
             crate_paths(src),

@@ -20,6 +20,7 @@ pub mod examples;
 pub mod folder;
 pub mod share;
 pub mod state;
+pub mod worker;
 
 /// A number new to each archive or folder opened (see `state::Pane::reading`).
 fn next_reading() -> u64 {
@@ -166,6 +167,32 @@ pub fn app() -> Html {
         ]
     });
     let session_timer = use_mut_ref(|| None::<Timeout>);
+    // The worker that analyses and compares ([`worker`]); `None` until started, or without one.
+    #[cfg(all(target_arch = "wasm32", feature = "worker"))]
+    let client = use_mut_ref(|| None::<std::rc::Rc<worker::Client>>);
+    #[cfg(all(target_arch = "wasm32", feature = "worker"))]
+    {
+        let (dispatch, client) = (dispatch.clone(), client.clone());
+        use_effect_with((), move |()| {
+            let answer = dispatch.clone();
+            let started =
+                worker::Client::start(move |r| answer.emit(Action::Computed(Box::new(r))));
+            if started.is_some() {
+                dispatch.emit(Action::UseWorker);
+            }
+            *client.borrow_mut() = started;
+        });
+    }
+    #[cfg(all(target_arch = "wasm32", feature = "worker"))]
+    {
+        let client = client.clone();
+        let state = state.clone();
+        use_effect_with(state.request.clone(), move |request| {
+            if let (Some(req), Some(client)) = (request, client.borrow().as_ref()) {
+                client.send(req, [state.left.bytes(), state.right.bytes()]);
+            }
+        });
+    }
     // Whether the inputs kept in IndexedDB are still being read back (nothing is kept meanwhile).
     let restoring = use_mut_ref(|| false);
     // Whether this tab could keep the inputs across a reload (`None`: nothing to keep).
@@ -479,7 +506,7 @@ pub fn app() -> Html {
     };
 
     let s = &*state;
-    let stale = s.left.pending || s.right.pending;
+    let stale = s.left.pending || s.right.pending || s.computing;
     let compared = s.compared.clone();
     let verdict = compared.as_ref().map(|c| c.comparison.verdict);
     let headline = compared
@@ -498,7 +525,7 @@ pub fn app() -> Html {
     let on_swap = dispatch.reform(|_: MouseEvent| Action::Swap);
 
     html! {
-        <main data-testid="app" class="app">
+        <main data-testid="app" class="app" data-computed={s.computed_in}>
             <header class="top">
                 <h1>{ "cachelens" }</h1>
                 <p class="lede">
@@ -620,6 +647,12 @@ pub fn app() -> Html {
 /// Mounts the app on `<body>`, and keeps a file dropped outside the panes from replacing the
 /// page (the browser's default for a drop it does not handle).
 pub fn start() {
+    // The same module runs the worker ([`worker`]): there is no window there.
+    if web_sys::window().is_none() {
+        #[cfg(all(target_arch = "wasm32", feature = "worker"))]
+        worker::serve();
+        return;
+    }
     browser::guard_page_drops();
     yew::Renderer::<App>::new().render();
 }

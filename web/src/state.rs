@@ -12,6 +12,7 @@
 
 use crate::examples;
 use crate::share::{self, Opened, OpenedSide, ShareOut, ShareSettings, Source};
+use crate::worker::{Request, Response, SideJob};
 use cachelens_core::compare::filtered;
 use cachelens_core::image::{ImageSet, comparable};
 use cachelens_core::share::{ShareArchive, SharePayload, ShareSide};
@@ -107,6 +108,14 @@ pub struct Pane {
     /// The input is the comparable document of an image archive, opened from a share link (or
     /// bundle) that says so: its kind, digest and size are the archive's image's.
     pub from_archive: Option<Rc<ShareArchive>>,
+    /// Which input this is: a number new to each input put in a pane (given when it is first
+    /// sent to the worker, 0 until then), so the worker keeps each input's bytes once.
+    pub generation: u64,
+    /// The analysis was asked of the worker and has not come back yet.
+    pub asked: bool,
+    /// The analysis came from the worker, without the documents (which the worker keeps):
+    /// to compare here (an image archive came to the other pane), it is made here again.
+    pub light: bool,
 }
 
 impl Pane {
@@ -162,30 +171,61 @@ impl Pane {
         self.analysis.as_deref().and_then(|r| r.as_ref().err())
     }
 
-    /// Runs the analysis if the input changed since the last one.
-    fn analyze(&mut self, side: Side) -> bool {
+    /// A pane of the worker's: the bytes of an input and their analysis.
+    pub(crate) fn computed(bytes: Rc<[u8]>, analysis: Result<Analysis, Error>) -> Pane {
+        Pane {
+            bytes: Some(bytes),
+            // (So the raw view reads the bytes: the worker's panes have no textarea text.)
+            hidden: true,
+            analysis: Some(Shared::new(analysis)),
+            ..Pane::default()
+        }
+    }
+
+    /// Runs the analysis if the input changed since the last one (`here`), or marks it asked
+    /// of the worker (then it comes back with `Action::Computed`). Whether a comparison is due.
+    fn analyze(&mut self, side: Side, here: bool) -> bool {
         if !self.pending || self.archive_size.is_some() {
             return false;
         }
+        if !here && !self.is_empty() {
+            return !std::mem::replace(&mut self.asked, true);
+        }
         self.pending = false;
+        self.asked = false;
+        self.light = false;
         self.analysis = (!self.is_empty()).then(|| {
-            let mut a = analyze(self.bytes(), Some(side));
-            if let (Ok(a), Some(origin)) = (&mut a, &self.from_archive) {
-                // The document stands for the archive's image: the digest the reporter saw.
-                if let Some(kind) = kind_named(&origin.kind) {
-                    a.kind = kind;
-                }
-                if let Some(d) = cachelens_core::Digest::parse(&origin.digest) {
-                    a.digest = d;
-                }
-                a.size = usize::try_from(origin.size).unwrap_or(usize::MAX);
-                a.compact_digest = None;
-                a.without_cache_digest = None;
-            }
-            Shared::new(a)
+            Shared::new(analyze_input(
+                self.bytes(),
+                side,
+                self.from_archive.as_deref(),
+            ))
         });
         true
     }
+}
+
+/// Analyses one pane's input; a document that stands for an archive's image (`from_archive`,
+/// from a share link) takes that image's kind, digest and size.
+pub fn analyze_input(
+    bytes: &[u8],
+    side: Side,
+    from_archive: Option<&ShareArchive>,
+) -> Result<Analysis, Error> {
+    let mut a = analyze(bytes, Some(side));
+    if let (Ok(a), Some(origin)) = (&mut a, from_archive) {
+        // The document stands for the archive's image: the digest the reporter saw.
+        if let Some(kind) = kind_named(&origin.kind) {
+            a.kind = kind;
+        }
+        if let Some(d) = cachelens_core::Digest::parse(&origin.digest) {
+            a.digest = d;
+        }
+        a.size = usize::try_from(origin.size).unwrap_or(usize::MAX);
+        a.compact_digest = None;
+        a.without_cache_digest = None;
+    }
+    a
 }
 
 /// `sha256:` and the first 12 hex digits of a digest.
@@ -227,7 +267,7 @@ pub fn kind_named(name: &str) -> Option<cachelens_core::Kind> {
 }
 
 /// Side-by-side or unified rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Layout {
     /// Left and right next to each other.
     #[default]
@@ -237,7 +277,7 @@ pub enum Layout {
 }
 
 /// How the documents are shown (does not affect the comparison).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ViewOptions {
     /// Show the inputs as given instead of the canonical documents.
     pub raw: bool,
@@ -261,7 +301,7 @@ pub struct Compared {
 }
 
 /// The rows of the document view.
-#[derive(Debug)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Rows {
     /// Unified rows.
     Unified(Vec<Row>),
@@ -396,6 +436,22 @@ pub struct State {
     reveal_load_due: bool,
     /// The pane cleared last, which "Undo" puts back (until that pane gets another input).
     pub undo: Option<(Side, Pane)>,
+    /// Analyses, comparisons and layouts are asked of the worker ([`crate::worker`]) rather
+    /// than computed here (except for image archives, read and compared here).
+    pub offload: bool,
+    /// The last request to the worker (the page sends each new one).
+    pub request: Option<Shared<Request>>,
+    /// The number of the last request: an answer carrying another is dropped (its inputs,
+    /// options or view have changed since). Bumped by anything that changes them.
+    pub seq: u64,
+    /// An answer to [`State::request`] is awaited (the verdict shown is not of the inputs).
+    pub computing: bool,
+    /// Where the last comparison was computed: "worker" or "page" (`data-computed`).
+    pub computed_in: &'static str,
+    /// The last generation given to an input ([`Pane::generation`]).
+    last_generation: u64,
+    /// The awaited comparison starts the change list afresh (not one asked for a view change).
+    fresh_compare: bool,
 }
 
 /// What can happen.
@@ -530,6 +586,10 @@ pub enum Action {
         /// What it holds, or why it could not be read.
         result: Box<Result<ImageSet, String>>,
     },
+    /// The worker started: analyses and comparisons are asked of it from now on.
+    UseWorker,
+    /// The worker answered (applied only if it answers the last request, [`State::seq`]).
+    Computed(Box<Response>),
 }
 
 impl yew::Reducible for State {
@@ -613,6 +673,9 @@ impl State {
                 }
             }
             Action::Edit { side, text } => {
+                // What the worker computes for the text being replaced is moot (its analysis
+                // is asked once typing pauses).
+                self.seq += 1;
                 self.example = None;
                 self.opened = None;
                 let pane = self.pane_mut(side);
@@ -625,12 +688,13 @@ impl State {
                 };
                 if empty {
                     // Nothing to wait for: clear at once.
-                    pane.analyze(side);
+                    pane.analyze(side, true);
                     self.recompare();
                 }
             }
             Action::Analyze(side) => {
-                if self.pane_mut(side).analyze(side) {
+                let here = self.here();
+                if self.pane_mut(side).analyze(side, here) {
                     self.recompare();
                 }
             }
@@ -651,6 +715,9 @@ impl State {
                 self.opened = None;
                 self.reveal_due = true;
                 self.reveal_load_due = true;
+                // Moot too: what the worker computes for the input replaced (this one is asked
+                // after a paint, `Action::Analyze`).
+                self.seq += 1;
                 *self.pane_mut(side) = Pane::loaded(&name, Rc::from(bytes));
             }
             Action::LoadFailed { side, message } => {
@@ -680,11 +747,14 @@ impl State {
                 self.example = None;
                 self.opened = None;
                 // Analyses name their side (in warnings): analyse each text again.
+                let here = self.here();
                 for side in [Side::Left, Side::Right] {
                     let pane = self.pane_mut(side);
+                    pane.generation = 0;
+                    pane.asked = false;
                     if pane.archive_size.is_none() && !pane.is_empty() {
                         pane.pending = true;
-                        pane.analyze(side);
+                        pane.analyze(side, here);
                     }
                 }
                 self.recompare();
@@ -712,8 +782,9 @@ impl State {
                     Rc::from(ex.right.as_bytes()),
                 );
                 // Examples are small: analyse at once.
-                self.left.analyze(Side::Left);
-                self.right.analyze(Side::Right);
+                let here = self.here();
+                self.left.analyze(Side::Left, here);
+                self.right.analyze(Side::Right, here);
                 self.recompare();
             }
             Action::SetIgnoreTimestamps(on) => {
@@ -743,7 +814,7 @@ impl State {
                 }
             }
             Action::LayOut => {
-                if self.doc_due {
+                if self.doc_due && self.here() {
                     self.lay_out();
                 }
             }
@@ -821,6 +892,8 @@ impl State {
                 };
                 self.recompare();
             }
+            Action::UseWorker => self.offload = true,
+            Action::Computed(answer) => self.answer(*answer),
             Action::ArchiveRead {
                 side,
                 reading,
@@ -866,12 +939,13 @@ impl State {
                 .collect(),
         };
         self.view = share::view_from_text(options.view.as_deref(), self.view);
+        let here = self.here();
         for (side, s) in [(Side::Left, left), (Side::Right, right)] {
             let name = s.name.unwrap_or_else(|| side.as_str().to_owned());
             let pane = self.pane_mut(side);
             *pane = Pane::loaded(&name, Rc::from(s.bytes));
             pane.from_archive = s.archive.map(Rc::new);
-            pane.analyze(side);
+            pane.analyze(side, here);
         }
         self.recompare();
     }
@@ -963,6 +1037,7 @@ impl State {
             .filter_map(|p| Pointer::parse(p).ok())
             .collect();
         self.view = share::view_from_text(options.view.as_deref(), self.view);
+        let here = self.here();
         for (side, s) in [(Side::Left, left), (Side::Right, right)] {
             if s.bytes.is_empty() {
                 continue;
@@ -977,7 +1052,7 @@ impl State {
                 },
             };
             pane.from_archive = s.archive.map(Rc::new);
-            pane.analyze(side);
+            pane.analyze(side, here);
         }
         self.recompare();
     }
@@ -1007,25 +1082,156 @@ impl State {
         }
     }
 
-    /// Recomputes the comparison (and so the view) from the two analyses and the options.
-    fn recompare(&mut self) {
+    /// Whether analyses and comparisons are computed here (no worker, or an image archive in a
+    /// pane: archives are read and compared here).
+    fn here(&self) -> bool {
+        !self.offload || self.left.archive_size.is_some() || self.right.archive_size.is_some()
+    }
+
+    /// Asks the worker for both analyses, their comparison and its document view
+    /// ([`State::request`]); `fresh`: the change list starts afresh when the answer comes.
+    fn ask(&mut self, fresh: bool) {
+        self.seq += 1;
+        let mut sides = [None, None];
+        for (i, side) in [Side::Left, Side::Right].into_iter().enumerate() {
+            let mut generation = self.last_generation;
+            let pane = self.pane_mut(side);
+            if pane.is_empty() || pane.archive_size.is_some() {
+                continue;
+            }
+            if pane.generation == 0 {
+                generation += 1;
+                pane.generation = generation;
+            }
+            if pane.pending {
+                pane.asked = true;
+            }
+            sides[i] = Some(SideJob {
+                generation: pane.generation,
+                from_archive: pane.from_archive.as_deref().cloned(),
+            });
+            self.last_generation = generation;
+        }
+        self.request = Some(Shared::new(Request {
+            seq: self.seq,
+            sides,
+            options: self.options.clone(),
+            view: self.view,
+        }));
+        self.computing = true;
+        self.fresh_compare |= fresh;
+        if self.compared.is_some() {
+            self.doc_due = true;
+        }
+    }
+
+    /// Applies the worker's answer, if it answers the last request.
+    fn answer(&mut self, answer: Response) {
+        match answer {
+            Response::Compared {
+                seq,
+                analyses,
+                compared,
+            } if seq == self.seq => {
+                for (side, analysis) in [Side::Left, Side::Right].into_iter().zip(*analyses) {
+                    let pane = self.pane_mut(side);
+                    if let Some((generation, a)) = analysis
+                        && pane.generation == generation
+                        && pane.archive_size.is_none()
+                    {
+                        if pane.pending || pane.analysis.is_none() {
+                            pane.analysis = Some(Shared::new(crate::worker::analysis_of(a)));
+                            pane.light = true;
+                        }
+                        pane.pending = false;
+                        pane.asked = false;
+                    }
+                }
+                self.computing = false;
+                self.computed_in = "worker";
+                let compared = compared.map(|c| Shared::new(c.into_compared()));
+                let fresh = std::mem::take(&mut self.fresh_compare);
+                self.compared_now(compared, fresh);
+                if self.compared.is_some() {
+                    self.doc_due = true;
+                } else {
+                    self.doc = None;
+                    self.doc_due = false;
+                }
+                self.reshare(false);
+            }
+            Response::Laid { seq, doc } if seq == self.seq => {
+                self.doc = doc.map(|d| Shared::new(d.into_doc()));
+                self.doc_due = false;
+                self.ui.expanded_folds.clear();
+                self.ui.fold_focus = None;
+                self.ui.row_limit = ROW_PAGE;
+            }
+            Response::Failed { .. } => {
+                // Compute here from now on: whatever was asked is analysed here.
+                self.offload = false;
+                for side in [Side::Left, Side::Right] {
+                    let pane = self.pane_mut(side);
+                    if std::mem::take(&mut pane.asked) {
+                        pane.analyze(side, true);
+                    }
+                }
+                self.computing = false;
+                self.recompare();
+            }
+            // An answer to an earlier request: its inputs, options or view have changed since.
+            Response::Compared { .. } | Response::Laid { .. } => {}
+        }
+    }
+
+    /// A new comparison (or none): the verdict is brought into view when due; `fresh`: the
+    /// change list starts afresh.
+    fn compared_now(&mut self, compared: Option<Shared<Compared>>, fresh: bool) {
         let before = self.compared.is_some();
-        self.compared = compare_panes(&self.left, &self.right, &self.options).map(Shared::new);
+        self.compared = compared;
         if self.compared.is_some() && (self.reveal_due || !before) {
             self.reveal += 1;
             self.reveal_load = self.reveal_load_due;
             self.reveal_due = false;
             self.reveal_load_due = false;
         }
-        self.ui.change_limit = CHANGE_PAGE;
-        self.ui.expanded_values.clear();
+        if fresh {
+            self.ui.change_limit = CHANGE_PAGE;
+            self.ui.expanded_values.clear();
+        }
+    }
+
+    /// Recomputes the comparison (and so the view) from the two analyses and the options.
+    fn recompare(&mut self) {
+        if !self.here() {
+            return self.ask(true);
+        }
+        // Whatever the worker still computes is moot.
+        self.seq += 1;
+        // Analyses asked of the worker before an archive came, or made there (without the
+        // documents): computed here instead.
+        for side in [Side::Left, Side::Right] {
+            let pane = self.pane_mut(side);
+            if std::mem::take(&mut pane.asked) || std::mem::take(&mut pane.light) {
+                pane.pending = true;
+                pane.analyze(side, true);
+            }
+        }
+        self.computing = false;
+        self.computed_in = "page";
+        let compared = compare_panes(&self.left, &self.right, &self.options).map(Shared::new);
+        self.compared_now(compared, true);
         self.review();
         self.reshare(false);
     }
 
     /// Recomputes the document view from the comparison and the view options: at once for small
-    /// inputs, after the next paint for large ones.
+    /// inputs, after the next paint for large ones (or by the worker).
     fn review(&mut self) {
+        if !self.here() {
+            return self.ask(false);
+        }
+        self.seq += 1;
         let size = self.left.bytes().len() + self.right.bytes().len();
         if self.compared.is_some() && size > VIEW_SYNC_BYTES {
             self.doc_due = true;

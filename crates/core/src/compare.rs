@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// What to leave out of the comparison.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Options {
     /// Ignore `created`, `history[].created`, cache `createdAt` and layer annotation times.
     pub ignore_timestamps: bool,
@@ -22,7 +22,7 @@ pub struct Options {
 }
 
 /// The verdict of a comparison.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// The same bytes, no change and nothing set aside.
@@ -54,7 +54,9 @@ impl Verdict {
 }
 
 /// The top-level area a change falls in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Area {
     /// `moby.buildkit.cache.v0`, or a document that is only a cache.
@@ -125,7 +127,7 @@ impl Area {
 }
 
 /// Which areas changed, and what the digests would be without the inline cache.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Attribution {
     /// Areas with changes and how many changes each, in a fixed order.
@@ -141,7 +143,7 @@ pub struct Attribution {
 }
 
 /// What happened to the results of a record present on both sides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase", tag = "change", content = "count")]
 pub enum ResultDelta {
     /// The record gained results where it had none.
@@ -153,7 +155,7 @@ pub enum ResultDelta {
 }
 
 /// A record named by its canonical id and digest.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RecordRef {
     /// Canonical id (the stable key).
     pub id: String,
@@ -166,7 +168,7 @@ pub struct RecordRef {
 }
 
 /// A record on both sides whose results changed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RecordChange {
     /// The record.
     #[serde(flatten)]
@@ -179,7 +181,11 @@ pub struct RecordChange {
     pub chains: Option<ResultDelta>,
     /// Every change is `changed` and the results differ only in their `createdAt`: the same
     /// layers, built at another time. Absent when false.
-    #[serde(rename = "timesOnly", skip_serializing_if = "std::ops::Not::not")]
+    #[serde(
+        rename = "timesOnly",
+        default,
+        skip_serializing_if = "std::ops::Not::not"
+    )]
     pub times_only: bool,
     /// The record's id on the right when it differs (the record was matched by its digest and
     /// inputs: see [`crate::matching`]).
@@ -192,7 +198,7 @@ pub struct RecordChange {
 }
 
 /// Input alternatives a record gained or lost.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InputsDelta {
     /// Alternatives only on the right.
     pub gained: usize,
@@ -201,7 +207,7 @@ pub struct InputsDelta {
 }
 
 /// The cache part of a comparison, in words people can act on.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CacheSummary {
     /// Where the cache sits in the canonical documents.
@@ -223,20 +229,20 @@ pub struct CacheSummary {
     pub records_moved: usize,
     /// Records whose canonical id changed only because a record they link to changed (matched by
     /// digest and inputs; not counted as added or removed).
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub renamed: usize,
     /// Why some records' steps could not be named (a history shorter than the layers, a result
     /// past the image's layers, a config without history), each with its side.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub step_warnings: Vec<String>,
     /// For each layer-making step of the image: what each cache holds for it (prefix and
     /// independent results), so what a build importing the right cache loses or gains. Empty
     /// without an image to name the layers.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub coverage: Vec<crate::steps::CoverageChange>,
     /// The root changes the others follow from (a replaced blob, a step whose own key changed),
     /// each with its consequences ([`crate::roots`]).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roots: Vec<crate::roots::RootChange>,
     /// Every record that could be named, by id (left side's names first): for renderers that
     /// name the records a change's path points into ([`CacheSummary::step_of`]).
@@ -352,7 +358,7 @@ fn is_zero(n: &usize) -> bool {
 }
 
 /// The answer to "why did my digest change, and is it real?".
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Comparison {
     /// identical / equivalent / different.
     pub verdict: Verdict,
@@ -378,7 +384,7 @@ pub struct Comparison {
 }
 
 /// Two inputs of different kinds, and how they relate.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KindsNote {
     /// The left input's kind.
@@ -388,7 +394,8 @@ pub struct KindsNote {
     /// `left-names-right` or `right-names-left` when one holds the other's digest (a manifest
     /// naming its config, an index naming a manifest); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub relation: Option<&'static str>,
+    #[serde(default, deserialize_with = "crate::error::wire::interned_opt")]
+    pub relation: Option<crate::error::wire::Word>,
     /// The digest by which one names the other.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub digest: Option<Digest>,

@@ -61,9 +61,9 @@ test.describe('the worker', () => {
       const tasks = await page.evaluate(
         () => (window as unknown as { __tasks: { start: number; duration: number }[] }).__tasks,
       );
+      await page.screenshot({ path: screenshotPath(`worker-${pair}.png`), fullPage: false });
       console.log(`worker: ${pair}: main-thread long tasks ${JSON.stringify(tasks.map((t) => Math.round(t.duration)))}`);
       expect(tasks.map((t) => Math.round(t.duration)), 'main-thread tasks of 50 ms or more').toEqual([]);
-      await page.screenshot({ path: screenshotPath(`worker-${pair}.png`), fullPage: false });
     });
   }
 });

@@ -33,12 +33,12 @@ fn next_reading() -> u64 {
 
 use cachelens_core::Side;
 use components::{
-    ChangeList, CopyRequest, Diagnoses, DocViewPanel, ExampleMenu, OpenedBanner, OptionsBar,
-    PaneCallbacks, PaneView, SharePanel, Status, Summary, VerdictBanner,
+    ChangeList, CopyRequest, Diagnoses, DocViewPanel, ExampleMenu, NoVerdict, OpenedBanner,
+    OptionsBar, PaneCallbacks, PaneView, SharePanel, Summary, VerdictBanner,
 };
 use gloo::render::AnimationFrame;
 use gloo::timers::callback::Timeout;
-use state::{Action, Copied, Layout, State};
+use state::{Action, Copied, State, ViewLayout};
 use yew::prelude::*;
 
 /// How long typing must pause before a pane is analysed again.
@@ -108,7 +108,7 @@ pub const HELP_ID: &str = "get-files";
 use state::side_index;
 
 /// Why there is no verdict, when there is none.
-fn status(s: &State) -> Status {
+fn status(s: &State) -> NoVerdict {
     let missing = |side: Side| s.pane(side).is_empty() && s.pane(side).load_error.is_none();
     let broken = |side: Side| {
         let pane = s.pane(side);
@@ -117,11 +117,11 @@ fn status(s: &State) -> Status {
             || pane.archive.as_deref().is_some_and(Result::is_err)
     };
     match (missing(Side::Left), missing(Side::Right)) {
-        (true, true) => Status::Empty,
-        _ if broken(Side::Left) => Status::Broken("left"),
-        _ if broken(Side::Right) => Status::Broken("right"),
-        (true, _) => Status::Missing("left"),
-        _ => Status::Missing("right"),
+        (true, true) => NoVerdict::Empty,
+        _ if broken(Side::Left) => NoVerdict::Broken("left"),
+        _ if broken(Side::Right) => NoVerdict::Broken("right"),
+        (true, _) => NoVerdict::Missing("left"),
+        _ => NoVerdict::Missing("right"),
     }
 }
 
@@ -144,7 +144,7 @@ pub fn app() -> Html {
     let state = use_reducer(|| {
         let mut s = State::default();
         if browser::narrow_screen() {
-            s.view.layout = Layout::Unified;
+            s.view.layout = ViewLayout::Unified;
         }
         s.share_base = browser::page_base().into();
         s

@@ -268,7 +268,7 @@ pub fn kind_named(name: &str) -> Option<cachelens_core::Kind> {
 
 /// Side-by-side or unified rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub enum Layout {
+pub enum ViewLayout {
     /// Left and right next to each other.
     #[default]
     SideBySide,
@@ -276,13 +276,17 @@ pub enum Layout {
     Unified,
 }
 
+/// The old name of [`ViewLayout`], for `share.rs` until the share branch is merged (it names
+/// the image layout too: `cachelens_core::image` layouts).
+pub use ViewLayout as Layout;
+
 /// How the documents are shown (does not affect the comparison).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ViewOptions {
     /// Show the inputs as given instead of the canonical documents.
     pub raw: bool,
     /// Side-by-side or unified.
-    pub layout: Layout,
+    pub layout: ViewLayout,
 }
 
 /// The comparison of the two analyses, with its changes grouped for display.
@@ -494,7 +498,7 @@ pub enum Action {
     /// Show the raw inputs (true) or the canonical documents (false).
     SetRaw(bool),
     /// Side-by-side or unified.
-    SetLayout(Layout),
+    SetLayout(ViewLayout),
     /// Lay out the document view if it is due (sent after a paint, see [`State::doc_due`]).
     LayOut,
     /// Expand the fold at this row index.
@@ -1331,8 +1335,8 @@ pub fn doc_view(compared: &Compared, left: &Pane, right: &Pane, view: ViewOption
         _ if too_long => Rows::TooLong {
             longest: longest(&l).max(longest(&r)),
         },
-        Layout::Unified => Rows::Unified(cachelens_core::view::unified(&l, &r, CONTEXT_LINES)),
-        Layout::SideBySide => {
+        ViewLayout::Unified => Rows::Unified(cachelens_core::view::unified(&l, &r, CONTEXT_LINES)),
+        ViewLayout::SideBySide => {
             Rows::SideBySide(cachelens_core::view::side_by_side(&l, &r, CONTEXT_LINES))
         }
     };
@@ -1470,7 +1474,7 @@ mod tests {
         let mut s = with_example("chains-vanish");
         let cmp = s.compared.clone();
         assert!(matches!(s.doc.as_ref().unwrap().rows, Rows::SideBySide(_)));
-        s.apply(Action::SetLayout(Layout::Unified));
+        s.apply(Action::SetLayout(ViewLayout::Unified));
         assert!(matches!(s.doc.as_ref().unwrap().rows, Rows::Unified(_)));
         s.apply(Action::SetRaw(true));
         let doc = s.doc.as_ref().unwrap();
@@ -1549,7 +1553,7 @@ mod tests {
         s.apply(Action::LayOut);
         assert!(!s.doc_due && s.doc.is_some());
         // Changing the layout defers again, keeping the old view until then.
-        s.apply(Action::SetLayout(Layout::Unified));
+        s.apply(Action::SetLayout(ViewLayout::Unified));
         assert!(s.doc_due && s.doc_generation > generation);
         assert!(matches!(s.doc.as_ref().unwrap().rows, Rows::SideBySide(_)));
         s.apply(Action::LayOut);
@@ -1604,7 +1608,7 @@ mod tests {
             old: true,
         });
         assert!(s.ui.expanded_values.is_empty());
-        s.apply(Action::SetLayout(Layout::Unified));
+        s.apply(Action::SetLayout(ViewLayout::Unified));
         assert!(s.ui.expanded_folds.is_empty());
         assert_eq!(s.ui.row_limit, ROW_PAGE);
     }
@@ -1620,7 +1624,7 @@ mod tests {
             "https://x.example/sub/path/?q=1#old".into(),
         ));
         s.apply(Action::SetIgnoreTimestamps(true));
-        s.apply(Action::SetLayout(Layout::Unified));
+        s.apply(Action::SetLayout(ViewLayout::Unified));
         let link = shared(&s).link.to_string();
         assert!(
             link.starts_with("https://x.example/sub/path/?q=1#v1."),
@@ -1631,7 +1635,7 @@ mod tests {
         reader.apply(Action::OpenFragment(format!("#{fragment}")));
         assert!(reader.share_error.is_none());
         assert!(reader.options.ignore_timestamps && !reader.options.ignore_cache);
-        assert_eq!(reader.view.layout, Layout::Unified);
+        assert_eq!(reader.view.layout, ViewLayout::Unified);
         assert_eq!(verdict(&reader), verdict(&s));
         let n = |s: &State| s.compared.as_ref().unwrap().comparison.changes.len();
         assert_eq!(n(&reader), n(&s));

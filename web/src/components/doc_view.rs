@@ -1,7 +1,7 @@
 //! The documents line by line, side by side or unified, changed lines and words highlighted,
 //! long unchanged stretches folded (a click expands a fold), at most `limit` rows in the DOM.
 
-use crate::state::{Action, DocView, Layout, Rows, Shared};
+use crate::state::{Action, DocView, Rows, Shared, ViewLayout};
 use cachelens_core::steps::Step;
 use cachelens_core::view::{Line, Row, SideRow, Tag, unfold};
 use std::collections::{BTreeMap, BTreeSet};
@@ -276,8 +276,8 @@ pub fn doc_view_panel(props: &DocViewProps) -> Html {
         "Both inputs in canonical form (keys sorted, cache decoded, records keyed by content), options applied. Changed lines and words are highlighted; long unchanged stretches are folded."
     };
     let layout = match doc.rows {
-        Rows::Unified(_) => Layout::Unified,
-        Rows::SideBySide(_) => Layout::SideBySide,
+        Rows::Unified(_) => ViewLayout::Unified,
+        Rows::SideBySide(_) => ViewLayout::SideBySide,
         Rows::TooLong { longest } => {
             return html! {
                 <section class="doc" aria-labelledby="doc-title">
@@ -295,10 +295,10 @@ pub fn doc_view_panel(props: &DocViewProps) -> Html {
     let (rows, total) = render(props);
     let shown = rows.len();
     let cols = match layout {
-        Layout::Unified => html! {
+        ViewLayout::Unified => html! {
             <colgroup><col class="c-ln" /><col class="c-ln" /><col class="c-sign" /><col /></colgroup>
         },
-        Layout::SideBySide => html! {
+        ViewLayout::SideBySide => html! {
             <colgroup><col class="c-ln" /><col /><col class="c-ln" /><col /></colgroup>
         },
     };
@@ -318,9 +318,9 @@ pub fn doc_view_panel(props: &DocViewProps) -> Html {
             </p>
             <div class="diff-scroll">
                 <table
-                    class={classes!("diff", if layout == Layout::Unified { "unified" } else { "sbs" })}
+                    class={classes!("diff", if layout == ViewLayout::Unified { "unified" } else { "sbs" })}
                     data-testid="doc-view"
-                    aria-label={format!("{title}, {}", if layout == Layout::Unified { "unified" } else { "side by side" })}
+                    aria-label={format!("{title}, {}", if layout == ViewLayout::Unified { "unified" } else { "side by side" })}
                 >
                     { cols }
                     <tbody>{ for rows }</tbody>

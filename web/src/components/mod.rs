@@ -24,7 +24,7 @@ pub use options::OptionsBar;
 pub use pane::{PaneCallbacks, PaneView};
 pub use share::{OpenedBanner, SharePanel};
 pub use summary::Summary;
-pub use verdict::{Status, VerdictBanner};
+pub use verdict::{NoVerdict, VerdictBanner};
 
 /// `1234567` as `1,234,567` (any unsigned integer).
 pub fn thousands(n: impl std::fmt::Display) -> String {

@@ -1,6 +1,6 @@
 //! The options: what the comparison ignores, and how the documents are shown.
 
-use crate::state::{Action, Layout, ViewOptions};
+use crate::state::{Action, ViewLayout, ViewOptions};
 use cachelens_core::Options;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -27,8 +27,8 @@ pub fn options_bar(props: &OptionsProps) -> Html {
     let on_times = act.reform(|e: Event| Action::SetIgnoreTimestamps(checked(&e)));
     let on_cache = act.reform(|e: Event| Action::SetIgnoreCache(checked(&e)));
     let on_raw = act.reform(|e: Event| Action::SetRaw(checked(&e)));
-    let on_side = act.reform(|_: Event| Action::SetLayout(Layout::SideBySide));
-    let on_unified = act.reform(|_: Event| Action::SetLayout(Layout::Unified));
+    let on_side = act.reform(|_: Event| Action::SetLayout(ViewLayout::SideBySide));
+    let on_unified = act.reform(|_: Event| Action::SetLayout(ViewLayout::Unified));
     html! {
         <div class="options">
             <fieldset>
@@ -71,7 +71,7 @@ pub fn options_bar(props: &OptionsProps) -> Html {
                         type="radio"
                         name="layout"
                         data-testid="layout-side-by-side"
-                        checked={props.view.layout == Layout::SideBySide}
+                        checked={props.view.layout == ViewLayout::SideBySide}
                         onchange={on_side}
                     />
                     { "Side by side" }
@@ -81,7 +81,7 @@ pub fn options_bar(props: &OptionsProps) -> Html {
                         type="radio"
                         name="layout"
                         data-testid="layout-unified"
-                        checked={props.view.layout == Layout::Unified}
+                        checked={props.view.layout == ViewLayout::Unified}
                         onchange={on_unified}
                     />
                     { "Unified" }

@@ -376,58 +376,60 @@ pub fn app() -> Html {
                     reading,
                     action: Box::new(action),
                 };
-                // An image archive is read by ranges; anything else whole.
-                browser::read_head(&file.clone(), 1024, move |head| match head {
-                    // An image archive is read by ranges; a gzipped one (a `.dockerbuild`
-                    // file) is decompressed in chunks first, then read the same way.
-                    Ok(head)
-                        if cachelens_core::image::looks_like_tar(&head)
-                            || (cachelens_core::image::gzip::looks_like_gzip(&head)
-                                && file.size() <= cachelens_core::MAX_INPUT_BYTES as f64) =>
-                    {
-                        dispatch.emit(answer(Action::ArchiveOpening {
-                            side,
-                            name,
-                            size: file.size() as u64,
-                            folder: false,
-                            reading,
-                        }));
-                        let done = move |result| {
-                            dispatch.emit(Action::ArchiveRead {
+                // An image archive is read by ranges (a gzipped one, a `.dockerbuild` file,
+                // decompressed in chunks first); anything else whole (`state::route_file`).
+                browser::read_head(&file.clone(), 1024, move |head| {
+                    match head.map(|h| state::route_file(&h, file.size() as u64)) {
+                        Ok(route @ (state::FileRoute::Tar | state::FileRoute::Gzip)) => {
+                            dispatch.emit(answer(Action::ArchiveOpening {
                                 side,
+                                name,
+                                size: file.size() as u64,
+                                folder: false,
                                 reading,
-                                result: Box::new(result),
-                            })
-                        };
-                        if cachelens_core::image::gzip::looks_like_gzip(&head) {
-                            browser::read_gzip(file, done);
-                        } else {
-                            browser::read_archive(file, done);
+                            }));
+                            let done = move |result| {
+                                dispatch.emit(Action::ArchiveRead {
+                                    side,
+                                    reading,
+                                    result: Box::new(result),
+                                })
+                            };
+                            if route == state::FileRoute::Gzip {
+                                browser::read_gzip(file, done);
+                            } else {
+                                browser::read_archive(file, done);
+                            }
                         }
-                    }
-                    // Refused before reading: the tab never holds more than the core takes.
-                    Ok(_) if file.size() > cachelens_core::MAX_INPUT_BYTES as f64 => {
-                        let e = cachelens_core::Error::new(cachelens_core::ErrorKind::TooLarge {
-                            size: file.size() as u64,
-                            limit: cachelens_core::MAX_INPUT_BYTES,
-                        });
-                        dispatch.emit(answer(Action::LoadFailed {
-                            side,
-                            message: format!("{name}: {}", e.message()),
-                        }))
-                    }
-                    Ok(_) => browser::read_file(file, move |result| match result {
-                        Ok(bytes) => {
-                            dispatch.emit(answer(Action::LoadFile { side, name, bytes }));
-                            let later = dispatch.clone();
-                            paints.borrow_mut()[side_index(side)] =
-                                Some(browser::after_paint(move || {
-                                    later.emit(Action::Analyze(side))
-                                }));
+                        // Refused before reading: the tab never holds more than the core takes.
+                        Ok(state::FileRoute::TooLarge) => {
+                            let e =
+                                cachelens_core::Error::new(cachelens_core::ErrorKind::TooLarge {
+                                    size: file.size() as u64,
+                                    limit: cachelens_core::MAX_INPUT_BYTES,
+                                });
+                            dispatch.emit(answer(Action::LoadFailed {
+                                side,
+                                message: format!("{name}: {}", e.message()),
+                            }))
+                        }
+                        Ok(state::FileRoute::Whole) => {
+                            browser::read_file(file, move |result| match result {
+                                Ok(bytes) => {
+                                    dispatch.emit(answer(Action::LoadFile { side, name, bytes }));
+                                    let later = dispatch.clone();
+                                    paints.borrow_mut()[side_index(side)] =
+                                        Some(browser::after_paint(move || {
+                                            later.emit(Action::Analyze(side))
+                                        }));
+                                }
+                                Err(message) => {
+                                    dispatch.emit(answer(Action::LoadFailed { side, message }))
+                                }
+                            })
                         }
                         Err(message) => dispatch.emit(answer(Action::LoadFailed { side, message })),
-                    }),
-                    Err(message) => dispatch.emit(answer(Action::LoadFailed { side, message })),
+                    }
                 });
             })
         };

@@ -228,6 +228,34 @@ pub fn analyze_input(
     a
 }
 
+/// How a file chosen or dropped on a pane is read, from its first bytes and its size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileRoute {
+    /// An image archive (tar), read by ranges.
+    Tar,
+    /// A gzipped file (a `.dockerbuild` build record, a `.tar.gz`): decompressed in chunks,
+    /// then read as an archive. Only up to the core's input limit.
+    Gzip,
+    /// Anything else over the core's input limit: refused before reading.
+    TooLarge,
+    /// Anything else: read whole and analysed.
+    Whole,
+}
+
+/// How to read a file that starts with `head` (its first KiB) and is `size` bytes long.
+pub fn route_file(head: &[u8], size: u64) -> FileRoute {
+    let limit = cachelens_core::MAX_INPUT_BYTES as u64;
+    if cachelens_core::image::looks_like_tar(head) {
+        FileRoute::Tar
+    } else if cachelens_core::image::gzip::looks_like_gzip(head) && size <= limit {
+        FileRoute::Gzip
+    } else if size > limit {
+        FileRoute::TooLarge
+    } else {
+        FileRoute::Whole
+    }
+}
+
 /// `sha256:` and the first 12 hex digits of a digest.
 pub fn short_digest(d: &cachelens_core::Digest) -> String {
     let s = d.as_str();
@@ -1352,6 +1380,29 @@ pub fn doc_view(compared: &Compared, left: &Pane, right: &Pane, view: ViewOption
 mod tests {
     use super::*;
     use cachelens_core::{ErrorKind, Verdict};
+
+    #[test]
+    fn files_go_to_the_archive_reader_or_are_read_whole_or_refused() {
+        let limit = cachelens_core::MAX_INPUT_BYTES as u64;
+        let mut tar = vec![0u8; 512];
+        tar[..10].copy_from_slice(b"index.json");
+        tar[257..263].copy_from_slice(b"ustar\0");
+        // A valid checksum makes it a tar header.
+        tar[148..156].fill(b' ');
+        let sum: u32 = tar.iter().map(|&b| u32::from(b)).sum();
+        tar[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+        assert_eq!(route_file(&tar, 4096), FileRoute::Tar);
+        // An archive is read by ranges, so its size is no reason to refuse it.
+        assert_eq!(route_file(&tar, limit * 2), FileRoute::Tar);
+        let gzip = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+        assert_eq!(route_file(&gzip, 100), FileRoute::Gzip);
+        assert_eq!(route_file(&gzip, limit), FileRoute::Gzip);
+        assert_eq!(route_file(&gzip, limit + 1), FileRoute::TooLarge);
+        assert_eq!(route_file(b"{\"a\": 1}", 9), FileRoute::Whole);
+        assert_eq!(route_file(b"{", limit), FileRoute::Whole);
+        assert_eq!(route_file(b"{", limit + 1), FileRoute::TooLarge);
+        assert_eq!(route_file(b"", 0), FileRoute::Whole);
+    }
 
     fn with_example(id: &'static str) -> State {
         let mut s = State::default();

@@ -138,6 +138,19 @@ fn mixed_inputs(s: &State) -> Option<&'static str> {
     )
 }
 
+/// The components' typed callbacks (each dispatches one action).
+#[derive(Clone)]
+struct Typed {
+    ignore_timestamps: Callback<bool>,
+    ignore_cache: Callback<bool>,
+    raw: Callback<bool>,
+    layout: Callback<state::ViewLayout>,
+    toggle_value: Callback<(usize, bool)>,
+    more_changes: Callback<()>,
+    fold: Callback<(usize, bool)>,
+    more_rows: Callback<()>,
+}
+
 /// The root component.
 #[function_component(App)]
 pub fn app() -> Html {
@@ -507,6 +520,28 @@ pub fn app() -> Html {
         (*use_memo((), move |()| dispatch.reform(Action::LoadExample))).clone()
     };
 
+    // Typed callbacks for the components, made once (so their props stay equal).
+    let typed = {
+        let d = dispatch.clone();
+        (*use_memo((), move |()| Typed {
+            ignore_timestamps: d.reform(Action::SetIgnoreTimestamps),
+            ignore_cache: d.reform(Action::SetIgnoreCache),
+            raw: d.reform(Action::SetRaw),
+            layout: d.reform(Action::SetLayout),
+            toggle_value: d.reform(|(change, old)| Action::ToggleValue { change, old }),
+            more_changes: d.reform(|()| Action::ShowMoreChanges),
+            fold: d.reform(|(row, open)| {
+                if open {
+                    Action::ExpandFold(row)
+                } else {
+                    Action::CollapseFold(row)
+                }
+            }),
+            more_rows: d.reform(|()| Action::ShowMoreRows),
+        }))
+        .clone()
+    };
+
     let s = &*state;
     let stale = s.left.pending || s.right.pending || s.computing;
     let compared = s.compared.clone();
@@ -580,7 +615,14 @@ pub fn app() -> Html {
                 />
             </div>
             <components::HelpFiles />
-            <OptionsBar options={s.options.clone()} view={s.view} on_action={dispatch.clone()} />
+            <OptionsBar
+                options={s.options.clone()}
+                view={s.view}
+                on_ignore_timestamps={typed.ignore_timestamps.clone()}
+                on_ignore_cache={typed.ignore_cache.clone()}
+                on_raw={typed.raw.clone()}
+                on_layout={typed.layout.clone()}
+            />
             <section class="answer" id="answer" aria-label="The answer">
                 if let Some(ex) = example {
                     <p class="story"><span class="muted">{ "Example: " }</span>{ components::linked_text(ex.story) }</p>
@@ -604,7 +646,8 @@ pub fn app() -> Html {
                         expanded={s.ui.expanded_values.clone()}
                         copied={s.ui.copied.clone()}
                         on_copy={on_copy.clone()}
-                        on_action={dispatch.clone()}
+                        on_toggle_value={typed.toggle_value.clone()}
+                        on_more={typed.more_changes.clone()}
                     />
                     <SharePanel
                         share={s.share.clone()}
@@ -627,7 +670,8 @@ pub fn app() -> Html {
                         expanded={s.ui.expanded_folds.clone()}
                         limit={s.ui.row_limit}
                         focus={s.ui.fold_focus.clone()}
-                        on_action={dispatch.clone()}
+                        on_fold={typed.fold.clone()}
+                        on_more={typed.more_rows.clone()}
                         steps={compared.as_ref().and_then(|c| c.steps.clone())}
                     />
                 }

@@ -1,7 +1,7 @@
 //! The documents line by line, side by side or unified, changed lines and words highlighted,
 //! long unchanged stretches folded (a click expands a fold), at most `limit` rows in the DOM.
 
-use crate::state::{Action, DocView, Rows, Shared, ViewLayout};
+use crate::state::{DocView, Rows, Shared, ViewLayout};
 use cachelens_core::steps::Step;
 use cachelens_core::view::{Line, Row, SideRow, Tag, unfold};
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,8 +18,10 @@ pub struct DocViewProps {
     pub expanded: BTreeSet<usize>,
     /// How many rows to render.
     pub limit: usize,
-    /// Fold expansion and "show more".
-    pub on_action: Callback<Action>,
+    /// A fold expanded (`true`) or folded again (`false`), by its row.
+    pub on_fold: Callback<(usize, bool)>,
+    /// "Show more rows".
+    pub on_more: Callback<()>,
     /// The fold button to focus once rendered (the one that replaced the button pressed).
     #[prop_or_default]
     pub focus: Option<std::rc::Rc<str>>,
@@ -102,9 +104,9 @@ fn fold(
     left_start: usize,
     count: usize,
     columns: usize,
-    on_action: &Callback<Action>,
+    on_fold: &Callback<(usize, bool)>,
 ) -> Html {
-    let onclick = on_action.reform(move |_: MouseEvent| Action::ExpandFold(row));
+    let onclick = on_fold.reform(move |_: MouseEvent| (row, true));
     let (from, to) = (left_start + 1, left_start + count);
     html! {
         <tr class="fold">
@@ -134,9 +136,9 @@ fn fold_again(
     left_start: usize,
     count: usize,
     columns: usize,
-    on_action: &Callback<Action>,
+    on_fold: &Callback<(usize, bool)>,
 ) -> Html {
-    let onclick = on_action.reform(move |_: MouseEvent| Action::CollapseFold(row));
+    let onclick = on_fold.reform(move |_: MouseEvent| (row, false));
     let (from, to) = (left_start + 1, left_start + count);
     html! {
         <tr class="fold-open">
@@ -183,7 +185,7 @@ fn render(props: &DocViewProps) -> (Vec<Html>, usize) {
         total: 0,
         budget: props.limit,
     };
-    let act = &props.on_action;
+    let act = &props.on_fold;
     let steps: Steps<'_> = props.steps.as_deref();
     match &doc.rows {
         Rows::Unified(rows) => {
@@ -303,7 +305,7 @@ pub fn doc_view_panel(props: &DocViewProps) -> Html {
         },
     };
     let more = (shown < total).then(|| {
-        let onclick = props.on_action.reform(|_: MouseEvent| Action::ShowMoreRows);
+        let onclick = props.on_more.reform(|_: MouseEvent| ());
         html! {
             <button type="button" class="button more" {onclick}>
                 { format!("Show more lines ({} of {} shown)", super::thousands(shown), super::thousands(total)) }

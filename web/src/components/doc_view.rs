@@ -120,15 +120,7 @@ fn fold(
     }
 }
 
-/// The id of a fold's "show" button.
-pub fn fold_id(row: usize) -> String {
-    format!("fold-{row}")
-}
-
-/// The id of an expanded fold's "fold again" button.
-pub fn fold_again_id(row: usize) -> String {
-    format!("fold-again-{row}")
-}
+pub use crate::state::{fold_again_id, fold_id};
 
 /// The first row of an expanded stretch: what it is, and a button that folds it again.
 fn fold_again(

@@ -169,3 +169,14 @@ pub fn doc_view(compared: &Compared, left: &Pane, right: &Pane, view: ViewOption
         raw: view.raw,
     }
 }
+
+/// The id of a fold's "show" button (focused after a fold is folded again: the state says
+/// which, the document view renders it).
+pub fn fold_id(row: usize) -> String {
+    format!("fold-{row}")
+}
+
+/// The id of an expanded fold's "fold again" button.
+pub fn fold_again_id(row: usize) -> String {
+    format!("fold-again-{row}")
+}

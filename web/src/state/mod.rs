@@ -45,7 +45,10 @@ mod tests;
 /// The old name of [`ViewLayout`], for `share.rs` until the share branch is merged (it names
 /// the image layout too: `cachelens_core::image` layouts).
 pub use doc::ViewLayout as Layout;
-pub use doc::{Compared, DocView, Rows, ViewLayout, ViewOptions, compare_panes, doc_view};
+pub use doc::{
+    Compared, DocView, Rows, ViewLayout, ViewOptions, compare_panes, doc_view, fold_again_id,
+    fold_id,
+};
 pub use pane::{FileRoute, Pane, analyze_input, file_label, kind_named, route_file, short_digest};
 
 /// Rows of the document view rendered at first, and added by each "show more".
@@ -576,11 +579,11 @@ impl State {
             }
             Action::ExpandFold(row) => {
                 self.ui.expanded_folds.insert(row);
-                self.ui.fold_focus = Some(Rc::from(crate::components::fold_again_id(row).as_str()));
+                self.ui.fold_focus = Some(Rc::from(fold_again_id(row).as_str()));
             }
             Action::CollapseFold(row) => {
                 self.ui.expanded_folds.remove(&row);
-                self.ui.fold_focus = Some(Rc::from(crate::components::fold_id(row).as_str()));
+                self.ui.fold_focus = Some(Rc::from(fold_id(row).as_str()));
             }
             Action::ShowMoreRows => self.ui.row_limit += ROW_PAGE,
             Action::ShowMoreChanges => self.ui.change_limit += CHANGE_PAGE,

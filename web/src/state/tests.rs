@@ -854,16 +854,10 @@ fn a_fold_expanded_can_be_folded_again_and_the_focus_follows() {
     };
     s.apply(Action::ExpandFold(fold));
     assert!(s.ui.expanded_folds.contains(&fold));
-    assert_eq!(
-        s.ui.fold_focus.as_deref(),
-        Some(&*crate::components::fold_again_id(fold))
-    );
+    assert_eq!(s.ui.fold_focus.as_deref(), Some(&*fold_again_id(fold)));
     s.apply(Action::CollapseFold(fold));
     assert!(s.ui.expanded_folds.is_empty());
-    assert_eq!(
-        s.ui.fold_focus.as_deref(),
-        Some(&*crate::components::fold_id(fold))
-    );
+    assert_eq!(s.ui.fold_focus.as_deref(), Some(&*fold_id(fold)));
 }
 
 #[test]

@@ -19,7 +19,7 @@
 //!
 //! **Behind the `worker` cargo feature, off by default**: decoding the answers into the core's
 //! types (serde derives for the comparison, the view rows and the light analyses) and encoding
-//! them in the worker add ~62 KB gzipped (501.7 KB with it, 439.7 KB without, of a 450 KB
+//! them in the worker add ~60 KB gzipped (502.7 KB with it, 442.8 KB without, of a 450 KB
 //! budget). To fit, the page would need a smaller view model than the core's types, or fewer
 //! derives. `TRUNK_BUILD_ALL_FEATURES=true cargo xtask dist` builds it;
 //! `tests/e2e/worker.spec.ts` runs only against such a build.

@@ -21,6 +21,7 @@ pub mod examples;
 pub mod folder;
 pub mod sharing;
 pub mod state;
+pub mod worker;
 
 /// A number new to each archive or folder opened (see `state::Pane::reading`).
 fn next_reading() -> u64 {
@@ -33,12 +34,12 @@ fn next_reading() -> u64 {
 
 use cachelens_core::Side;
 use components::{
-    ChangeList, CopyRequest, Diagnoses, DocViewPanel, ExampleMenu, OpenedBanner, OptionsBar,
-    PaneCallbacks, PaneView, SharePanel, Status, Summary, VerdictBanner,
+    ChangeList, CopyRequest, Diagnoses, DocViewPanel, ExampleMenu, NoVerdict, OpenedBanner,
+    OptionsBar, PaneCallbacks, PaneView, SharePanel, Summary, VerdictBanner,
 };
 use gloo::render::AnimationFrame;
 use gloo::timers::callback::Timeout;
-use state::{Action, Copied, Layout, State};
+use state::{Action, Copied, State, ViewLayout};
 use yew::prelude::*;
 
 /// How long typing must pause before a pane is analysed again.
@@ -108,7 +109,7 @@ pub const HELP_ID: &str = "get-files";
 use state::side_index;
 
 /// Why there is no verdict, when there is none.
-fn status(s: &State) -> Status {
+fn status(s: &State) -> NoVerdict {
     let missing = |side: Side| s.pane(side).is_empty() && s.pane(side).load_error.is_none();
     let broken = |side: Side| {
         let pane = s.pane(side);
@@ -117,11 +118,11 @@ fn status(s: &State) -> Status {
             || pane.archive.as_deref().is_some_and(Result::is_err)
     };
     match (missing(Side::Left), missing(Side::Right)) {
-        (true, true) => Status::Empty,
-        _ if broken(Side::Left) => Status::Broken("left"),
-        _ if broken(Side::Right) => Status::Broken("right"),
-        (true, _) => Status::Missing("left"),
-        _ => Status::Missing("right"),
+        (true, true) => NoVerdict::Empty,
+        _ if broken(Side::Left) => NoVerdict::Broken("left"),
+        _ if broken(Side::Right) => NoVerdict::Broken("right"),
+        (true, _) => NoVerdict::Missing("left"),
+        _ => NoVerdict::Missing("right"),
     }
 }
 
@@ -138,13 +139,26 @@ fn mixed_inputs(s: &State) -> Option<&'static str> {
     )
 }
 
+/// The components' typed callbacks (each dispatches one action).
+#[derive(Clone)]
+struct Typed {
+    ignore_timestamps: Callback<bool>,
+    ignore_cache: Callback<bool>,
+    raw: Callback<bool>,
+    layout: Callback<state::ViewLayout>,
+    toggle_value: Callback<(usize, bool)>,
+    more_changes: Callback<()>,
+    fold: Callback<(usize, bool)>,
+    more_rows: Callback<()>,
+}
+
 /// The root component.
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(|| {
         let mut s = State::default();
         if browser::narrow_screen() {
-            s.view.layout = Layout::Unified;
+            s.view.layout = ViewLayout::Unified;
         }
         s.share_base = browser::page_base().into();
         s
@@ -167,6 +181,32 @@ pub fn app() -> Html {
         ]
     });
     let session_timer = use_mut_ref(|| None::<Timeout>);
+    // The worker that analyses and compares ([`worker`]); `None` until started, or without one.
+    #[cfg(all(target_arch = "wasm32", feature = "worker"))]
+    let client = use_mut_ref(|| None::<std::rc::Rc<worker::Client>>);
+    #[cfg(all(target_arch = "wasm32", feature = "worker"))]
+    {
+        let (dispatch, client) = (dispatch.clone(), client.clone());
+        use_effect_with((), move |()| {
+            let answer = dispatch.clone();
+            let started =
+                worker::Client::start(move |r| answer.emit(Action::Computed(Box::new(r))));
+            if started.is_some() {
+                dispatch.emit(Action::UseWorker);
+            }
+            *client.borrow_mut() = started;
+        });
+    }
+    #[cfg(all(target_arch = "wasm32", feature = "worker"))]
+    {
+        let client = client.clone();
+        let state = state.clone();
+        use_effect_with(state.request.clone(), move |request| {
+            if let (Some(req), Some(client)) = (request, client.borrow().as_ref()) {
+                client.send(req, [state.left.bytes(), state.right.bytes()]);
+            }
+        });
+    }
     // Whether the inputs kept in IndexedDB are still being read back (nothing is kept meanwhile).
     let restoring = use_mut_ref(|| false);
     // Whether this tab could keep the inputs across a reload (`None`: nothing to keep).
@@ -350,58 +390,60 @@ pub fn app() -> Html {
                     reading,
                     action: Box::new(action),
                 };
-                // An image archive is read by ranges; anything else whole.
-                browser::read_head(&file.clone(), 1024, move |head| match head {
-                    // An image archive is read by ranges; a gzipped one (a `.dockerbuild`
-                    // file) is decompressed in chunks first, then read the same way.
-                    Ok(head)
-                        if cachelens_core::image::looks_like_tar(&head)
-                            || (cachelens_core::image::gzip::looks_like_gzip(&head)
-                                && file.size() <= cachelens_core::MAX_INPUT_BYTES as f64) =>
-                    {
-                        dispatch.emit(answer(Action::ArchiveOpening {
-                            side,
-                            name,
-                            size: file.size() as u64,
-                            folder: false,
-                            reading,
-                        }));
-                        let done = move |result| {
-                            dispatch.emit(Action::ArchiveRead {
+                // An image archive is read by ranges (a gzipped one, a `.dockerbuild` file,
+                // decompressed in chunks first); anything else whole (`state::route_file`).
+                browser::read_head(&file.clone(), 1024, move |head| {
+                    match head.map(|h| state::route_file(&h, file.size() as u64)) {
+                        Ok(route @ (state::FileRoute::Tar | state::FileRoute::Gzip)) => {
+                            dispatch.emit(answer(Action::ArchiveOpening {
                                 side,
+                                name,
+                                size: file.size() as u64,
+                                folder: false,
                                 reading,
-                                result: Box::new(result),
-                            })
-                        };
-                        if cachelens_core::image::gzip::looks_like_gzip(&head) {
-                            browser::read_gzip(file, done);
-                        } else {
-                            browser::read_archive(file, done);
+                            }));
+                            let done = move |result| {
+                                dispatch.emit(Action::ArchiveRead {
+                                    side,
+                                    reading,
+                                    result: Box::new(result),
+                                })
+                            };
+                            if route == state::FileRoute::Gzip {
+                                browser::read_gzip(file, done);
+                            } else {
+                                browser::read_archive(file, done);
+                            }
                         }
-                    }
-                    // Refused before reading: the tab never holds more than the core takes.
-                    Ok(_) if file.size() > cachelens_core::MAX_INPUT_BYTES as f64 => {
-                        let e = cachelens_core::Error::new(cachelens_core::ErrorKind::TooLarge {
-                            size: file.size() as u64,
-                            limit: cachelens_core::MAX_INPUT_BYTES,
-                        });
-                        dispatch.emit(answer(Action::LoadFailed {
-                            side,
-                            message: format!("{name}: {}", e.message()),
-                        }))
-                    }
-                    Ok(_) => browser::read_file(file, move |result| match result {
-                        Ok(bytes) => {
-                            dispatch.emit(answer(Action::LoadFile { side, name, bytes }));
-                            let later = dispatch.clone();
-                            paints.borrow_mut()[side_index(side)] =
-                                Some(browser::after_paint(move || {
-                                    later.emit(Action::Analyze(side))
-                                }));
+                        // Refused before reading: the tab never holds more than the core takes.
+                        Ok(state::FileRoute::TooLarge) => {
+                            let e =
+                                cachelens_core::Error::new(cachelens_core::ErrorKind::TooLarge {
+                                    size: file.size() as u64,
+                                    limit: cachelens_core::MAX_INPUT_BYTES,
+                                });
+                            dispatch.emit(answer(Action::LoadFailed {
+                                side,
+                                message: format!("{name}: {}", e.message()),
+                            }))
+                        }
+                        Ok(state::FileRoute::Whole) => {
+                            browser::read_file(file, move |result| match result {
+                                Ok(bytes) => {
+                                    dispatch.emit(answer(Action::LoadFile { side, name, bytes }));
+                                    let later = dispatch.clone();
+                                    paints.borrow_mut()[side_index(side)] =
+                                        Some(browser::after_paint(move || {
+                                            later.emit(Action::Analyze(side))
+                                        }));
+                                }
+                                Err(message) => {
+                                    dispatch.emit(answer(Action::LoadFailed { side, message }))
+                                }
+                            })
                         }
                         Err(message) => dispatch.emit(answer(Action::LoadFailed { side, message })),
-                    }),
-                    Err(message) => dispatch.emit(answer(Action::LoadFailed { side, message })),
+                    }
                 });
             })
         };
@@ -479,8 +521,30 @@ pub fn app() -> Html {
         (*use_memo((), move |()| dispatch.reform(Action::LoadExample))).clone()
     };
 
+    // Typed callbacks for the components, made once (so their props stay equal).
+    let typed = {
+        let d = dispatch.clone();
+        (*use_memo((), move |()| Typed {
+            ignore_timestamps: d.reform(Action::SetIgnoreTimestamps),
+            ignore_cache: d.reform(Action::SetIgnoreCache),
+            raw: d.reform(Action::SetRaw),
+            layout: d.reform(Action::SetLayout),
+            toggle_value: d.reform(|(change, old)| Action::ToggleValue { change, old }),
+            more_changes: d.reform(|()| Action::ShowMoreChanges),
+            fold: d.reform(|(row, open)| {
+                if open {
+                    Action::ExpandFold(row)
+                } else {
+                    Action::CollapseFold(row)
+                }
+            }),
+            more_rows: d.reform(|()| Action::ShowMoreRows),
+        }))
+        .clone()
+    };
+
     let s = &*state;
-    let stale = s.left.pending || s.right.pending;
+    let stale = s.left.pending || s.right.pending || s.computing;
     let compared = s.compared.clone();
     let verdict = compared.as_ref().map(|c| c.comparison.verdict);
     let headline = compared
@@ -499,7 +563,7 @@ pub fn app() -> Html {
     let on_swap = dispatch.reform(|_: MouseEvent| Action::Swap);
 
     html! {
-        <main data-testid="app" class="app">
+        <main data-testid="app" class="app" data-computed={s.computed_in}>
             <header class="top">
                 <h1>{ "cachelens" }</h1>
                 <p class="lede">
@@ -552,7 +616,14 @@ pub fn app() -> Html {
                 />
             </div>
             <components::HelpFiles />
-            <OptionsBar options={s.options.clone()} view={s.view} on_action={dispatch.clone()} />
+            <OptionsBar
+                options={s.options.clone()}
+                view={s.view}
+                on_ignore_timestamps={typed.ignore_timestamps.clone()}
+                on_ignore_cache={typed.ignore_cache.clone()}
+                on_raw={typed.raw.clone()}
+                on_layout={typed.layout.clone()}
+            />
             <section class="answer" id="answer" aria-label="The answer">
                 if let Some(ex) = example {
                     <p class="story"><span class="muted">{ "Example: " }</span>{ components::linked_text(ex.story) }</p>
@@ -576,7 +647,8 @@ pub fn app() -> Html {
                         expanded={s.ui.expanded_values.clone()}
                         copied={s.ui.copied.clone()}
                         on_copy={on_copy.clone()}
-                        on_action={dispatch.clone()}
+                        on_toggle_value={typed.toggle_value.clone()}
+                        on_more={typed.more_changes.clone()}
                     />
                     <SharePanel
                         share={s.share.clone()}
@@ -600,7 +672,8 @@ pub fn app() -> Html {
                         expanded={s.ui.expanded_folds.clone()}
                         limit={s.ui.row_limit}
                         focus={s.ui.fold_focus.clone()}
-                        on_action={dispatch.clone()}
+                        on_fold={typed.fold.clone()}
+                        on_more={typed.more_rows.clone()}
                         steps={compared.as_ref().and_then(|c| c.steps.clone())}
                     />
                 }
@@ -625,6 +698,12 @@ pub fn app() -> Html {
 /// Mounts the app on `<body>`, and keeps a file dropped outside the panes from replacing the
 /// page (the browser's default for a drop it does not handle).
 pub fn start() {
+    // The same module runs the worker ([`worker`]): there is no window there.
+    if web_sys::window().is_none() {
+        #[cfg(all(target_arch = "wasm32", feature = "worker"))]
+        worker::serve();
+        return;
+    }
     browser::guard_page_drops();
     yew::Renderer::<App>::new().render();
 }

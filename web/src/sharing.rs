@@ -4,7 +4,7 @@
 //! core's ([`cachelens_core::share::Request`]), the same for the CLI. Plain Rust (the page's
 //! address comes in as a string), tested natively with the reducer.
 
-use crate::state::{Compared, Layout, Pane, ViewOptions};
+use crate::state::{Compared, Pane, ViewLayout, ViewOptions};
 use cachelens_core::Pointer;
 use cachelens_core::redact::Sensitive;
 use cachelens_core::share::{self as core_share, Input, LinkSize, Request, Share, SharePayload};
@@ -84,7 +84,7 @@ pub struct Opened {
 /// The `view` text a link carries.
 pub fn view_text(view: ViewOptions) -> String {
     let mut s = String::from(if view.raw { "raw" } else { "canonical" });
-    if view.layout == Layout::Unified {
+    if view.layout == ViewLayout::Unified {
         s.push_str(" unified");
     }
     s
@@ -97,9 +97,9 @@ pub fn view_from_text(text: Option<&str>, fallback: ViewOptions) -> ViewOptions 
     ViewOptions {
         raw: words.contains(&"raw"),
         layout: if words.contains(&"unified") {
-            Layout::Unified
+            ViewLayout::Unified
         } else if words.contains(&"side-by-side") || words.contains(&"canonical") {
-            Layout::SideBySide
+            ViewLayout::SideBySide
         } else {
             fallback.layout
         },

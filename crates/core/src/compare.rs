@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// What to leave out of the comparison.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Options {
     /// Ignore `created`, `history[].created`, cache `createdAt` and layer annotation times.
     pub ignore_timestamps: bool,
@@ -24,7 +24,7 @@ pub struct Options {
 }
 
 /// The verdict of a comparison.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// The same bytes, no change and nothing set aside.
@@ -56,7 +56,9 @@ impl Verdict {
 }
 
 /// The top-level area a change falls in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Area {
     /// `moby.buildkit.cache.v0`, or a document that is only a cache.
@@ -127,7 +129,7 @@ impl Area {
 }
 
 /// Which areas changed, and what the digests would be without the inline cache.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Attribution {
     /// Areas with changes and how many changes each, in a fixed order.
@@ -143,13 +145,13 @@ pub struct Attribution {
 }
 
 /// The answer to "why did my digest change, and is it real?".
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Comparison {
     /// identical / equivalent / different.
     pub verdict: Verdict,
     /// What the verdict's sentence says beyond the fields below; the sentence itself is
-    /// [`Comparison::headline`] (worded in [`crate::words`]).
-    #[serde(skip)]
+    /// [`Comparison::headline`] (worded in [`crate::headline`]). Not part of the JSON contract
+    /// (the report carries the sentence); serialized for the page's worker.
     pub context: Context,
     /// The changes (a JSON Patch from the left canonical document, options applied, to the right).
     pub changes: Vec<Change>,
@@ -171,7 +173,7 @@ pub struct Comparison {
 }
 
 /// Facts of a comparison that only its headline tells.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Context {
     /// The right input's kind (the headline names an image, images or a cache by it).
     pub kind: Kind,
@@ -190,7 +192,7 @@ pub struct Context {
 }
 
 /// Two inputs of different kinds, and how they relate.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KindsNote {
     /// The left input's kind.
@@ -200,7 +202,8 @@ pub struct KindsNote {
     /// `left-names-right` or `right-names-left` when one holds the other's digest (a manifest
     /// naming its config, an index naming a manifest); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub relation: Option<&'static str>,
+    #[serde(default, deserialize_with = "crate::error::wire::interned_opt")]
+    pub relation: Option<crate::error::wire::Word>,
     /// The digest by which one names the other.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub digest: Option<Digest>,

@@ -97,6 +97,31 @@ impl serde::Serialize for Kind {
     }
 }
 
+/// Back from [`Kind::as_str`] (the viewer's worker sends analyses to the page as JSON).
+impl<'de> serde::Deserialize<'de> for Kind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use Kind::*;
+        let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        [
+            ImageConfig,
+            InlineCache,
+            CacheRecords,
+            CacheConfig,
+            ImageManifest,
+            ImageIndex,
+            CacheManifest,
+            CacheIndex,
+            DockerInspect,
+            BuildxMetadata,
+            BuildRecord,
+            Json,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+        .ok_or_else(|| serde::de::Error::custom(format_args!("unknown kind {name:?}")))
+    }
+}
+
 const MANIFEST_TYPES: &[&str] = &[
     "application/vnd.oci.image.manifest.v1+json",
     "application/vnd.docker.distribution.manifest.v2+json",

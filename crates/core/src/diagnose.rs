@@ -8,11 +8,11 @@
 
 use crate::summary::{CacheSummary, RecordChange, ResultDelta};
 use crate::{Analysis, Kind};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// An upstream issue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Upstream {
     /// `moby/buildkit#3009`.
     pub name: String,
@@ -28,11 +28,12 @@ fn buildkit(n: u32) -> Upstream {
 }
 
 /// One known cause, recognised.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Diagnosis {
     /// Stable id.
-    pub id: &'static str,
+    #[serde(deserialize_with = "crate::error::wire::interned")]
+    pub id: crate::error::wire::Word,
     /// What happened, in one sentence.
     pub summary: String,
     /// What shows it: records (by step), fields, digests.

@@ -5,7 +5,7 @@ use serde_json::Value;
 use std::hash::{Hash, Hasher};
 
 /// The operation of a change (RFC 6902 names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Op {
     /// A value appears (object member added, array element inserted).
@@ -28,7 +28,7 @@ impl Op {
 }
 
 /// One change. Applied in order as a JSON Patch to the left document, the changes give the right.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Change {
     /// The operation.
     pub op: Op,

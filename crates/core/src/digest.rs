@@ -57,6 +57,13 @@ impl serde::Serialize for Digest {
     }
 }
 
+/// Back from its text, as serialized (the viewer's worker sends analyses to the page as JSON).
+impl<'de> serde::Deserialize<'de> for Digest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Digest)
+    }
+}
+
 /// Lowercase hex of bytes.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";

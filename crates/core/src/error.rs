@@ -8,7 +8,7 @@ pub(crate) use problem::{archive_error, location};
 use std::fmt;
 
 /// Which input an error or warning is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
     /// The first input (the "before" of a diff).
@@ -386,6 +386,43 @@ pub(crate) fn type_name(v: &serde_json::Value) -> String {
         Value::String(s) => format!("string {s:?}"),
         Value::Array(a) => format!("an array of {}", a.len()),
         Value::Object(_) => "an object".into(),
+    }
+}
+
+/// How the viewer's worker sends errors to the page (as JSON): `&'static str` fields come back
+/// interned, each distinct text leaked once (they are a few fixed words: "out of range", …).
+pub(crate) mod wire {
+    use serde::Deserialize;
+    use std::cell::RefCell;
+    use std::collections::BTreeSet;
+
+    /// A `&'static str` field (an alias: serde would otherwise borrow it from the input).
+    pub(crate) type Word = &'static str;
+
+    thread_local!(static TEXTS: RefCell<BTreeSet<&'static str>> = const { RefCell::new(BTreeSet::new()) });
+
+    fn intern(text: &str) -> &'static str {
+        TEXTS.with(|t| {
+            let mut t = t.borrow_mut();
+            if let Some(s) = t.get(text) {
+                return *s;
+            }
+            let s: &'static str = Box::leak(text.to_owned().into_boxed_str());
+            t.insert(s);
+            s
+        })
+    }
+
+    pub(crate) fn interned<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<&'static str, D::Error> {
+        <std::borrow::Cow<'de, str>>::deserialize(d).map(|s| intern(&s))
+    }
+
+    pub(crate) fn interned_opt<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<&'static str>, D::Error> {
+        <Option<std::borrow::Cow<'de, str>>>::deserialize(d).map(|s| s.map(|s| intern(&s)))
     }
 }
 

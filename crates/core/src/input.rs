@@ -50,7 +50,7 @@ pub struct Analysis {
 }
 
 /// The cache keys of one image: its last layer digest and its top layer's chain ID.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImageKeys {
     /// The last layer's blob digest.
     #[serde(rename = "lastLayer", skip_serializing_if = "Option::is_none")]

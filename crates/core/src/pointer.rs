@@ -98,6 +98,14 @@ impl serde::Serialize for Pointer {
     }
 }
 
+/// Back from its RFC 6901 text (the viewer's worker sends analyses to the page as JSON).
+impl<'de> serde::Deserialize<'de> for Pointer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Pointer::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 impl std::str::FromStr for Pointer {
     type Err = InvalidPointer;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

@@ -10,16 +10,17 @@
 use crate::canon::CacheForm;
 use crate::graph::{CacheGraph, CacheRecord, LayerList};
 use crate::steps::Step;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// One root change and what follows from it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RootChange {
     /// `blob-replaced` (a cache config's layer blob at the same place in its chain) or
     /// `key-changed` (a record whose own cache key is on one side only).
-    pub kind: &'static str,
+    #[serde(deserialize_with = "crate::error::wire::interned")]
+    pub kind: crate::error::wire::Word,
     /// The left blob, or the left record's id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub old: Option<String>,

@@ -15,12 +15,12 @@
 
 use crate::canon::CacheForm;
 use crate::graph::CacheGraph;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 /// How a record's step was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Found {
     /// From the image config's `history`, by the layer the record's result ends with.
@@ -34,7 +34,7 @@ pub enum Found {
 }
 
 /// The Dockerfile step (or what can be said instead) that made a record's result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Step {
     /// What a person reads: the step's `created_by` (`COPY /app /bin/app # buildkit`), or
@@ -375,7 +375,7 @@ pub fn record_key_of_line(line: &str) -> Option<&str> {
 }
 
 /// What a cache holds for one layer-making step of its image.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Held {
     /// A prefix result (`layers`) ends with this layer: reusable when every step before it is
     /// unchanged.
@@ -398,7 +398,7 @@ impl Held {
 }
 
 /// One layer-making step and what the cache holds for it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LayerCoverage {
     /// The image layer (0-based).
@@ -461,7 +461,7 @@ pub fn coverage(g: &CacheGraph, facts: Option<&ImageFacts>) -> Option<Vec<LayerC
 }
 
 /// The coverage of two caches side by side: for each layer, what each holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CoverageChange {
     /// The image layer (of the right image; the left one when only it is known).

@@ -5,7 +5,7 @@ use crate::Pointer;
 use std::collections::BTreeMap;
 
 /// What happened to the results of a record present on both sides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase", tag = "change", content = "count")]
 pub enum ResultDelta {
     /// The record gained results where it had none.
@@ -17,7 +17,7 @@ pub enum ResultDelta {
 }
 
 /// A record named by its canonical id and digest.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RecordRef {
     /// Canonical id (the stable key).
     pub id: String,
@@ -30,7 +30,7 @@ pub struct RecordRef {
 }
 
 /// A record on both sides whose results changed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RecordChange {
     /// The record.
     #[serde(flatten)]
@@ -43,7 +43,11 @@ pub struct RecordChange {
     pub chains: Option<ResultDelta>,
     /// Every change is `changed` and the results differ only in their `createdAt`: the same
     /// layers, built at another time. Absent when false.
-    #[serde(rename = "timesOnly", skip_serializing_if = "std::ops::Not::not")]
+    #[serde(
+        rename = "timesOnly",
+        default,
+        skip_serializing_if = "std::ops::Not::not"
+    )]
     pub times_only: bool,
     /// The record's id on the right when it differs (the record was matched by its digest and
     /// inputs: see [`crate::matching`]).
@@ -56,7 +60,7 @@ pub struct RecordChange {
 }
 
 /// Input alternatives a record gained or lost.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InputsDelta {
     /// Alternatives only on the right.
     pub gained: usize,
@@ -65,7 +69,7 @@ pub struct InputsDelta {
 }
 
 /// The cache part of a comparison, in words people can act on.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CacheSummary {
     /// Where the cache sits in the canonical documents.
@@ -87,20 +91,20 @@ pub struct CacheSummary {
     pub records_moved: usize,
     /// Records whose canonical id changed only because a record they link to changed (matched by
     /// digest and inputs; not counted as added or removed).
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub renamed: usize,
     /// Why some records' steps could not be named (a history shorter than the layers, a result
     /// past the image's layers, a config without history), each with its side.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub step_warnings: Vec<String>,
     /// For each layer-making step of the image: what each cache holds for it (prefix and
     /// independent results), so what a build importing the right cache loses or gains. Empty
     /// without an image to name the layers.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub coverage: Vec<crate::steps::CoverageChange>,
     /// The root changes the others follow from (a replaced blob, a step whose own key changed),
     /// each with its consequences ([`crate::roots`]).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roots: Vec<crate::roots::RootChange>,
     /// Every record that could be named, by id (left side's names first): for renderers that
     /// name the records a change's path points into ([`CacheSummary::step_of`]).

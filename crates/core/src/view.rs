@@ -4,7 +4,7 @@
 use similar::{ChangeTag, TextDiff};
 
 /// What a row shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Tag {
     /// Unchanged line.
@@ -16,7 +16,7 @@ pub enum Tag {
 }
 
 /// A piece of a line; `changed` marks the words that differ from the paired line.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Segment {
     /// Whether this piece differs.
     pub changed: bool,
@@ -25,7 +25,7 @@ pub struct Segment {
 }
 
 /// One line of a view.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Line {
     /// Equal, delete or insert.
     pub tag: Tag,
@@ -38,7 +38,7 @@ pub struct Line {
 }
 
 /// A row of the unified view.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Row {
     /// A line.
     Line(Line),
@@ -55,7 +55,7 @@ pub enum Row {
 }
 
 /// A row of the side-by-side view: a left line, a right line, or a fold.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SideRow {
     /// A pair (either side may be absent for an insert or delete).
     Pair {

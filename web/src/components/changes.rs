@@ -2,7 +2,7 @@
 //! values, long values shortened with an expander.
 
 use super::{CopyButton, CopyRequest, plural};
-use crate::state::{Action, Compared, Copied, Shared};
+use crate::state::{Compared, Copied, Shared};
 use cachelens_core::{Change, json};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -24,8 +24,10 @@ pub struct ChangeListProps {
     pub copied: Option<Copied>,
     /// Copy buttons.
     pub on_copy: Callback<CopyRequest>,
-    /// Expanders and "show more".
-    pub on_action: Callback<Action>,
+    /// A long value shown in full or shortened again: (change index, the old value?).
+    pub on_toggle_value: Callback<(usize, bool)>,
+    /// "Show more changes".
+    pub on_more: Callback<()>,
 }
 
 /// The first `max` characters of `s`, and how many were left out.
@@ -54,8 +56,8 @@ fn value(index: usize, old: bool, v: &Value, props: &ChangeListProps) -> Html {
     };
     let toggle = (rest > 0).then(|| {
         let onclick = props
-            .on_action
-            .reform(move |_: MouseEvent| Action::ToggleValue { change: index, old });
+            .on_toggle_value
+            .reform(move |_: MouseEvent| (index, old));
         let text = if expanded {
             "Shorten".to_owned()
         } else {
@@ -134,9 +136,7 @@ pub fn change_list(props: &ChangeListProps) -> Html {
     });
     let groups: Vec<Html> = groups.collect();
     let more = (total > props.limit).then(|| {
-        let onclick = props
-            .on_action
-            .reform(|_: MouseEvent| Action::ShowMoreChanges);
+        let onclick = props.on_more.reform(|_: MouseEvent| ());
         html! {
             <button type="button" class="button more" {onclick}>
                 { format!("Show more changes ({} of {} listed)", props.limit, total) }

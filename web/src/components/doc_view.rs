@@ -1,7 +1,7 @@
 //! The documents line by line, side by side or unified, changed lines and words highlighted,
 //! long unchanged stretches folded (a click expands a fold), at most `limit` rows in the DOM.
 
-use crate::state::{Action, DocView, Layout, Rows, Shared};
+use crate::state::{DocView, Rows, Shared, ViewLayout};
 use cachelens_core::steps::Step;
 use cachelens_core::view::{Line, Row, SideRow, Tag, unfold};
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,8 +18,10 @@ pub struct DocViewProps {
     pub expanded: BTreeSet<usize>,
     /// How many rows to render.
     pub limit: usize,
-    /// Fold expansion and "show more".
-    pub on_action: Callback<Action>,
+    /// A fold expanded (`true`) or folded again (`false`), by its row.
+    pub on_fold: Callback<(usize, bool)>,
+    /// "Show more rows".
+    pub on_more: Callback<()>,
     /// The fold button to focus once rendered (the one that replaced the button pressed).
     #[prop_or_default]
     pub focus: Option<std::rc::Rc<str>>,
@@ -102,9 +104,9 @@ fn fold(
     left_start: usize,
     count: usize,
     columns: usize,
-    on_action: &Callback<Action>,
+    on_fold: &Callback<(usize, bool)>,
 ) -> Html {
-    let onclick = on_action.reform(move |_: MouseEvent| Action::ExpandFold(row));
+    let onclick = on_fold.reform(move |_: MouseEvent| (row, true));
     let (from, to) = (left_start + 1, left_start + count);
     html! {
         <tr class="fold">
@@ -118,15 +120,7 @@ fn fold(
     }
 }
 
-/// The id of a fold's "show" button.
-pub fn fold_id(row: usize) -> String {
-    format!("fold-{row}")
-}
-
-/// The id of an expanded fold's "fold again" button.
-pub fn fold_again_id(row: usize) -> String {
-    format!("fold-again-{row}")
-}
+pub use crate::state::{fold_again_id, fold_id};
 
 /// The first row of an expanded stretch: what it is, and a button that folds it again.
 fn fold_again(
@@ -134,9 +128,9 @@ fn fold_again(
     left_start: usize,
     count: usize,
     columns: usize,
-    on_action: &Callback<Action>,
+    on_fold: &Callback<(usize, bool)>,
 ) -> Html {
-    let onclick = on_action.reform(move |_: MouseEvent| Action::CollapseFold(row));
+    let onclick = on_fold.reform(move |_: MouseEvent| (row, false));
     let (from, to) = (left_start + 1, left_start + count);
     html! {
         <tr class="fold-open">
@@ -183,7 +177,7 @@ fn render(props: &DocViewProps) -> (Vec<Html>, usize) {
         total: 0,
         budget: props.limit,
     };
-    let act = &props.on_action;
+    let act = &props.on_fold;
     let steps: Steps<'_> = props.steps.as_deref();
     match &doc.rows {
         Rows::Unified(rows) => {
@@ -276,8 +270,8 @@ pub fn doc_view_panel(props: &DocViewProps) -> Html {
         "Both inputs in canonical form (keys sorted, cache decoded, records keyed by content), options applied. Changed lines and words are highlighted; long unchanged stretches are folded."
     };
     let layout = match doc.rows {
-        Rows::Unified(_) => Layout::Unified,
-        Rows::SideBySide(_) => Layout::SideBySide,
+        Rows::Unified(_) => ViewLayout::Unified,
+        Rows::SideBySide(_) => ViewLayout::SideBySide,
         Rows::TooLong { longest } => {
             return html! {
                 <section class="doc" aria-labelledby="doc-title">
@@ -295,15 +289,15 @@ pub fn doc_view_panel(props: &DocViewProps) -> Html {
     let (rows, total) = render(props);
     let shown = rows.len();
     let cols = match layout {
-        Layout::Unified => html! {
+        ViewLayout::Unified => html! {
             <colgroup><col class="c-ln" /><col class="c-ln" /><col class="c-sign" /><col /></colgroup>
         },
-        Layout::SideBySide => html! {
+        ViewLayout::SideBySide => html! {
             <colgroup><col class="c-ln" /><col /><col class="c-ln" /><col /></colgroup>
         },
     };
     let more = (shown < total).then(|| {
-        let onclick = props.on_action.reform(|_: MouseEvent| Action::ShowMoreRows);
+        let onclick = props.on_more.reform(|_: MouseEvent| ());
         html! {
             <button type="button" class="button more" {onclick}>
                 { format!("Show more lines ({} of {} shown)", super::thousands(shown), super::thousands(total)) }
@@ -318,9 +312,9 @@ pub fn doc_view_panel(props: &DocViewProps) -> Html {
             </p>
             <div class="diff-scroll">
                 <table
-                    class={classes!("diff", if layout == Layout::Unified { "unified" } else { "sbs" })}
+                    class={classes!("diff", if layout == ViewLayout::Unified { "unified" } else { "sbs" })}
                     data-testid="doc-view"
-                    aria-label={format!("{title}, {}", if layout == Layout::Unified { "unified" } else { "side by side" })}
+                    aria-label={format!("{title}, {}", if layout == ViewLayout::Unified { "unified" } else { "side by side" })}
                 >
                     { cols }
                     <tbody>{ for rows }</tbody>

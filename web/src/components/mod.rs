@@ -24,7 +24,7 @@ pub use options::OptionsBar;
 pub use pane::{PaneCallbacks, PaneView};
 pub use share::{OpenedBanner, SharePanel};
 pub use summary::Summary;
-pub use verdict::{Status, VerdictBanner};
+pub use verdict::{NoVerdict, VerdictBanner};
 
 /// The wording helpers are the core's, shared with the CLI and the reports.
 pub use cachelens_core::words::{capitalised, plural, size_text, thousands};

@@ -1,6 +1,6 @@
 //! The options: what the comparison ignores, and how the documents are shown.
 
-use crate::state::{Action, Layout, ViewOptions};
+use crate::state::{ViewLayout, ViewOptions};
 use cachelens_core::Options;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -12,8 +12,14 @@ pub struct OptionsProps {
     pub options: Options,
     /// The view options.
     pub view: ViewOptions,
-    /// Dispatches the change.
-    pub on_action: Callback<Action>,
+    /// "Ignore timestamps" ticked or not.
+    pub on_ignore_timestamps: Callback<bool>,
+    /// "Ignore the cache" ticked or not.
+    pub on_ignore_cache: Callback<bool>,
+    /// "Raw input" ticked or not.
+    pub on_raw: Callback<bool>,
+    /// A layout chosen.
+    pub on_layout: Callback<ViewLayout>,
 }
 
 fn checked(e: &Event) -> bool {
@@ -23,12 +29,11 @@ fn checked(e: &Event) -> bool {
 /// The option toggles (real checkboxes and radio buttons with labels).
 #[function_component(OptionsBar)]
 pub fn options_bar(props: &OptionsProps) -> Html {
-    let act = &props.on_action;
-    let on_times = act.reform(|e: Event| Action::SetIgnoreTimestamps(checked(&e)));
-    let on_cache = act.reform(|e: Event| Action::SetIgnoreCache(checked(&e)));
-    let on_raw = act.reform(|e: Event| Action::SetRaw(checked(&e)));
-    let on_side = act.reform(|_: Event| Action::SetLayout(Layout::SideBySide));
-    let on_unified = act.reform(|_: Event| Action::SetLayout(Layout::Unified));
+    let on_times = props.on_ignore_timestamps.reform(|e: Event| checked(&e));
+    let on_cache = props.on_ignore_cache.reform(|e: Event| checked(&e));
+    let on_raw = props.on_raw.reform(|e: Event| checked(&e));
+    let on_side = props.on_layout.reform(|_: Event| ViewLayout::SideBySide);
+    let on_unified = props.on_layout.reform(|_: Event| ViewLayout::Unified);
     html! {
         <div class="options">
             <fieldset>
@@ -71,7 +76,7 @@ pub fn options_bar(props: &OptionsProps) -> Html {
                         type="radio"
                         name="layout"
                         data-testid="layout-side-by-side"
-                        checked={props.view.layout == Layout::SideBySide}
+                        checked={props.view.layout == ViewLayout::SideBySide}
                         onchange={on_side}
                     />
                     { "Side by side" }
@@ -81,7 +86,7 @@ pub fn options_bar(props: &OptionsProps) -> Html {
                         type="radio"
                         name="layout"
                         data-testid="layout-unified"
-                        checked={props.view.layout == Layout::Unified}
+                        checked={props.view.layout == ViewLayout::Unified}
                         onchange={on_unified}
                     />
                     { "Unified" }

@@ -5,7 +5,7 @@ use yew::prelude::*;
 
 /// Why there is no verdict yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
+pub enum NoVerdict {
     /// Both panes are empty.
     Empty,
     /// One pane is empty.
@@ -24,7 +24,7 @@ pub struct VerdictProps {
     /// An input changed and is being analysed again: the verdict shown is about to change.
     pub stale: bool,
     /// What is missing when there is no verdict.
-    pub status: Status,
+    pub status: NoVerdict,
     /// The live region's id (the page scrolls it into view when a verdict appears).
     #[prop_or_default]
     pub id: AttrValue,
@@ -66,12 +66,12 @@ pub fn verdict_banner(props: &VerdictProps) -> Html {
         }
         None => {
             let text = match props.status {
-                Status::Empty => {
+                NoVerdict::Empty => {
                     "Paste or drop two inputs above, or pick an example, to see what changed."
                         .to_owned()
                 }
-                Status::Missing(side) => format!("Add the {side} input to compare."),
-                Status::Broken(side) => format!(
+                NoVerdict::Missing(side) => format!("Add the {side} input to compare."),
+                NoVerdict::Broken(side) => format!(
                     "The {side} input could not be read (see the error above); fix it to compare."
                 ),
             };

@@ -19,7 +19,6 @@ pub mod browser;
 pub mod components;
 pub mod examples;
 pub mod folder;
-pub mod sharing;
 pub mod state;
 pub mod worker;
 
@@ -103,8 +102,7 @@ fn keep_in_idb(bundle: Vec<u8>, done: impl FnOnce(bool) + 'static) {
 }
 /// The id of the live region that carries the verdict (scrolled into view when it appears).
 pub const ANSWER_ID: &str = "answer-status";
-/// The id of the "How to get these files" help.
-pub const HELP_ID: &str = "get-files";
+pub use components::HELP_ID;
 
 use state::side_index;
 
@@ -342,7 +340,8 @@ pub fn app() -> Html {
         let dispatch = dispatch.clone();
         use_callback(share, move |(), share| {
             if let Some(out) = share
-                && let Err(message) = browser::download_bytes(sharing::BUNDLE_NAME, &out.bundle)
+                && let Err(message) =
+                    browser::download_bytes(state::sharing::BUNDLE_NAME, &out.bundle)
             {
                 dispatch.emit(Action::ShareFailed(message));
             }

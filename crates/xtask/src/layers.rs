@@ -280,6 +280,9 @@ pub fn scan(krate: &Crate) -> Result<Imports> {
         if module == "main" {
             continue; // the binary's entry point, outside the order
         }
+        if f.file_name().is_some_and(|n| n == "tests.rs") {
+            continue; // a unit-test module in its own file (`#[cfg(test)] mod tests;`)
+        }
         modules.insert(module.clone());
         let src = fs::read_to_string(f)?;
         found.push((module, crate_paths(&src)));

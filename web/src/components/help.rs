@@ -3,6 +3,9 @@
 
 use yew::prelude::*;
 
+/// The id of the "How to get these files" help (the pane's "How do I get these files?" opens it).
+pub const HELP_ID: &str = "get-files";
+
 /// A link to an upstream issue: `moby/buildkit#3009`.
 pub fn issue_link(repo: &str, number: u32) -> Html {
     html! {
@@ -58,7 +61,7 @@ fn block(title: &str, commands: &str, note: &str) -> Html {
 #[function_component(HelpFiles)]
 pub fn help_files() -> Html {
     html! {
-        <details class="help" id={crate::HELP_ID} data-testid="help">
+        <details class="help" id={HELP_ID} data-testid="help">
             <summary>{ "How to get these files" }</summary>
             <div class="help-body">
                 { block(

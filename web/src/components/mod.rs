@@ -19,7 +19,7 @@ pub use copy::{CopyButton, CopyRequest, digest_with_copy};
 pub use diagnoses::Diagnoses;
 pub use doc_view::{DocViewPanel, fold_again_id, fold_id};
 pub use examples::ExampleMenu;
-pub use help::{HelpFiles, issue_link, linked_text};
+pub use help::{HELP_ID, HelpFiles, issue_link, linked_text};
 pub use options::OptionsBar;
 pub use pane::{PaneCallbacks, PaneView};
 pub use share::{OpenedBanner, SharePanel};

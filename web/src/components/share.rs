@@ -2,7 +2,7 @@
 //! the banner of a diff opened from a link or bundle.
 
 use super::{CopyRequest, plural, size_text};
-use crate::sharing::{BUNDLE_NAME, Opened, ShareOut, ShareSettings, Source};
+use crate::state::sharing::{BUNDLE_NAME, Opened, ShareOut, ShareSettings, Source};
 use crate::state::{Action, Copied, Shared};
 use cachelens_core::redact::Sensitive;
 use cachelens_core::share::{LINK_MAX_BYTES, LINK_WARN_BYTES, LinkSize};

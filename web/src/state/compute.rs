@@ -92,7 +92,7 @@ impl State {
                         && pane.archive_size.is_none()
                     {
                         if pane.pending || pane.analysis.is_none() {
-                            pane.analysis = Some(Shared::new(crate::worker::analysis_of(a)));
+                            pane.analysis = Some(Shared::new(wire::analysis_of(a)));
                             pane.light = true;
                         }
                         pane.pending = false;

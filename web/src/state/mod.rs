@@ -20,25 +20,27 @@
 //! Everything here is plain Rust and tested natively (`cargo test -p cachelens-web`).
 
 use crate::examples;
-use crate::sharing::{self as share, Opened, OpenedSide, ShareOut, ShareSettings, Source};
-use crate::worker::{Request, Response, SideJob};
 use cachelens_core::compare::filtered;
 use cachelens_core::image::{ImageSet, comparable};
 use cachelens_core::share::{ShareArchive, SharePayload, ShareSide};
 use cachelens_core::view::{Row, SideRow};
 use cachelens_core::{Analysis, Area, Comparison, Error, Options, Side, analyze, compare, json};
+use sharing::{self as share, Opened, OpenedSide, ShareOut, ShareSettings, Source};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::ops::Deref;
 use std::rc::Rc;
+use wire::{Request, Response, SideJob};
 
 mod compute;
 mod doc;
 mod pane;
 mod session;
+pub mod sharing;
 #[cfg(test)]
 mod tests;
+pub mod wire;
 
 pub use doc::{
     Compared, DocView, Rows, ViewLayout, ViewOptions, compare_panes, doc_view, fold_again_id,

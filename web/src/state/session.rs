@@ -52,8 +52,9 @@ impl State {
         .map(|(p, doc)| {
             let name = p.name.clone()?;
             let detail = same.then(|| {
-                let size =
-                    crate::components::size_text(p.archive_size.unwrap_or(p.bytes().len() as u64));
+                let size = cachelens_core::words::size_text(
+                    p.archive_size.unwrap_or(p.bytes().len() as u64),
+                );
                 match p.ok().or(doc) {
                     Some(a) => format!("{}, {size}", short_digest(&a.digest)),
                     None => size,

@@ -884,7 +884,7 @@ fn two_files_of_the_same_name_are_told_apart_in_the_panes_and_the_report() {
         format!(
             "cacheconfig.json ({}, {})",
             short(&s.left),
-            crate::components::size_text(s.left.bytes().len() as u64)
+            cachelens_core::words::size_text(s.left.bytes().len() as u64)
         )
     );
     assert_ne!(l, r);

@@ -4,7 +4,7 @@
 //! core's ([`cachelens_core::share::Request`]), the same for the CLI. Plain Rust (the page's
 //! address comes in as a string), tested natively with the reducer.
 
-use crate::state::{Compared, Pane, ViewLayout, ViewOptions};
+use super::{Compared, Pane, ViewLayout, ViewOptions};
 use cachelens_core::Pointer;
 use cachelens_core::redact::Sensitive;
 use cachelens_core::share::{self as core_share, Input, LinkSize, Request, Share, SharePayload};
@@ -214,7 +214,7 @@ mod tests {
         assert_eq!(s.options.ignore, payload.options.ignore_pointers);
         // The same link with its pointer written without its leading '/' (by another writer):
         // a stored link, shared with the e2e test.
-        let bad = include_str!("../../tests/fixtures/share/bad-ignore-pointer.txt");
+        let bad = include_str!("../../../tests/fixtures/share/bad-ignore-pointer.txt");
         let mut s = State::default();
         s.apply(Action::OpenFragment(format!("#{}", bad.trim())));
         let e = s.share_error.as_deref().expect("an error");

@@ -7,20 +7,21 @@
 //! `window` and calls [`serve`] instead of mounting the app.
 //!
 //! The protocol (JSON, with each side's bytes as a `Uint8Array` beside it):
-//! * the page sends a [`Request`]: a sequence number, each side's input generation (with its
+//! * the page sends a [`Request`](crate::state::wire::Request): a sequence number, each side's input generation (with its
 //!   bytes when the worker does not hold that generation yet), the options and the view;
-//! * the worker answers [`Response::Compared`] (both analyses and the comparison: the verdict
-//!   comes first), then [`Response::Laid`] (the document view);
+//! * the worker answers `Response::Compared` (both analyses and the comparison: the verdict
+//!   comes first), then `Response::Laid` (the document view), both in [`crate::state::wire`];
 //! * the page applies an answer only if its sequence number is the last one it asked for
 //!   ([`crate::state::State::apply`], `Action::Computed`): anything answered for inputs since
 //!   edited, cleared, swapped or replaced is dropped.
 //!
-//! [`Engine`] is plain Rust (tested natively); only `serve` and `Client` touch the browser.
+//! The protocol and the worker's [`Engine`](crate::state::wire::Engine) are plain Rust in
+//! `state/wire.rs` (tested natively); this module is only the browser glue (`serve`, `Client`).
 //!
 //! **Behind the `worker` cargo feature, off by default**: decoding the answers into the core's
 //! types (serde derives for the comparison, the view rows and the light analyses) and encoding
-//! them in the worker add ~60 KB gzipped (502.7 KB with it, 442.8 KB without, of a 450 KB
-//! budget). To fit, the page would need a smaller view model than the core's types, or fewer
+//! them in the worker add ~60 KB gzipped (502.7 KB with it, measured before this session's last
+//! size work; 449.7 KB without, of a 450 KB budget: benches/RESULTS.md). To fit, the page would need a smaller view model than the core's types, or fewer
 //! derives. `TRUNK_BUILD_ALL_FEATURES=true cargo xtask dist` builds it;
 //! `tests/e2e/worker.spec.ts` runs only against such a build.
 

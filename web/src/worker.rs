@@ -7,8 +7,9 @@
 //! `window` and calls [`serve`] instead of mounting the app.
 //!
 //! The protocol (JSON, with each side's bytes as a `Uint8Array` beside it):
-//! * the page sends a [`Request`](crate::state::wire::Request): a sequence number, each side's input generation (with its
-//!   bytes when the worker does not hold that generation yet), the options and the view;
+//! * the page sends a [`Request`](crate::state::wire::Request): a sequence number, each side's
+//!   input generation (with its bytes when the worker does not hold that generation yet), the
+//!   options and the view;
 //! * the worker answers `Response::Compared` (both analyses and the comparison: the verdict
 //!   comes first), then `Response::Laid` (the document view), both in [`crate::state::wire`];
 //! * the page applies an answer only if its sequence number is the last one it asked for
@@ -21,8 +22,8 @@
 //! **Behind the `worker` cargo feature, off by default**: decoding the answers into the core's
 //! types (serde derives for the comparison, the view rows and the light analyses) and encoding
 //! them in the worker add ~60 KB gzipped (502.7 KB with it, measured before this session's last
-//! size work; 449.7 KB without, of a 450 KB budget: benches/RESULTS.md). To fit, the page would need a smaller view model than the core's types, or fewer
-//! derives. `TRUNK_BUILD_ALL_FEATURES=true cargo xtask dist` builds it;
+//! size work; 449.7 KB without, of a 450 KB budget: benches/RESULTS.md). To fit, the page
+//! would need a smaller view model than the core's types, or fewer derives. `TRUNK_BUILD_ALL_FEATURES=true cargo xtask dist` builds it;
 //! `tests/e2e/worker.spec.ts` runs only against such a build.
 
 #[cfg(all(target_arch = "wasm32", feature = "worker"))]

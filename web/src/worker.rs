@@ -23,7 +23,8 @@
 //! types (serde derives for the comparison, the view rows and the light analyses) and encoding
 //! them in the worker add ~60 KB gzipped (502.7 KB with it, measured before this session's last
 //! size work; 449.7 KB without, of a 450 KB budget: benches/RESULTS.md). To fit, the page
-//! would need a smaller view model than the core's types, or fewer derives. `TRUNK_BUILD_ALL_FEATURES=true cargo xtask dist` builds it;
+//! would need a smaller view model than the core's types, or fewer derives.
+//! `TRUNK_BUILD_ALL_FEATURES=true cargo xtask dist` builds it;
 //! `tests/e2e/worker.spec.ts` runs only against such a build.
 
 #[cfg(all(target_arch = "wasm32", feature = "worker"))]

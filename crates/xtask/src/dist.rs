@@ -122,6 +122,20 @@ fn gzip_size(file: &Path) -> Result<u64> {
     Ok(out.stdout.len() as u64)
 }
 
+/// The settings of one `[profile.NAME]` section of the workspace's Cargo.toml, as `key = value`
+/// lines (comments dropped).
+fn profile_settings(cargo_toml: &str, name: &str) -> Vec<String> {
+    let header = format!("[profile.{name}]");
+    cargo_toml
+        .lines()
+        .skip_while(|l| l.trim() != header)
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .map(|l| l.split('#').next().unwrap_or_default().trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +154,43 @@ mod tests {
         assert_eq!(files.len(), 2);
         assert_eq!(kb(1500), "1.5 KB");
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Which profile each artefact is built with: the CLI users install (`cargo install`, the
+    /// release profile) for speed; the page's wasm (Trunk, through index.html) for size.
+    #[test]
+    fn each_artefact_is_built_with_its_profile() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let cargo = fs::read_to_string(root.join("Cargo.toml")).unwrap();
+        let release = profile_settings(&cargo, "release");
+        assert!(release.contains(&"opt-level = 3".to_owned()), "{release:?}");
+        assert!(
+            !release.iter().any(|l| l.starts_with("panic")),
+            "{release:?}"
+        );
+        let wasm = profile_settings(&cargo, "wasm");
+        for want in [
+            "inherits = \"release\"",
+            "opt-level = \"z\"",
+            "panic = \"abort\"",
+        ] {
+            assert!(
+                wasm.contains(&want.to_owned()),
+                "[profile.wasm] lacks {want}: {wasm:?}"
+            );
+        }
+        let html = fs::read_to_string(root.join("index.html")).unwrap();
+        let rust_link = html
+            .lines()
+            .find(|l| l.contains("rel=\"rust\""))
+            .expect("index.html builds the web crate");
+        assert!(
+            rust_link.contains("data-cargo-profile-release=\"wasm\""),
+            "the page's release build must use [profile.wasm]: {rust_link}"
+        );
+        assert_eq!(
+            profile_settings("[profile.a]\nx = 1 # why\n\n[profile.b]\ny = 2\n", "a"),
+            ["x = 1"]
+        );
     }
 }

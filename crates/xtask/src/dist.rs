@@ -122,24 +122,24 @@ fn gzip_size(file: &Path) -> Result<u64> {
     Ok(out.stdout.len() as u64)
 }
 
-/// The settings of one `[profile.NAME]` section of the workspace's Cargo.toml, as `key = value`
-/// lines (comments dropped).
-fn profile_settings(cargo_toml: &str, name: &str) -> Vec<String> {
-    let header = format!("[profile.{name}]");
-    cargo_toml
-        .lines()
-        .skip_while(|l| l.trim() != header)
-        .skip(1)
-        .take_while(|l| !l.trim_start().starts_with('['))
-        .map(|l| l.split('#').next().unwrap_or_default().trim().to_owned())
-        .filter(|l| !l.is_empty())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ctx::test_dir;
+
+    /// The settings of one `[profile.NAME]` section of the workspace's Cargo.toml, as `key = value`
+    /// lines (comments dropped).
+    fn profile_settings(cargo_toml: &str, name: &str) -> Vec<String> {
+        let header = format!("[profile.{name}]");
+        cargo_toml
+            .lines()
+            .skip_while(|l| l.trim() != header)
+            .skip(1)
+            .take_while(|l| !l.trim_start().starts_with('['))
+            .map(|l| l.split('#').next().unwrap_or_default().trim().to_owned())
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
 
     #[test]
     fn gzip_shrinks_repetitive_files_and_lists_nested_files() {

@@ -40,6 +40,27 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in the order of the JSON contract's list.
+    pub const ALL: [Kind; 12] = [
+        Kind::ImageConfig,
+        Kind::InlineCache,
+        Kind::CacheRecords,
+        Kind::CacheConfig,
+        Kind::ImageManifest,
+        Kind::ImageIndex,
+        Kind::CacheManifest,
+        Kind::CacheIndex,
+        Kind::DockerInspect,
+        Kind::BuildxMetadata,
+        Kind::BuildRecord,
+        Kind::Json,
+    ];
+
+    /// The kind whose [`Kind::as_str`] name this is (`image-manifest`), if any.
+    pub fn named(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     /// The kebab-case name used in output (`image-config`, `inline-cache`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -100,25 +121,9 @@ impl serde::Serialize for Kind {
 /// Back from [`Kind::as_str`] (the viewer's worker sends analyses to the page as JSON).
 impl<'de> serde::Deserialize<'de> for Kind {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use Kind::*;
         let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        [
-            ImageConfig,
-            InlineCache,
-            CacheRecords,
-            CacheConfig,
-            ImageManifest,
-            ImageIndex,
-            CacheManifest,
-            CacheIndex,
-            DockerInspect,
-            BuildxMetadata,
-            BuildRecord,
-            Json,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == name)
-        .ok_or_else(|| serde::de::Error::custom(format_args!("unknown kind {name:?}")))
+        Kind::named(&name)
+            .ok_or_else(|| serde::de::Error::custom(format_args!("unknown kind {name:?}")))
     }
 }
 

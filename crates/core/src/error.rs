@@ -366,9 +366,7 @@ pub enum ErrorKind {
     },
 }
 
-/// Counts in messages are worded by [`crate::words::count`] (kept here under its old path for the
-/// modules that name it so).
-pub(crate) use crate::words::count;
+use crate::words::count;
 
 /// What cachelens reads, for messages about input it does not.
 pub(crate) const READS: &str = "JSON (an image config, an image manifest or index, a BuildKit cache config or cache records, docker image inspect or buildx metadata output, or any other JSON) and the bare moby.buildkit.cache.v0 value (base64 of JSON, standard or URL-safe, padded or not, wrapped or not, quoted or not), and image archives and OCI layout folders";

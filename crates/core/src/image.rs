@@ -45,8 +45,8 @@ pub use reader::{
 pub use crate::digest::{EMPTY_LAYER, EMPTY_LAYER_DIFF_ID, chain_ids};
 pub use crate::error::Problem;
 pub(crate) use crate::error::archive_error;
-use crate::error::count;
 use crate::overview::CacheOverview;
+use crate::words::count;
 use crate::{Digest, Error};
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -297,11 +297,11 @@ impl Overview {
                 } else {
                     c.pointer.as_str()
                 },
-                crate::error::count(c.records as u64, "record", "records"),
-                crate::error::count(c.roots as u64, "root", "roots"),
+                crate::words::count(c.records as u64, "record", "records"),
+                crate::words::count(c.roots as u64, "root", "roots"),
                 c.with_results,
                 c.with_chains,
-                crate::error::count(c.links as u64, "link", "links")
+                crate::words::count(c.links as u64, "link", "links")
             );
         }
         if !self.coverage.is_empty() {

@@ -164,8 +164,8 @@ pub fn replaced_blobs(lg: &CacheGraph, rg: &CacheGraph, timed: bool) -> Vec<Root
                 .count();
             let text = format!(
                 "blob {old} replaced by {new} → {} → {}",
-                crate::error::count(chains as u64, "layer chain", "layer chains"),
-                crate::error::count(records as u64, "record's results", "records' results")
+                crate::words::count(chains as u64, "layer chain", "layer chains"),
+                crate::words::count(records as u64, "record's results", "records' results")
             );
             RootChange {
                 kind: "blob-replaced",
@@ -239,7 +239,7 @@ pub fn changed_keys(
         };
         let text = format!(
             "the cache stops matching at {what}; {} built on it {}",
-            crate::error::count(seen.len() as u64, "record", "records"),
+            crate::words::count(seen.len() as u64, "record", "records"),
             if seen.len() == 1 { "follows" } else { "follow" }
         );
         out.push(RootChange {

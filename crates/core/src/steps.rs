@@ -299,7 +299,7 @@ pub fn name_graph(
         let shown: Vec<&str> = past_end.iter().take(5).copied().collect();
         warnings.push(format!(
             "{} past the image's {} layers: not named (record {}{})",
-            crate::error::count(
+            crate::words::count(
                 past_end.len() as u64,
                 "cache result names a layer",
                 "cache results name layers"

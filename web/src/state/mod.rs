@@ -46,7 +46,7 @@ pub use doc::{
     Compared, DocView, Rows, ViewLayout, ViewOptions, compare_panes, doc_view, fold_again_id,
     fold_id,
 };
-pub use pane::{FileRoute, Pane, analyze_input, file_label, kind_named, route_file, short_digest};
+pub use pane::{FileRoute, Pane, analyze_input, file_label, route_file, short_digest};
 
 /// Rows of the document view rendered at first, and added by each "show more".
 pub const ROW_PAGE: usize = 2000;

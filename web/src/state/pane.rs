@@ -140,7 +140,7 @@ pub fn analyze_input(
     let mut a = analyze(bytes, Some(side));
     if let (Ok(a), Some(origin)) = (&mut a, from_archive) {
         // The document stands for the archive's image: the digest the reporter saw.
-        if let Some(kind) = kind_named(&origin.kind) {
+        if let Some(kind) = cachelens_core::Kind::named(&origin.kind) {
             a.kind = kind;
         }
         if let Some(d) = cachelens_core::Digest::parse(&origin.digest) {
@@ -196,25 +196,4 @@ pub fn file_label(name: &str, relative_path: &str) -> String {
     } else {
         relative_path.to_owned()
     }
-}
-
-/// The kind named `name` in the JSON contract (`image-manifest`).
-pub fn kind_named(name: &str) -> Option<cachelens_core::Kind> {
-    use cachelens_core::Kind::*;
-    [
-        ImageConfig,
-        InlineCache,
-        CacheRecords,
-        CacheConfig,
-        ImageManifest,
-        ImageIndex,
-        CacheManifest,
-        CacheIndex,
-        DockerInspect,
-        BuildxMetadata,
-        BuildRecord,
-        Json,
-    ]
-    .into_iter()
-    .find(|k| k.as_str() == name)
 }

@@ -202,7 +202,7 @@ pub enum Problem {
         referrer: String,
     },
     /// The manifest's layers and the config's diff_ids disagree in number.
-    #[error("{} but {diff_ids} rootfs.diff_ids in the config", super::count(*layers as u64, "layer", "layers"))]
+    #[error("{} but {diff_ids} rootfs.diff_ids in the config", crate::words::count(*layers as u64, "layer", "layers"))]
     LayerCount {
         /// Layers listed.
         layers: usize,

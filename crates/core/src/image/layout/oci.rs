@@ -172,16 +172,7 @@ impl<'a> Walk<'a> {
         annotations.extend(desc.annotations.clone());
         let platform = desc.platform.clone().or(trail.platform.clone());
         if is_index && export::is_cache_index(&doc) {
-            let root = Blob {
-                digest: desc.digest.clone(),
-                size: bytes.len() as u64,
-                media_type: desc
-                    .media_type
-                    .clone()
-                    .or_else(|| str_of(&doc, "mediaType")),
-                path: path.clone(),
-                check,
-            };
+            let root = read_blob(&desc, &path, bytes, &doc, check);
             self.cache_index(root, &doc, &annotations);
             return;
         }
@@ -249,16 +240,7 @@ impl<'a> Walk<'a> {
         platform: Option<Value>,
     ) {
         let export_annotations = export_of(&trail, &desc);
-        let manifest = Blob {
-            digest: desc.digest.clone(),
-            size: bytes.len() as u64,
-            media_type: desc
-                .media_type
-                .clone()
-                .or_else(|| str_of(&doc, "mediaType")),
-            path: path.to_owned(),
-            check,
-        };
+        let manifest = read_blob(&desc, path, bytes, &doc, check);
         if let Some(kind) = export::config_kind(&doc) {
             let Some(cd) = doc
                 .get("config")
@@ -339,5 +321,17 @@ impl<'a> Walk<'a> {
             config,
             attestation,
         });
+    }
+}
+
+/// An index or manifest blob as read: its descriptor's digest, the bytes' size, the media type
+/// the descriptor gives (else the document's own), where it was and how it checked out.
+fn read_blob(desc: &Descriptor, path: &str, bytes: &[u8], doc: &Value, check: Check) -> Blob {
+    Blob {
+        digest: desc.digest.clone(),
+        size: bytes.len() as u64,
+        media_type: desc.media_type.clone().or_else(|| str_of(doc, "mediaType")),
+        path: path.to_owned(),
+        check,
     }
 }

@@ -22,7 +22,7 @@ pub mod folder;
 pub mod state;
 pub mod worker;
 
-/// A number new to each archive or folder opened (see `state::Pane::reading`).
+/// A number new to each file or folder read (see `state::State::awaiting`).
 fn next_reading() -> u64 {
     thread_local!(static LAST: std::cell::Cell<u64> = const { std::cell::Cell::new(0) });
     LAST.with(|n| {
@@ -108,12 +108,15 @@ use state::side_index;
 
 /// Why there is no verdict, when there is none.
 fn status(s: &State) -> NoVerdict {
-    let missing = |side: Side| s.pane(side).is_empty() && s.pane(side).load_error.is_none();
+    let missing = |side: Side| s.pane(side).is_blank();
     let broken = |side: Side| {
         let pane = s.pane(side);
         pane.error().is_some()
-            || pane.load_error.is_some()
-            || pane.archive.as_deref().is_some_and(Result::is_err)
+            || pane.failed().is_some()
+            || pane
+                .archive()
+                .and_then(|a| a.read.as_deref())
+                .is_some_and(Result::is_err)
     };
     match (missing(Side::Left), missing(Side::Right)) {
         (true, true) => NoVerdict::Empty,
@@ -129,7 +132,7 @@ fn mixed_inputs(s: &State) -> Option<&'static str> {
     // A cache export compares as its cache config, with JSON too.
     let archive = |side: Side| {
         let p = s.pane(side);
-        p.archive_size.is_some() && p.image_set().is_none_or(|set| set.cache_config().is_none())
+        p.archive().is_some() && p.image_set().is_none_or(|set| set.cache_config().is_none())
     };
     let json = |side: Side| s.pane(side).ok().is_some();
     ((archive(Side::Left) && json(Side::Right)) || (json(Side::Left) && archive(Side::Right))).then_some(
@@ -282,10 +285,10 @@ pub fn app() -> Html {
     {
         let s = &*state;
         let deps = (
-            s.left.analysis.clone(),
-            s.right.analysis.clone(),
-            s.left.name.clone(),
-            s.right.name.clone(),
+            s.left.analysis().cloned(),
+            s.right.analysis().cloned(),
+            s.left.name().cloned(),
+            s.right.name().cloned(),
             s.options.clone(),
             s.view,
         );
@@ -399,14 +402,12 @@ pub fn app() -> Html {
                                 name,
                                 size: file.size() as u64,
                                 folder: false,
-                                reading,
                             }));
                             let done = move |result| {
-                                dispatch.emit(Action::ArchiveRead {
+                                dispatch.emit(answer(Action::ArchiveRead {
                                     side,
-                                    reading,
                                     result: Box::new(result),
-                                })
+                                }))
                             };
                             if route == state::FileRoute::Gzip {
                                 browser::read_gzip(file, done);
@@ -450,18 +451,27 @@ pub fn app() -> Html {
             let dispatch = dispatch.clone();
             Callback::from(
                 move |picked: Result<Vec<(String, web_sys::File)>, String>| {
+                    // What this read sends back counts only while the pane still waits for it.
                     let reading = next_reading();
-                    let opening = |name: String, size: u64| Action::ArchiveOpening {
+                    dispatch.emit(Action::Reading { side, reading });
+                    let answer = move |action: Action| Action::FromRead {
                         side,
-                        name,
-                        size,
-                        folder: true,
                         reading,
+                        action: Box::new(action),
                     };
-                    let failed = |message: String| Action::ArchiveRead {
-                        side,
-                        reading,
-                        result: Box::new(Err(message)),
+                    let opening = |name: String, size: u64| {
+                        answer(Action::ArchiveOpening {
+                            side,
+                            name,
+                            size,
+                            folder: true,
+                        })
+                    };
+                    let failed = |message: String| {
+                        answer(Action::ArchiveRead {
+                            side,
+                            result: Box::new(Err(message)),
+                        })
                     };
                     let picked = match picked {
                         Ok(p) => p,
@@ -480,11 +490,10 @@ pub fn app() -> Html {
                             let files = picked.into_iter().map(|(_, f)| f).collect();
                             let dispatch = dispatch.clone();
                             browser::read_layout(layout, files, move |result| {
-                                dispatch.emit(Action::ArchiveRead {
+                                dispatch.emit(answer(Action::ArchiveRead {
                                     side,
-                                    reading,
                                     result: Box::new(result),
-                                })
+                                }))
                             });
                         }
                         Err(message) => {
@@ -543,7 +552,7 @@ pub fn app() -> Html {
     };
 
     let s = &*state;
-    let stale = s.left.pending || s.right.pending || s.computing;
+    let stale = s.left.pending() || s.right.pending() || s.computing;
     let compared = s.compared.clone();
     let verdict = compared.as_ref().map(|c| c.comparison.verdict);
     let headline = compared

@@ -220,10 +220,10 @@ mod tests {
         let mut s = offloaded();
         s.apply(Action::LoadExample("env-change"));
         // Nothing computed in the page: the verdict waits for the worker.
-        assert!(s.compared.is_none() && s.computing && s.left.pending);
+        assert!(s.compared.is_none() && s.computing && s.left.pending());
         let (first, second) = answers(&mut Engine::default(), &s);
         s.apply(Action::Computed(Box::new(first)));
-        assert!(!s.computing && !s.left.pending && s.doc_due);
+        assert!(!s.computing && !s.left.pending() && s.doc_due);
         assert_eq!(s.computed_in, "worker");
         let (a, b) = (
             s.compared.as_ref().unwrap(),
@@ -256,11 +256,11 @@ mod tests {
         s.apply(Action::Computed(Box::new(late)));
         s.apply(Action::Computed(Box::new(late_doc)));
         assert!(s.compared.is_none() && s.doc.is_none());
-        assert!(s.left.is_empty() && s.right.pending);
+        assert!(s.left.is_empty() && s.right.pending());
         // The answer to the request made for the cleared pane counts.
         let (first, _) = answers(&mut engine, &s);
         s.apply(Action::Computed(Box::new(first)));
-        assert!(!s.right.pending && s.right.ok().is_some() && s.compared.is_none());
+        assert!(!s.right.pending() && s.right.ok().is_some() && s.compared.is_none());
     }
 
     #[test]
@@ -283,7 +283,7 @@ mod tests {
             text: "{}".into(),
         });
         s.apply(Action::Computed(Box::new(first)));
-        assert!(s.compared.is_none() && s.left.pending);
+        assert!(s.compared.is_none() && s.left.pending());
     }
 
     #[test]
@@ -316,7 +316,7 @@ mod tests {
         s.apply(Action::Computed(Box::new(Response::Failed {
             message: "could not start".into(),
         })));
-        assert!(!s.offload && s.compared.is_some() && !s.left.pending);
+        assert!(!s.offload && s.compared.is_some() && !s.left.pending());
         assert_eq!(s.computed_in, "page");
     }
 

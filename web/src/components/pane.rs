@@ -138,33 +138,25 @@ pub fn pane_view(props: &PaneProps) -> Html {
     };
     let onclear = cb.on_clear.reform(|_: MouseEvent| ());
 
-    let gz = pane
-        .name
-        .as_deref()
-        .is_some_and(|n| n.ends_with(".dockerbuild") || n.ends_with(".gz"));
     // What a pane that holds no text says instead (as text, not a placeholder a phone clips).
-    let note = if pane.archive_size.is_some() && gz {
-        format!(
+    let note = match pane {
+        Pane::Archive(a) if a.name.ends_with(".dockerbuild") || a.name.ends_with(".gz") => format!(
             "{} is gzip-compressed (a build record export from docker buildx history export, or a gzipped image archive): it was decompressed here and is described below. Clear it to paste instead.",
-            pane.name.as_deref().unwrap_or("The file")
-        )
-    } else if pane.archive_size.is_some() && pane.folder {
-        format!(
+            a.name
+        ),
+        Pane::Archive(a) if a.folder => format!(
             "{} is an image layout folder: only its small JSON files are read (never layers), and it is described below. Clear it to paste instead.",
-            pane.name.as_deref().unwrap_or("The folder")
-        )
-    } else if pane.archive_size.is_some() {
-        format!(
+            a.name
+        ),
+        Pane::Archive(a) => format!(
             "{} is an image archive: it is read by ranges (tar headers and small JSON documents only) and described below. Clear it to paste instead.",
-            pane.name.as_deref().unwrap_or("The file")
-        )
-    } else if pane.hidden {
-        format!(
+            a.name
+        ),
+        Pane::Doc(d) if d.hidden => format!(
             "{} is too large to show here; it was analysed from its exact bytes. Clear it to paste instead.",
-            pane.name.as_deref().unwrap_or("The file")
-        )
-    } else {
-        String::new()
+            d.name.as_deref().unwrap_or("The file")
+        ),
+        Pane::Doc(_) | Pane::Empty | Pane::Failed(_) => String::new(),
     };
     let placeholder = format!(
         "Paste the {role} input here (an image config, cache, manifest…), or drop a file or an image layout folder on this pane."
@@ -252,7 +244,7 @@ pub fn pane_view(props: &PaneProps) -> Html {
             }
         })
         .or_else(|| {
-            pane.load_error.as_ref().map(|m| {
+            pane.failed().map(|m| {
                 html! { <p class="error" data-testid="error" role="alert">{ m.to_string() }</p> }
             })
         });
@@ -265,7 +257,7 @@ pub fn pane_view(props: &PaneProps) -> Html {
             </ul>
         }
     });
-    let archive = pane.archive.clone().map(|a| {
+    let archive = pane.archive().and_then(|a| a.read.clone()).map(|a| {
         html! {
             <ArchiveView
                 side={side.to_owned()}
@@ -275,13 +267,19 @@ pub fn pane_view(props: &PaneProps) -> Html {
             />
         }
     });
-    let status = if pane.pending && pane.folder {
-        Some(html! { <p class="muted status-line">{ "Reading the folder…" }</p> })
-    } else if pane.pending && pane.archive_size.is_some() {
-        Some(html! { <p class="muted status-line">{ "Reading the archive…" }</p> })
-    } else if pane.pending {
-        Some(html! { <p class="muted status-line">{ "Analysing…" }</p> })
-    } else if pane.is_empty() && pane.load_error.is_none() {
+    let reading = |what: &str| Some(html! { <p class="muted status-line">{ what.to_owned() }</p> });
+    let status = if !pane.pending() {
+        None
+    } else if pane.archive().is_some_and(|a| a.folder) {
+        reading("Reading the folder…")
+    } else if pane.archive().is_some() {
+        reading("Reading the archive…")
+    } else {
+        reading("Analysing…")
+    };
+    let status = if status.is_some() {
+        status
+    } else if pane.is_blank() {
         Some(html! {
             <p class="muted status-line">
                 { "Empty. " }
@@ -332,7 +330,7 @@ pub fn pane_view(props: &PaneProps) -> Html {
                         type="button"
                         class="button"
                         onclick={onclear}
-                        disabled={pane.is_empty() && pane.load_error.is_none()}
+                        disabled={pane.is_blank()}
                         aria-label={format!("Clear the {side} input")}
                     >
                         { "Clear" }
@@ -347,16 +345,16 @@ pub fn pane_view(props: &PaneProps) -> Html {
                     </button>
                 </p>
             }
-            if let Some(name) = &pane.name {
+            if let Some(name) = pane.name() {
                 <p class="file-name">
-                    <span class="muted">{ if pane.folder { "Folder: " } else if pane.from_archive.is_some() { "Archive: " } else { "File: " } }</span>
+                    <span class="muted">{ if pane.archive().is_some_and(|a| a.folder) { "Folder: " } else if pane.from_archive().is_some() { "Archive: " } else { "File: " } }</span>
                     <span data-testid={format!("{side}-name")}>{ name.to_string() }</span>
                     if let Some(detail) = &props.name_detail {
                         <span class="muted" data-testid={format!("{side}-name-detail")}>{ format!(" ({detail})") }</span>
                     }
                 </p>
             }
-            if pane.from_archive.is_some() {
+            if pane.from_archive().is_some() {
                 <p class="muted archive-note" data-testid={format!("{side}-archive-note")}>
                     { "From a share link of an image archive: the link carries the archive's manifest, config and cache as one document (never a layer), compared as the archive was." }
                 </p>
@@ -372,7 +370,7 @@ pub fn pane_view(props: &PaneProps) -> Html {
                     autocapitalize="off"
                     placeholder={placeholder}
                     aria-describedby={status_id.clone()}
-                    value={AttrValue::from(pane.text.clone())}
+                    value={AttrValue::from(pane.text())}
                     {oninput}
                     {onpaste}
                 />

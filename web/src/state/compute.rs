@@ -37,7 +37,7 @@ impl State {
     /// Whether analyses and comparisons are computed here (no worker, or an image archive in a
     /// pane: archives are read and compared here).
     pub(super) fn here(&self) -> bool {
-        !self.offload || self.left.archive_size.is_some() || self.right.archive_size.is_some()
+        !self.offload || self.left.archive().is_some() || self.right.archive().is_some()
     }
 
     /// Asks the worker for both analyses, their comparison and its document view
@@ -48,19 +48,20 @@ impl State {
         for (i, side) in [Side::Left, Side::Right].into_iter().enumerate() {
             let mut generation = self.last_generation;
             let pane = self.pane_mut(side);
-            if pane.is_empty() || pane.archive_size.is_some() {
+            if pane.is_empty() {
                 continue;
             }
-            if pane.generation == 0 {
+            let Some(doc) = pane.doc_mut() else { continue };
+            if doc.generation == 0 {
                 generation += 1;
-                pane.generation = generation;
+                doc.generation = generation;
             }
-            if pane.pending {
-                pane.asked = true;
+            if let Analysed::Due(shown) = &doc.analysis {
+                doc.analysis = Analysed::Asked(shown.clone());
             }
             sides[i] = Some(SideJob {
-                generation: pane.generation,
-                from_archive: pane.from_archive.as_deref().cloned(),
+                generation: doc.generation,
+                from_archive: doc.from_archive.as_deref().cloned(),
             });
             self.last_generation = generation;
         }
@@ -86,17 +87,15 @@ impl State {
                 compared,
             } if seq == self.seq => {
                 for (side, analysis) in [Side::Left, Side::Right].into_iter().zip(*analyses) {
-                    let pane = self.pane_mut(side);
                     if let Some((generation, a)) = analysis
-                        && pane.generation == generation
-                        && pane.archive_size.is_none()
+                        && let Some(doc) = self.pane_mut(side).doc_mut()
+                        && doc.generation == generation
+                        && matches!(
+                            doc.analysis,
+                            Analysed::Due(_) | Analysed::Asked(_) | Analysed::Done(None)
+                        )
                     {
-                        if pane.pending || pane.analysis.is_none() {
-                            pane.analysis = Some(Shared::new(wire::analysis_of(a)));
-                            pane.light = true;
-                        }
-                        pane.pending = false;
-                        pane.asked = false;
+                        doc.analysis = Analysed::Light(Shared::new(wire::analysis_of(a)));
                     }
                 }
                 self.computing = false;
@@ -124,7 +123,10 @@ impl State {
                 self.offload = false;
                 for side in [Side::Left, Side::Right] {
                     let pane = self.pane_mut(side);
-                    if std::mem::take(&mut pane.asked) {
+                    if let Some(doc) = pane.doc_mut()
+                        && matches!(doc.analysis, Analysed::Asked(_))
+                    {
+                        doc.analysis.make_due();
                         pane.analyze(side, true);
                     }
                 }
@@ -164,8 +166,10 @@ impl State {
         // documents): computed here instead.
         for side in [Side::Left, Side::Right] {
             let pane = self.pane_mut(side);
-            if std::mem::take(&mut pane.asked) || std::mem::take(&mut pane.light) {
-                pane.pending = true;
+            if let Some(doc) = pane.doc_mut()
+                && matches!(doc.analysis, Analysed::Asked(_) | Analysed::Light(_))
+            {
+                doc.analysis.make_due();
                 pane.analyze(side, true);
             }
         }

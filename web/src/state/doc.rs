@@ -88,16 +88,16 @@ pub fn compare_panes(left: &Pane, right: &Pane, options: &Options) -> Option<Com
         Some(cachelens_core::analyze(bytes, Some(side)).ok())
     };
     let (lc, rc) = (cache_of(left, Side::Left), cache_of(right, Side::Right));
-    let images = match (left.archive_size, right.archive_size) {
+    let images = match (left.archive(), right.archive()) {
         _ if lc.is_some() || rc.is_some() => {
             let l = match lc {
                 Some(a) => a?,
-                None if left.archive_size.is_none() => left.ok()?.clone(),
+                None if left.archive().is_none() => left.ok()?.clone(),
                 None => return None,
             };
             let r = match rc {
                 Some(a) => a?,
-                None if right.archive_size.is_none() => right.ok()?.clone(),
+                None if right.archive().is_none() => right.ok()?.clone(),
                 None => return None,
             };
             Some(Box::new((l, r)))

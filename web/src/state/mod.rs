@@ -10,7 +10,8 @@
 //!
 //! Late results: every change of the inputs, options or view bumps [`State::seq`]; the
 //! worker's answers ([`Action::Computed`]) carry the number of the request they answer and are
-//! dropped unless it is the last one. File reads wait the same way, by their `reading` number.
+//! dropped unless it is the last one. File and folder reads wait the same way, by their `reading`
+//! number ([`State::awaiting`], [`Action::FromRead`]).
 //!
 //! Here: [`State`], [`Action`] and the reducer. Beside it: `pane` (one pane, and how a file is
 //! routed to it: [`route_file`]), `doc` (the comparison and the document view), `compute` (what
@@ -46,7 +47,10 @@ pub use doc::{
     Compared, DocView, Rows, ViewLayout, ViewOptions, compare_panes, doc_view, fold_again_id,
     fold_id,
 };
-pub use pane::{FileRoute, Pane, analyze_input, file_label, route_file, short_digest};
+pub use pane::{
+    Analysed, AnalysisResult, Archive, Doc, FileRoute, Pane, analyze_input, file_label, route_file,
+    short_digest,
+};
 
 /// Rows of the document view rendered at first, and added by each "show more".
 pub const ROW_PAGE: usize = 2000;
@@ -313,21 +317,19 @@ pub enum Action {
         size: u64,
         /// A folder rather than a tarball.
         folder: bool,
-        /// A number new to each opening; its [`Action::ArchiveRead`] carries it back.
-        reading: u64,
     },
-    /// An image archive was read (or could not be).
-    /// A file was chosen or dropped on a pane: what its reading (in `reading`) sends back comes
-    /// wrapped in [`Action::FromRead`].
+    /// A file or folder was chosen or dropped on a pane: what its reading (in `reading`) sends
+    /// back comes wrapped in [`Action::FromRead`].
     Reading {
         /// Which pane.
         side: Side,
         /// A number new to each file read.
         reading: u64,
     },
-    /// The result of a file read ([`Action::LoadFile`], [`Action::LoadFailed`],
-    /// [`Action::ArchiveOpening`]): applied only if the pane still waits for that read (not if
-    /// something else was put in it meanwhile, another file included).
+    /// The result of a file or folder read ([`Action::LoadFile`], [`Action::LoadFailed`],
+    /// [`Action::ArchiveOpening`] then [`Action::ArchiveRead`]): applied only if the pane still
+    /// waits for that read (not if something else was put in it meanwhile, another file
+    /// included). This is how every read that finishes late is told apart.
     FromRead {
         /// Which pane.
         side: Side,
@@ -336,11 +338,10 @@ pub enum Action {
         /// What to do.
         action: Box<Action>,
     },
+    /// An image archive was read (or could not be).
     ArchiveRead {
         /// Which pane.
         side: Side,
-        /// The `reading` of the opening this answers.
-        reading: u64,
         /// What it holds, or why it could not be read.
         result: Box<Result<ImageSet, String>>,
     },
@@ -392,7 +393,8 @@ impl State {
             | Action::Clear(side)
             | Action::LoadFile { side, .. }
             | Action::LoadFailed { side, .. }
-            | Action::ArchiveOpening { side, .. } => std::slice::from_ref(side),
+            | Action::ArchiveOpening { side, .. }
+            | Action::ArchiveRead { side, .. } => std::slice::from_ref(side),
             Action::LoadExample(_)
             | Action::OpenFragment(_)
             | Action::OpenShare { .. }
@@ -427,7 +429,12 @@ impl State {
                 action,
             } => {
                 if self.awaiting[side_index(side)] == Some(reading) {
+                    // An archive's contents follow its opening, under the same number.
+                    let more = matches!(*action, Action::ArchiveOpening { .. });
                     self.apply(*action);
+                    if more {
+                        self.awaiting[side_index(side)] = Some(reading);
+                    }
                 }
             }
             Action::Edit { side, text } => {
@@ -437,16 +444,9 @@ impl State {
                 self.example = None;
                 self.opened = None;
                 let pane = self.pane_mut(side);
-                let empty = text.is_empty();
-                *pane = Pane {
-                    text: Rc::from(text),
-                    analysis: pane.analysis.take(),
-                    pending: true,
-                    ..Pane::default()
-                };
-                if empty {
+                *pane = Pane::typed(text, pane.analysis().cloned());
+                if pane.is_empty() {
                     // Nothing to wait for: clear at once.
-                    pane.analyze(side, true);
                     self.recompare();
                 }
             }
@@ -479,17 +479,14 @@ impl State {
                 *self.pane_mut(side) = Pane::loaded(&name, Rc::from(bytes));
             }
             Action::LoadFailed { side, message } => {
-                *self.pane_mut(side) = Pane {
-                    load_error: Some(Rc::from(message)),
-                    ..Pane::default()
-                };
+                *self.pane_mut(side) = Pane::Failed(Rc::from(message));
                 self.recompare();
             }
             Action::Clear(side) => {
                 self.example = None;
                 self.opened = None;
                 let old = std::mem::take(self.pane_mut(side));
-                if !old.is_empty() || old.load_error.is_some() {
+                if !old.is_blank() {
                     self.undo = Some((side, old));
                 }
                 self.recompare();
@@ -508,12 +505,14 @@ impl State {
                 let here = self.here();
                 for side in [Side::Left, Side::Right] {
                     let pane = self.pane_mut(side);
-                    pane.generation = 0;
-                    pane.asked = false;
-                    if pane.archive_size.is_none() && !pane.is_empty() {
-                        pane.pending = true;
-                        pane.analyze(side, here);
+                    let empty = pane.is_empty();
+                    if let Some(doc) = pane.doc_mut() {
+                        doc.generation = 0;
+                        if !empty {
+                            doc.analysis.make_due();
+                        }
                     }
+                    pane.analyze(side, here);
                 }
                 self.recompare();
             }
@@ -634,35 +633,28 @@ impl State {
                 name,
                 size,
                 folder,
-                reading,
             } => {
                 self.example = None;
                 self.opened = None;
                 self.reveal_due = true;
                 self.reveal_load_due = true;
-                *self.pane_mut(side) = Pane {
-                    name: Some(Rc::from(name)),
-                    archive_size: Some(size),
+                *self.pane_mut(side) = Pane::Archive(Archive {
+                    name: Rc::from(name),
+                    size,
                     folder,
-                    reading,
-                    pending: true,
-                    ..Pane::default()
-                };
+                    read: None,
+                });
                 self.recompare();
             }
             Action::UseWorker => self.offload = true,
             Action::Computed(answer) => self.answer(*answer),
-            Action::ArchiveRead {
-                side,
-                reading,
-                result,
-            } => {
-                let pane = self.pane_mut(side);
-                // Only the answer to what the pane shows now: not to an archive since replaced
-                // (by another one, a paste, a clear).
-                if pane.archive_size.is_some() && pane.pending && pane.reading == reading {
-                    pane.pending = false;
-                    pane.archive = Some(Shared::new(result.map_err(Rc::from)));
+            Action::ArchiveRead { side, result } => {
+                // (Only the answer to the archive the pane shows now: it comes in
+                // `Action::FromRead`, dropped once something else was put in the pane.)
+                if let Pane::Archive(archive) = self.pane_mut(side)
+                    && archive.read.is_none()
+                {
+                    archive.read = Some(Shared::new(result.map_err(Rc::from)));
                     self.recompare();
                 }
             }

@@ -2,10 +2,27 @@
 
 use super::*;
 
-/// One input pane.
+/// What an analysis is: the input's, or why it has none.
+pub type AnalysisResult = Shared<Result<Analysis, Error>>;
+
+/// One input pane, in one of its states.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Pane {
-    /// What the textarea shows (and, for pasted text, exactly what is analysed).
+pub enum Pane {
+    /// Nothing entered (or everything deleted).
+    #[default]
+    Empty,
+    /// A file could not be read; the message names it.
+    Failed(Rc<str>),
+    /// A JSON input (typed, pasted, a file, an example, a share link) and its analysis.
+    Doc(Doc),
+    /// An image archive (a tarball, or a layout folder), read here by ranges.
+    Archive(Archive),
+}
+
+/// A JSON input.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Doc {
+    /// What the textarea shows (and, for typed text, exactly what is analysed).
     pub text: Rc<str>,
     /// The exact bytes analysed when they came from a file or an example (the textarea cannot
     /// hold every byte sequence: it normalises line breaks and needs UTF-8). `None` for typed text.
@@ -14,33 +31,63 @@ pub struct Pane {
     pub name: Option<Rc<str>>,
     /// The input is too large to show in the textarea ([`TEXTAREA_MAX_BYTES`]).
     pub hidden: bool,
-    /// The analysis of the current input; `None` while the pane is empty.
-    pub analysis: Option<Shared<Result<Analysis, Error>>>,
-    /// The text changed since [`Pane::analysis`] was computed (a debounced re-analysis is due).
-    pub pending: bool,
-    /// A file could not be read.
-    pub load_error: Option<Rc<str>>,
-    /// The pane holds an image archive of this many bytes (read by ranges, never put in the
-    /// textarea); `None` for JSON input.
-    pub archive_size: Option<u64>,
-    /// What the archive holds, once read; or why it could not be read.
-    pub archive: Option<Shared<Result<ImageSet, Rc<str>>>>,
-    /// The archive is a folder (an OCI layout chosen or dropped as a folder), not a tarball.
-    pub folder: bool,
-    /// Which opening the pane waits for ([`Action::ArchiveOpening`]'s `reading`): the result of
-    /// an archive replaced before it was read is dropped.
-    pub reading: u64,
     /// The input is the comparable document of an image archive, opened from a share link (or
     /// bundle) that says so: its kind, digest and size are the archive's image's.
     pub from_archive: Option<Rc<ShareArchive>>,
     /// Which input this is: a number new to each input put in a pane (given when it is first
     /// sent to the worker, 0 until then), so the worker keeps each input's bytes once.
     pub generation: u64,
-    /// The analysis was asked of the worker and has not come back yet.
-    pub asked: bool,
-    /// The analysis came from the worker, without the documents (which the worker keeps):
-    /// to compare here (an image archive came to the other pane), it is made here again.
-    pub light: bool,
+    /// Where its analysis stands.
+    pub analysis: Analysed,
+}
+
+/// Where a document's analysis stands. While one is due or asked, the last one is still shown.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Analysed {
+    /// The input changed since the analysis shown: one is due (after the debounce, or a paint).
+    Due(Option<AnalysisResult>),
+    /// Asked of the worker; it comes back with [`Action::Computed`].
+    Asked(Option<AnalysisResult>),
+    /// Made here (`None`: the input is empty, a file of no bytes).
+    Done(Option<AnalysisResult>),
+    /// Made by the worker, without the documents (which the worker keeps): to compare here
+    /// (an image archive came to the other pane), it is made here again.
+    Light(AnalysisResult),
+}
+
+impl Default for Analysed {
+    fn default() -> Self {
+        Analysed::Due(None)
+    }
+}
+
+impl Analysed {
+    /// The analysis shown.
+    pub fn shown(&self) -> Option<&AnalysisResult> {
+        match self {
+            Analysed::Due(a) | Analysed::Asked(a) | Analysed::Done(a) => a.as_ref(),
+            Analysed::Light(a) => Some(a),
+        }
+    }
+
+    /// The input changed (or must be analysed here again): an analysis is due, the one shown
+    /// kept until then.
+    pub(super) fn make_due(&mut self) {
+        *self = Analysed::Due(self.shown().cloned());
+    }
+}
+
+/// An image archive in a pane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Archive {
+    /// The file (or folder) name.
+    pub name: Rc<str>,
+    /// Its size in bytes (of a folder: the sum of its files').
+    pub size: u64,
+    /// A folder (an OCI layout chosen or dropped as a folder), not a tarball.
+    pub folder: bool,
+    /// What it holds, or why it could not be read; `None` while it is being read.
+    pub read: Option<Shared<Result<ImageSet, Rc<str>>>>,
 }
 
 impl Pane {
@@ -52,80 +99,174 @@ impl Pane {
         } else {
             Rc::from(String::from_utf8_lossy(&bytes).as_ref())
         };
-        let mut pane = Pane {
+        Pane::Doc(Doc {
             text,
             bytes: Some(bytes),
             name: Some(Rc::from(name)),
             hidden,
-            ..Pane::default()
-        };
-        pane.pending = true;
-        pane
+            ..Doc::default()
+        })
     }
 
-    /// The exact bytes of the input.
-    pub fn bytes(&self) -> &[u8] {
-        self.bytes.as_deref().unwrap_or(self.text.as_bytes())
-    }
-
-    /// Whether nothing was entered.
-    pub fn is_empty(&self) -> bool {
-        self.bytes().is_empty() && self.archive_size.is_none()
-    }
-
-    /// The images of an archive read without error.
-    pub fn image_set(&self) -> Option<&ImageSet> {
-        self.archive.as_deref().and_then(|r| r.as_ref().ok())
-    }
-
-    /// The input as text, for the raw view.
-    pub fn raw_text(&self) -> Cow<'_, str> {
-        match &self.bytes {
-            Some(b) if self.hidden => String::from_utf8_lossy(b),
-            _ => Cow::Borrowed(&self.text),
+    /// A pane holding typed text, its analysis due (the one shown so far kept until then).
+    pub(super) fn typed(text: String, shown: Option<AnalysisResult>) -> Pane {
+        if text.is_empty() {
+            return Pane::Empty;
         }
-    }
-
-    /// The analysis, when it succeeded.
-    pub fn ok(&self) -> Option<&Analysis> {
-        self.analysis.as_deref().and_then(|r| r.as_ref().ok())
-    }
-
-    /// The error, when the analysis failed.
-    pub fn error(&self) -> Option<&Error> {
-        self.analysis.as_deref().and_then(|r| r.as_ref().err())
+        Pane::Doc(Doc {
+            text: Rc::from(text),
+            analysis: Analysed::Due(shown),
+            ..Doc::default()
+        })
     }
 
     /// A pane of the worker's: the bytes of an input and their analysis.
     pub(crate) fn computed(bytes: Rc<[u8]>, analysis: Result<Analysis, Error>) -> Pane {
-        Pane {
+        Pane::Doc(Doc {
             bytes: Some(bytes),
             // (So the raw view reads the bytes: the worker's panes have no textarea text.)
             hidden: true,
-            analysis: Some(Shared::new(analysis)),
-            ..Pane::default()
+            analysis: Analysed::Done(Some(Shared::new(analysis))),
+            ..Doc::default()
+        })
+    }
+
+    /// The document, when the pane holds JSON.
+    pub fn doc(&self) -> Option<&Doc> {
+        match self {
+            Pane::Doc(d) => Some(d),
+            _ => None,
         }
     }
 
-    /// Runs the analysis if the input changed since the last one (`here`), or marks it asked
-    /// of the worker (then it comes back with `Action::Computed`). Whether a comparison is due.
+    pub(super) fn doc_mut(&mut self) -> Option<&mut Doc> {
+        match self {
+            Pane::Doc(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The archive, when the pane holds one.
+    pub fn archive(&self) -> Option<&Archive> {
+        match self {
+            Pane::Archive(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// Why the file could not be read, when it could not.
+    pub fn failed(&self) -> Option<&Rc<str>> {
+        match self {
+            Pane::Failed(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// What the textarea shows.
+    pub fn text(&self) -> Rc<str> {
+        match self {
+            Pane::Doc(d) => d.text.clone(),
+            _ => Rc::from(""),
+        }
+    }
+
+    /// The file, folder or example name, when the input was loaded rather than typed.
+    pub fn name(&self) -> Option<&Rc<str>> {
+        match self {
+            Pane::Doc(d) => d.name.as_ref(),
+            Pane::Archive(a) => Some(&a.name),
+            Pane::Empty | Pane::Failed(_) => None,
+        }
+    }
+
+    /// The exact bytes of a JSON input (nothing for an archive: it is read by ranges).
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Pane::Doc(d) => d.bytes.as_deref().unwrap_or(d.text.as_bytes()),
+            _ => &[],
+        }
+    }
+
+    /// The input is the comparable document of an archive's image (from a share link).
+    pub fn from_archive(&self) -> Option<&ShareArchive> {
+        self.doc().and_then(|d| d.from_archive.as_deref())
+    }
+
+    /// Whether nothing was entered (a file that could not be read included).
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Pane::Empty | Pane::Failed(_) => true,
+            Pane::Doc(_) => self.bytes().is_empty(),
+            Pane::Archive(_) => false,
+        }
+    }
+
+    /// Whether the pane holds nothing at all: no input and no read error to show.
+    pub fn is_blank(&self) -> bool {
+        self.is_empty() && self.failed().is_none()
+    }
+
+    /// An analysis or an archive's reading is under way.
+    pub fn pending(&self) -> bool {
+        match self {
+            Pane::Doc(d) => matches!(d.analysis, Analysed::Due(_) | Analysed::Asked(_)),
+            Pane::Archive(a) => a.read.is_none(),
+            Pane::Empty | Pane::Failed(_) => false,
+        }
+    }
+
+    /// The images of an archive read without error.
+    pub fn image_set(&self) -> Option<&ImageSet> {
+        self.archive()
+            .and_then(|a| a.read.as_deref())
+            .and_then(|r| r.as_ref().ok())
+    }
+
+    /// The input as text, for the raw view.
+    pub fn raw_text(&self) -> Cow<'_, str> {
+        match self {
+            Pane::Doc(d) => match &d.bytes {
+                Some(b) if d.hidden => String::from_utf8_lossy(b),
+                _ => Cow::Borrowed(&d.text),
+            },
+            _ => Cow::Borrowed(""),
+        }
+    }
+
+    /// The analysis shown, if any.
+    pub fn analysis(&self) -> Option<&AnalysisResult> {
+        self.doc().and_then(|d| d.analysis.shown())
+    }
+
+    /// The analysis, when it succeeded.
+    pub fn ok(&self) -> Option<&Analysis> {
+        self.analysis().and_then(|r| (**r).as_ref().ok())
+    }
+
+    /// The error, when the analysis failed.
+    pub fn error(&self) -> Option<&Error> {
+        self.analysis().and_then(|r| (**r).as_ref().err())
+    }
+
+    /// Runs the analysis if one is due (`here`), or marks it asked of the worker (then it comes
+    /// back with `Action::Computed`). Whether a comparison is due.
     pub(super) fn analyze(&mut self, side: Side, here: bool) -> bool {
-        if !self.pending || self.archive_size.is_some() {
-            return false;
+        let empty = self.is_empty();
+        let Pane::Doc(doc) = self else { return false };
+        let shown = match &doc.analysis {
+            Analysed::Due(shown) => shown.clone(),
+            // Asked already; made here only when the page stopped asking the worker.
+            Analysed::Asked(_) if here => None,
+            Analysed::Asked(_) | Analysed::Done(_) | Analysed::Light(_) => return false,
+        };
+        if !here && !empty {
+            doc.analysis = Analysed::Asked(shown);
+            return true;
         }
-        if !here && !self.is_empty() {
-            return !std::mem::replace(&mut self.asked, true);
-        }
-        self.pending = false;
-        self.asked = false;
-        self.light = false;
-        self.analysis = (!self.is_empty()).then(|| {
-            Shared::new(analyze_input(
-                self.bytes(),
-                side,
-                self.from_archive.as_deref(),
-            ))
-        });
+        let bytes = doc.bytes.as_deref().unwrap_or(doc.text.as_bytes());
+        doc.analysis = Analysed::Done(
+            (!empty).then(|| Shared::new(analyze_input(bytes, side, doc.from_archive.as_deref()))),
+        );
         true
     }
 }

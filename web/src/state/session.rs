@@ -33,7 +33,9 @@ impl State {
             let name = s.name.unwrap_or_else(|| side.as_str().to_owned());
             let pane = self.pane_mut(side);
             *pane = Pane::loaded(&name, Rc::from(s.bytes));
-            pane.from_archive = s.archive.map(Rc::new);
+            if let Some(doc) = pane.doc_mut() {
+                doc.from_archive = s.archive.map(Rc::new);
+            }
             pane.analyze(side, here);
         }
         self.recompare();
@@ -43,17 +45,17 @@ impl State {
     /// (`cacheconfig.json` twice): the first 12 hex digits of its digest and its size. Left, right;
     /// `None` for typed text.
     pub fn labels(&self) -> [Option<(Rc<str>, Option<String>)>; 2] {
-        let same = self.left.name.is_some() && self.left.name == self.right.name;
+        let same = self.left.name().is_some() && self.left.name() == self.right.name();
         let images = self.compared.as_ref().and_then(|c| c.images.as_deref());
         [
             (&self.left, images.map(|i| &i.0)),
             (&self.right, images.map(|i| &i.1)),
         ]
         .map(|(p, doc)| {
-            let name = p.name.clone()?;
+            let name = p.name()?.clone();
             let detail = same.then(|| {
                 let size = cachelens_core::words::size_text(
-                    p.archive_size.unwrap_or(p.bytes().len() as u64),
+                    p.archive().map_or(p.bytes().len() as u64, |a| a.size),
                 );
                 match p.ok().or(doc) {
                     Some(a) => format!("{}, {size}", short_digest(&a.digest)),
@@ -79,15 +81,15 @@ impl State {
     /// page cannot reopen a file by itself); `None` when there is nothing to keep.
     pub fn session_payload(&self) -> Option<SharePayload> {
         let side = |p: &Pane| -> ShareSide {
-            if p.archive_size.is_some() || p.is_empty() {
+            let Some(doc) = p.doc().filter(|_| !p.is_empty()) else {
                 return ShareSide::default();
-            }
+            };
             ShareSide {
                 bytes: p.bytes().to_vec(),
-                name: p.name.as_deref().map(str::to_owned),
+                name: doc.name.as_deref().map(str::to_owned),
                 original_digest: None,
                 redacted: Vec::new(),
-                archive: p.from_archive.as_deref().cloned(),
+                archive: doc.from_archive.as_deref().cloned(),
             }
         };
         let (left, right) = (side(&self.left), side(&self.right));
@@ -126,13 +128,11 @@ impl State {
             let pane = self.pane_mut(side);
             *pane = match &s.name {
                 Some(name) => Pane::loaded(name, Rc::from(s.bytes)),
-                None => Pane {
-                    text: Rc::from(String::from_utf8_lossy(&s.bytes).as_ref()),
-                    pending: true,
-                    ..Pane::default()
-                },
+                None => Pane::typed(String::from_utf8_lossy(&s.bytes).into_owned(), None),
             };
-            pane.from_archive = s.archive.map(Rc::new);
+            if let Some(doc) = pane.doc_mut() {
+                doc.from_archive = s.archive.map(Rc::new);
+            }
             pane.analyze(side, here);
         }
         self.recompare();

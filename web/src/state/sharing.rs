@@ -110,14 +110,14 @@ pub fn view_from_text(text: Option<&str>, fallback: ViewOptions) -> ViewOptions 
 /// document the comparison was made of (`doc`).
 fn input<'a>(pane: &'a Pane, doc: &'a Analysis, fallback: &'a str) -> Input<'a> {
     Input {
-        name: pane.name.as_deref().unwrap_or(fallback),
+        name: pane.name().map_or(fallback, |n| n),
         analysis: doc,
-        source: if pane.archive_size.is_some() {
+        source: if pane.archive().is_some() {
             core_share::Source::Image
         } else {
             core_share::Source::Bytes {
                 bytes: pane.bytes(),
-                archive: pane.from_archive.as_deref(),
+                archive: pane.from_archive(),
             }
         },
     }

@@ -59,7 +59,7 @@ fn every_example_gives_the_verdict_its_scenario_expects() {
             assert!(n <= max, "{}: {n} changes", ex.id);
         }
         assert_eq!(
-            s.left.name.as_deref(),
+            s.left.name().map(|n| &**n),
             Some(&*format!("{}/left.json", ex.id))
         );
         assert!(s.doc.is_some(), "{}: a document view", ex.id);
@@ -81,10 +81,14 @@ fn chains_vanish_groups_its_changes_under_cache() {
 fn ignoring_timestamps_makes_timestamps_only_equivalent_without_reanalysing() {
     let mut s = with_example("timestamps-only");
     assert_eq!(verdict(&s), Some(Verdict::Different));
-    let left = s.left.analysis.clone();
+    let left = s.left.analysis().cloned();
     s.apply(Action::SetIgnoreTimestamps(true));
     assert_eq!(verdict(&s), Some(Verdict::Equivalent));
-    assert_eq!(s.left.analysis, left, "options do not re-analyse");
+    assert_eq!(
+        s.left.analysis().cloned(),
+        left,
+        "options do not re-analyse"
+    );
     s.apply(Action::SetIgnoreTimestamps(false));
     assert_eq!(verdict(&s), Some(Verdict::Different));
 }
@@ -116,22 +120,23 @@ fn a_parse_error_shows_on_its_side_and_no_verdict() {
 #[test]
 fn typing_waits_for_the_debounce_and_leaves_the_other_pane_alone() {
     let mut s = with_example("env-change");
-    let right = s.right.analysis.clone();
+    let right = s.right.analysis().cloned();
     let before = s.compared.clone();
-    let text = format!("{} ", s.left.text);
+    let text = format!("{} ", s.left.text());
     s.apply(Action::Edit {
         side: Side::Left,
         text,
     });
-    assert!(s.left.pending);
+    assert!(s.left.pending());
     assert_eq!(s.compared, before, "nothing recomputed while typing");
     assert_eq!(s.example, None);
-    assert_eq!(s.left.name, None, "an edited file is typed text");
+    assert_eq!(s.left.name().cloned(), None, "an edited file is typed text");
     s.apply(Action::Analyze(Side::Left));
-    assert!(!s.left.pending);
+    assert!(!s.left.pending());
     assert_ne!(s.compared, before, "compared again after the analysis");
     assert_eq!(
-        s.right.analysis, right,
+        s.right.analysis().cloned(),
+        right,
         "the right pane was not re-analysed"
     );
     // A second timer for the same text does nothing.
@@ -163,13 +168,13 @@ fn a_loaded_file_is_analysed_from_its_exact_bytes() {
         bytes: bytes.clone(),
     });
     assert!(
-        s.right.pending && s.right.analysis.is_none(),
+        s.right.pending() && s.right.analysis().is_none(),
         "analysed after a paint"
     );
     s.apply(Action::Analyze(Side::Right));
     let a = s.right.ok().unwrap();
     assert_eq!(a.digest, cachelens_core::Digest::sha256(&bytes));
-    assert_eq!(s.right.name.as_deref(), Some("crlf.json"));
+    assert_eq!(s.right.name().map(|n| &**n), Some("crlf.json"));
     assert!(s.compared.is_none(), "one side only");
 }
 
@@ -178,13 +183,13 @@ fn clearing_and_emptying_a_pane_drops_the_answer_at_once() {
     let mut s = with_example("tie-renumber");
     assert_eq!(verdict(&s), Some(Verdict::Equivalent));
     s.apply(Action::Clear(Side::Left));
-    assert!(s.left.is_empty() && s.left.analysis.is_none() && s.compared.is_none());
+    assert!(s.left.is_empty() && s.left.analysis().is_none() && s.compared.is_none());
     let mut s = with_example("tie-renumber");
     s.apply(Action::Edit {
         side: Side::Right,
         text: String::new(),
     });
-    assert!(!s.right.pending && s.compared.is_none());
+    assert!(!s.right.pending() && s.compared.is_none());
 }
 
 /// A config with `n` labels, the `changed`-th one different when given.
@@ -313,7 +318,7 @@ fn a_shared_link_opens_the_same_diff_with_its_options() {
     let n = |s: &State| s.compared.as_ref().unwrap().comparison.changes.len();
     assert_eq!(n(&reader), n(&s));
     assert_eq!(
-        reader.left.name.as_deref(),
+        reader.left.name().map(|n| &**n),
         Some("shift-and-drop/left.json")
     );
     let opened = reader.opened.as_deref().unwrap();
@@ -385,8 +390,7 @@ fn a_bundle_loaded_on_a_pane_restores_both_sides() {
     assert!(
         broken
             .left
-            .load_error
-            .as_deref()
+            .failed()
             .unwrap()
             .contains("could not be opened")
     );
@@ -518,23 +522,57 @@ fn oci_files(layers: &[&str]) -> Vec<(String, Vec<u8>)> {
     files
 }
 
+/// What the page sends back for read number `reading` of a pane.
+fn from_read(side: Side, reading: u64, action: Action) -> Action {
+    Action::FromRead {
+        side,
+        reading,
+        action: Box::new(action),
+    }
+}
+
+/// A new read number for a pane, which then waits for it (as the page's file and folder
+/// callbacks do).
+fn start_read(s: &mut State, side: Side) -> u64 {
+    let reading = s.awaiting.iter().flatten().max().copied().unwrap_or(0) + 100;
+    s.apply(Action::Reading { side, reading });
+    reading
+}
+
+/// An archive opened in a pane and read: what the page's file callback sends.
+fn open_archive_named(
+    s: &mut State,
+    side: Side,
+    name: &str,
+    size: usize,
+    result: Result<ImageSet, String>,
+) {
+    let reading = start_read(s, side);
+    s.apply(from_read(
+        side,
+        reading,
+        Action::ArchiveOpening {
+            side,
+            name: name.into(),
+            size: size as u64,
+            folder: false,
+        },
+    ));
+    assert!(s.pane(side).pending() && s.compared.is_none());
+    s.apply(from_read(
+        side,
+        reading,
+        Action::ArchiveRead {
+            side,
+            result: Box::new(result),
+        },
+    ));
+}
+
 fn open_archive(s: &mut State, side: Side, bytes: &[u8]) {
     assert!(cachelens_core::image::looks_like_tar(bytes));
-    let reading = s.pane(side).reading + 1;
-    s.apply(Action::ArchiveOpening {
-        side,
-        name: format!("{side}.tar"),
-        size: bytes.len() as u64,
-        folder: false,
-        reading,
-    });
-    assert!(s.pane(side).pending && s.compared.is_none());
     let result = cachelens_core::image::read_archive_bytes(bytes).map_err(|e| e.to_string());
-    s.apply(Action::ArchiveRead {
-        side,
-        reading,
-        result: Box::new(result),
-    });
+    open_archive_named(s, side, &format!("{side}.tar"), bytes.len(), result);
 }
 
 #[test]
@@ -544,11 +582,7 @@ fn a_file_read_that_ends_after_the_pane_changed_is_dropped() {
         name: name.into(),
         bytes: text.as_bytes().to_vec(),
     };
-    let from = |reading, action| Action::FromRead {
-        side: Side::Left,
-        reading,
-        action: Box::new(action),
-    };
+    let from = |reading, action| from_read(Side::Left, reading, action);
     let mut s = State::default();
     // A slow file, then a quick one: the slow one's bytes arrive last and are dropped.
     s.apply(Action::Reading {
@@ -561,7 +595,7 @@ fn a_file_read_that_ends_after_the_pane_changed_is_dropped() {
     });
     s.apply(from(2, load("quick.json", r#"{"a":2}"#)));
     s.apply(from(1, load("slow.json", r#"{"a":1}"#)));
-    assert_eq!(s.left.name.as_deref(), Some("quick.json"));
+    assert_eq!(s.left.name().map(|n| &**n), Some("quick.json"));
     // A paste while a file is read: the file loses.
     s.apply(Action::Reading {
         side: Side::Left,
@@ -572,7 +606,7 @@ fn a_file_read_that_ends_after_the_pane_changed_is_dropped() {
         text: "{}".into(),
     });
     s.apply(from(3, load("late.json", "[]")));
-    assert_eq!(&*s.left.text, "{}");
+    assert_eq!(&*s.left.text(), "{}");
     // A failure of a replaced read says nothing either; a current one does.
     s.apply(Action::Reading {
         side: Side::Left,
@@ -586,7 +620,7 @@ fn a_file_read_that_ends_after_the_pane_changed_is_dropped() {
             message: "gone".into(),
         },
     ));
-    assert!(s.left.load_error.is_none());
+    assert!(s.left.failed().is_none());
     s.apply(Action::Reading {
         side: Side::Left,
         reading: 5,
@@ -598,36 +632,54 @@ fn a_file_read_that_ends_after_the_pane_changed_is_dropped() {
             message: "bad".into(),
         },
     ));
-    assert_eq!(s.left.load_error.as_deref(), Some("bad"));
+    assert_eq!(s.left.failed().map(|m| &**m), Some("bad"));
 }
 
 #[test]
 fn a_late_read_of_a_replaced_archive_is_dropped() {
     let mut s = State::default();
-    let opening = |reading, name: &str| Action::ArchiveOpening {
-        side: Side::Left,
-        name: name.into(),
-        size: 10,
-        folder: false,
-        reading,
+    let opening = |reading, name: &str| {
+        from_read(
+            Side::Left,
+            reading,
+            Action::ArchiveOpening {
+                side: Side::Left,
+                name: name.into(),
+                size: 10,
+                folder: false,
+            },
+        )
     };
-    let read = |reading, bytes: &[u8]| Action::ArchiveRead {
-        side: Side::Left,
-        reading,
-        result: Box::new(
-            cachelens_core::image::read_archive_bytes(bytes).map_err(|e| e.to_string()),
-        ),
+    let read = |reading, bytes: &[u8]| {
+        from_read(
+            Side::Left,
+            reading,
+            Action::ArchiveRead {
+                side: Side::Left,
+                result: Box::new(
+                    cachelens_core::image::read_archive_bytes(bytes).map_err(|e| e.to_string()),
+                ),
+            },
+        )
     };
-    s.apply(opening(1, "slow.tar"));
-    s.apply(opening(2, "fast.tar"));
-    s.apply(read(2, &oci_tar(&["fast"])));
-    assert!(s.left.image_set().is_some() && !s.left.pending);
+    let slow = start_read(&mut s, Side::Left);
+    s.apply(opening(slow, "slow.tar"));
+    let fast = start_read(&mut s, Side::Left);
+    s.apply(opening(slow, "slow again.tar"));
+    assert_eq!(
+        s.left.name().map(|n| &**n),
+        Some("slow.tar"),
+        "an opening of a replaced read is dropped"
+    );
+    s.apply(opening(fast, "fast.tar"));
+    s.apply(read(fast, &oci_tar(&["fast"])));
+    assert!(s.left.image_set().is_some() && !s.left.pending());
     // The first archive's answer arrives last: it changes nothing.
     let shown = s.left.image_set().unwrap().images[0].layers[0]
         .digest
         .clone();
-    s.apply(read(1, &oci_tar(&["slow"])));
-    assert_eq!(s.left.name.as_deref(), Some("fast.tar"));
+    s.apply(read(slow, &oci_tar(&["slow"])));
+    assert_eq!(s.left.name().map(|n| &**n), Some("fast.tar"));
     assert_eq!(
         s.left.image_set().unwrap().images[0].layers[0].digest,
         shown
@@ -659,13 +711,27 @@ fn two_archives_compare_as_images_and_an_archive_against_json_does_not() {
     open_archive(&mut s, Side::Left, &oci_tar(&["base"]));
     assert!(s.compared.is_none(), "an archive against JSON");
     // A read that finishes after the pane was cleared is dropped.
+    let reading = start_read(&mut s, Side::Left);
+    s.apply(from_read(
+        Side::Left,
+        reading,
+        Action::ArchiveOpening {
+            side: Side::Left,
+            name: "late.tar".into(),
+            size: 10,
+            folder: false,
+        },
+    ));
     s.apply(Action::Clear(Side::Left));
-    s.apply(Action::ArchiveRead {
-        side: Side::Left,
-        reading: s.left.reading,
-        result: Box::new(Err("late".into())),
-    });
-    assert!(s.left.archive.is_none());
+    s.apply(from_read(
+        Side::Left,
+        reading,
+        Action::ArchiveRead {
+            side: Side::Left,
+            result: Box::new(Err("late".into())),
+        },
+    ));
+    assert!(s.left.archive().is_none() && s.left.failed().is_none());
 }
 
 #[test]
@@ -679,29 +745,36 @@ fn a_layout_folder_compares_with_the_same_image_as_a_tarball() {
         .collect();
     let layout = crate::folder::layout_files(&picked).unwrap();
     let mut s = State::default();
-    s.apply(Action::ArchiveOpening {
-        side: Side::Left,
-        name: layout.name.clone(),
-        size: layout.size(),
-        folder: true,
-        reading: 1,
-    });
-    assert!(s.left.folder && s.left.pending);
+    let reading = start_read(&mut s, Side::Left);
+    s.apply(from_read(
+        Side::Left,
+        reading,
+        Action::ArchiveOpening {
+            side: Side::Left,
+            name: layout.name.clone(),
+            size: layout.size(),
+            folder: true,
+        },
+    ));
+    assert!(s.left.archive().is_some_and(|a| a.folder) && s.left.pending());
     let result = cachelens_core::image::read_layout(layout.listing(), |path: &str| {
         let i = layout.source(path).expect("asked for a listed file");
         Ok::<_, cachelens_core::Error>(files[i].1.clone())
     })
     .map_err(|e| e.to_string());
-    s.apply(Action::ArchiveRead {
-        side: Side::Left,
-        reading: 1,
-        result: Box::new(result),
-    });
+    s.apply(from_read(
+        Side::Left,
+        reading,
+        Action::ArchiveRead {
+            side: Side::Left,
+            result: Box::new(result),
+        },
+    ));
     let set = s.left.image_set().expect("read");
     assert_eq!(set.kind, cachelens_core::image::ArchiveKind::OciLayout);
-    assert_eq!(s.left.name.as_deref(), Some("img"));
+    assert_eq!(s.left.name().map(|n| &**n), Some("img"));
     open_archive(&mut s, Side::Right, &oci_tar(&["base", "app"]));
-    assert!(!s.right.folder);
+    assert!(s.right.archive().is_some_and(|a| !a.folder));
     assert_eq!(verdict(&s), Some(Verdict::Identical));
 }
 
@@ -721,7 +794,7 @@ fn an_example_a_file_or_a_paste_brings_the_verdict_into_view_typing_does_not() {
     let mut s = with_example("env-change");
     assert_eq!(s.reveal, 1, "an example");
     assert!(s.reveal_load, "a load shows the whole answer");
-    let text = format!("{} ", s.left.text);
+    let text = format!("{} ", s.left.text());
     s.apply(Action::Edit {
         side: Side::Left,
         text: text.clone(),
@@ -790,9 +863,9 @@ fn swapping_sides_exchanges_the_inputs_and_flips_the_changes() {
     let mut s = with_example("chains-vanish");
     let before = change_paths(&s);
     assert!(before.iter().any(|(op, _)| op == "Remove"), "{before:?}");
-    let (l, r) = (s.left.text.clone(), s.right.text.clone());
+    let (l, r) = (s.left.text(), s.right.text());
     s.apply(Action::Swap);
-    assert_eq!((s.left.text.clone(), s.right.text.clone()), (r, l));
+    assert_eq!((s.left.text(), s.right.text()), (r, l));
     assert_eq!(
         s.left.ok().unwrap().side,
         Some(Side::Left),
@@ -833,9 +906,17 @@ fn the_session_keeps_both_inputs_names_and_options_across_a_reload() {
         cachelens_core::share::decode_fragment(&kept).unwrap(),
     )));
     assert_eq!(fresh.left.bytes(), s.left.bytes());
-    assert_eq!(fresh.left.name, s.left.name, "a file keeps its name");
-    assert_eq!(fresh.right.text, s.right.text);
-    assert_eq!(fresh.right.name, None, "typed text stays typed text");
+    assert_eq!(
+        fresh.left.name().cloned(),
+        s.left.name().cloned(),
+        "a file keeps its name"
+    );
+    assert_eq!(fresh.right.text(), s.right.text());
+    assert_eq!(
+        fresh.right.name().cloned(),
+        None,
+        "typed text stays typed text"
+    );
     assert!(fresh.options.ignore_timestamps);
     assert_eq!(verdict(&fresh), verdict(&s));
     assert!(fresh.opened.is_none(), "no share-link banner");
@@ -934,7 +1015,7 @@ fn two_archives_get_a_link_and_a_report_that_reopen_the_same_comparison() {
         reader.right.ok().unwrap().kind,
         cachelens_core::Kind::ImageManifest
     );
-    assert!(reader.left.from_archive.is_some());
+    assert!(reader.left.from_archive().is_some());
     // And the reader's own link keeps the mark.
     assert!(shared(&reader).payload.right.archive.is_some());
 }
@@ -951,20 +1032,8 @@ fn build_records_are_shared_with_their_paths_args_and_attributes_redacted() {
         (Side::Right, "tiny.index-root.dockerbuild"),
     ] {
         let bytes = std::fs::read(format!("{dir}{file}")).unwrap();
-        let reading = s.pane(side).reading + 1;
-        s.apply(Action::ArchiveOpening {
-            side,
-            name: file.into(),
-            size: bytes.len() as u64,
-            folder: false,
-            reading,
-        });
         let result = cachelens_core::image::gzip::read_gzip(&bytes).map_err(|e| e.to_string());
-        s.apply(Action::ArchiveRead {
-            side,
-            reading,
-            result: Box::new(result),
-        });
+        open_archive_named(&mut s, side, file, bytes.len(), result);
     }
     assert_eq!(verdict(&s), Some(Verdict::Different));
     let out = shared(&s);

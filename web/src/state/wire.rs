@@ -264,7 +264,7 @@ impl Engine {
                 self.panes[i] = Some((job.generation, pane));
             }
             if let Some((g, pane)) = &self.panes[i] {
-                analyses[i] = pane.analysis.as_deref().map(|a| (*g, light(a)));
+                analyses[i] = pane.analysis().map(|a| (*g, light(a)));
             }
         }
         let empty = Pane::default();

@@ -328,7 +328,10 @@ fn an_unreadable_input_says_where_and_hides_nothing() {
     assert!(out.contains("1 2✗ │ 3 │ 4 5✗"), "{out}");
     assert!(out.contains("1→3: Different"), "{out}");
     assert!(
-        out.contains(&format!("error: 2 ({}) could not be read: ", bad.display())),
+        out.contains(&format!(
+            "error: input 2 ({}) could not be read: ",
+            bad.display()
+        )),
         "{out}"
     );
     assert!(err.is_empty(), "{err}");

@@ -265,8 +265,9 @@ impl Builder {
         if let Some(mut prev) = from {
             if prev.group != group {
                 let names = (self.inputs[prev.index].name.clone(), name.clone());
-                let report = transition(&mut prev.input, &mut input, &self.opts, &names);
+                let mut report = transition(&mut prev.input, &mut input, &self.opts, &names);
                 let steps = steps_of(&report);
+                keep_steps_of_changes(&mut report);
                 self.transitions.push(Transition {
                     from: prev.index,
                     to: index,
@@ -413,6 +414,23 @@ fn transition(
             report(l, &r)
         }
     }
+}
+
+/// Keeps, of the steps the cache summary knows by record id (every record it could name, for
+/// [`crate::compare::CacheSummary::step_of`]), only those of records a change points into: what
+/// a renderer of the changes asks for, so that a transition kept for the whole series holds
+/// what it reports, not a name per record of the cache.
+fn keep_steps_of_changes(report: &mut Report) {
+    let Some(c) = &mut report.cache else { return };
+    let records = c.pointer.child("records");
+    let depth = records.tokens().len();
+    let wanted: std::collections::BTreeSet<&str> = report
+        .changes
+        .iter()
+        .filter(|ch| ch.path.starts_with(&records))
+        .filter_map(|ch| ch.path.tokens().get(depth).map(String::as_str))
+        .collect();
+    c.steps.retain(|id, _| wanted.contains(id.as_str()));
 }
 
 /// The steps of the records a transition's cache summary names, each once.
@@ -580,6 +598,10 @@ impl Series {
         let n = crate::words::count(readable as u64, "input", "inputs");
         match self.verdict {
             _ if readable == 0 => format!("No input could be read{tail}."),
+            _ if readable == 1 && unreadable == 0 => "One input: nothing to compare.".to_owned(),
+            _ if readable == 1 => {
+                format!("Only one input could be read{tail}: nothing to compare.")
+            }
             Verdict::Identical => format!("Identical: all {n} are the same bytes{tail}."),
             Verdict::Equivalent => format!(
                 "Equivalent: all {n} are the same build once canonicalised; nothing changed{tail}."
@@ -696,7 +718,7 @@ impl Series {
             if let Some(e) = &i.error {
                 let _ = writeln!(
                     out,
-                    "{} {} ({}) could not be read: {e}",
+                    "{} input {} ({}) could not be read: {e}",
                     paint("1;31", "error:"),
                     i.index + 1,
                     i.name
@@ -705,7 +727,7 @@ impl Series {
             for p in &i.problems {
                 let _ = writeln!(
                     out,
-                    "{} {} ({}): {p}",
+                    "{} input {} ({}): {p}",
                     paint("1;31", "damaged:"),
                     i.index + 1,
                     i.name
@@ -778,7 +800,7 @@ impl Series {
                 let _ = writeln!(out);
                 let _ = writeln!(
                     out,
-                    "> **Damaged:** {} ({}): {}",
+                    "> **Damaged:** input {} ({}): {}",
                     i.index + 1,
                     crate::report::md_cell(&i.name),
                     crate::report::md_cell(p)
@@ -845,6 +867,17 @@ mod tests {
         );
         assert_eq!(r.verdict, Verdict::Different);
         assert!(!r.changes.is_empty());
+        // The text says where each thing is.
+        let text = s.to_text(false);
+        assert!(text.contains("\n2→3: Different"), "{text}");
+        assert!(
+            text.contains("\n4→5 (back to the build of 1): Different"),
+            "{text}"
+        );
+        assert!(
+            text.contains("error: input 6 (in5) could not be read: "),
+            "{text}"
+        );
     }
 
     #[test]

@@ -18,6 +18,8 @@ use std::io::{IsTerminal as _, Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod series;
+
 /// Where `cachelens link` points when no --base is given: the local viewer of `cargo xtask serve`.
 const DEFAULT_BASE: &str = "http://127.0.0.1:8080/";
 
@@ -56,6 +58,9 @@ enum Command {
     },
     /// Print a share link that opens this comparison in the viewer (inputs travel in the URL fragment).
     Link(LinkArgs),
+    /// Compare a series of rebuilds: groups of equivalent inputs, and what changed (and why) at
+    /// each transition between consecutive inputs that differ.
+    Series(series::SeriesArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -506,6 +511,7 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
+        Command::Series(args) => series::run(&args, &mut out),
         Command::Link(args) => {
             let opts = args.flags.options()?;
             let mut sides = Vec::new();
@@ -563,15 +569,19 @@ fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-/// Renders a diff report in the chosen format.
-fn render_diff(report: &Report, args: &DiffArgs, out: &mut impl std::io::Write) -> Result<()> {
-    let color = match args.color {
+/// Whether to colour text output.
+fn color_of(c: Color) -> bool {
+    match c {
         Color::Always => true,
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
+    }
+}
+
+/// Renders a diff report in the chosen format.
+fn render_diff(report: &Report, args: &DiffArgs, out: &mut impl std::io::Write) -> Result<()> {
     let text = match args.format {
-        Format::Text => report.to_text(color),
+        Format::Text => report.to_text(color_of(args.color)),
         Format::Json => report.to_json(),
         Format::Markdown => report.to_markdown(),
     };

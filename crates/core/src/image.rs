@@ -37,7 +37,7 @@ mod reader;
 mod tar;
 mod text;
 
-pub use document::{comparable, document, part_of};
+pub use document::{comparable, compared, document, part_of};
 pub use reader::{
     ArchiveReader, ByteSource, LayoutReader, read_archive, read_archive_bytes, read_layout,
 };

@@ -103,6 +103,7 @@ mod pointer;
 pub mod redact;
 pub mod report;
 pub mod roots;
+pub mod series;
 pub mod share;
 pub mod steps;
 pub mod summary;

@@ -485,7 +485,7 @@ fn md_code(s: &str) -> String {
     s.replace('`', "'")
 }
 
-fn md_cell(s: &str) -> String {
+pub(crate) fn md_cell(s: &str) -> String {
     s.replace('|', "\\|")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -174,6 +174,27 @@ fn diff_ids(n: usize) -> Vec<String> {
     (0..n).map(|i| digest("layer", i)).collect()
 }
 
+/// An image config of `layers` layers with these records as its inline cache, numbered by
+/// `rng` (Go-compact bytes).
+fn inline_config(recs: &[Rec], layers: usize, rng: &mut Rng) -> Vec<u8> {
+    let cache = crate::json::to_go_compact(&Value::Array(number(recs, rng, None)));
+    use base64::Engine as _;
+    let value = base64::engine::general_purpose::STANDARD.encode(cache);
+    let history: Vec<Value> = (0..layers)
+        .map(|i| json!({"created": "2025-03-04T10:00:00Z", "created_by": format!("RUN step {i}"), "comment": "buildkit.dockerfile.v0"}))
+        .collect();
+    let doc = json!({
+        "architecture": "amd64",
+        "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": ["/app"], "WorkingDir": "/app"},
+        "created": "2025-03-04T10:00:00Z",
+        "history": history,
+        "moby.buildkit.cache.v0": value,
+        "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": diff_ids(layers)},
+    });
+    crate::json::to_go_compact(&doc)
+}
+
 /// An image config with an inline cache of about `records` records (≈ 0.4 KB each, base64
 /// included: 1k records ≈ 0.4 MB, 100k ≈ 41 MB), and its twin.
 pub fn inline_config_pair(records: usize, seed: u64) -> Pair {
@@ -181,30 +202,37 @@ pub fn inline_config_pair(records: usize, seed: u64) -> Pair {
     let layers = 24;
     let recs = graph(records, layers, &mut rng);
     let (twin, dropped, added) = changed(&recs, &mut rng);
-    let config = |recs: &[Rec], rng: &mut Rng| {
-        let cache = crate::json::to_go_compact(&Value::Array(number(recs, rng, None)));
-        use base64::Engine as _;
-        let value = base64::engine::general_purpose::STANDARD.encode(cache);
-        let history: Vec<Value> = (0..layers)
-            .map(|i| json!({"created": "2025-03-04T10:00:00Z", "created_by": format!("RUN step {i}"), "comment": "buildkit.dockerfile.v0"}))
-            .collect();
-        let doc = json!({
-            "architecture": "amd64",
-            "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": ["/app"], "WorkingDir": "/app"},
-            "created": "2025-03-04T10:00:00Z",
-            "history": history,
-            "moby.buildkit.cache.v0": value,
-            "os": "linux",
-            "rootfs": {"type": "layers", "diff_ids": diff_ids(layers)},
-        });
-        crate::json::to_go_compact(&doc)
-    };
     Pair {
-        left: config(&recs, &mut rng),
-        right: config(&twin, &mut rng),
+        left: inline_config(&recs, layers, &mut rng),
+        right: inline_config(&twin, layers, &mut rng),
         dropped_results_of: dropped,
         added_root: added,
     }
+}
+
+/// A series of `builds` image configs with inline caches of about `records` records, as a loop
+/// of rebuilds gives (moby/buildkit#3009): every build numbers its records its own way (so no
+/// two have the same bytes), and the cache is in one of three states, changing every 10 builds
+/// and coming back: build `b` (0-based) is in state `(b / 10) % 3`. State 0 is the generated
+/// cache; states 1 and 2 each lose the results of another record and gain a root record (as
+/// [`inline_config_pair`]'s twin). So 50 builds make 3 groups and 4 transitions.
+pub fn inline_config_series(records: usize, builds: usize, seed: u64) -> Vec<Vec<u8>> {
+    let mut rng = Rng(seed);
+    let layers = 24;
+    let s0 = graph(records, layers, &mut rng);
+    let (s1, _, _) = changed(&s0, &mut rng);
+    let (mut s2, _, _) = changed(&s0, &mut rng);
+    // Another record loses its results in state 2 than in state 1, whatever the draw gave.
+    if let Some(i) = (0..s2.len())
+        .rev()
+        .find(|&i| s2[i].result.is_some() && s1[i].result.is_some())
+    {
+        s2[i].result = None;
+    }
+    let states = [s0, s1, s2];
+    (0..builds)
+        .map(|b| inline_config(&states[(b / 10) % 3], layers, &mut rng))
+        .collect()
 }
 
 /// A registry cache config (`mode=max`) of about `records` records, and its twin.
@@ -331,6 +359,18 @@ mod tests {
     fn generated_pairs_hold_exactly_their_real_changes() {
         check(&inline_config_pair(300, 7));
         check(&cache_config_pair(300, 7));
+    }
+
+    #[test]
+    fn a_series_makes_three_groups_that_come_back() {
+        let builds = inline_config_series(200, 25, 3);
+        let a: Vec<_> = builds.iter().map(|b| analyze(b, None).unwrap()).collect();
+        let same = |i: usize, j: usize| {
+            compare(&a[i], &a[j], &Options::default()).verdict != crate::Verdict::Different
+        };
+        assert!(builds[0] != builds[1] && same(0, 9));
+        assert!(!same(9, 10) && !same(19, 20) && !same(10, 20));
+        assert!(same(10, 19) && same(20, 24));
     }
 
     #[test]

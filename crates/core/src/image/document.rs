@@ -100,6 +100,13 @@ pub fn comparable(left: &ImageSet, right: &ImageSet, opts: &Options) -> (Analysi
     (l, r)
 }
 
+/// One archive as [`comparable`] lays it out beside another: `flat` when both hold one image,
+/// paired by platform otherwise (the other archive changes nothing else). For a series of
+/// archives ([`crate::series`]), which fingerprints each form and compares consecutive ones.
+pub fn compared(set: &ImageSet, side: Option<Side>, flat: bool, opts: &Options) -> Analysis {
+    self::side(set, side, flat && set.images.len() == 1, opts, true)
+}
+
 fn side(set: &ImageSet, side: Option<Side>, flat: bool, opts: &Options, split: bool) -> Analysis {
     let mut warnings: Vec<Error> = set
         .problems

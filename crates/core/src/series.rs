@@ -262,22 +262,22 @@ impl Builder {
             Some((d, e)) => self.all_identical &= *d == read.digest && *e == export,
         }
         let from = self.previous.take();
-        if let Some(mut prev) = from {
-            if prev.group != group {
-                let names = (self.inputs[prev.index].name.clone(), name.clone());
-                let mut report = transition(&mut prev.input, &mut input, &self.opts, &names);
-                let steps = steps_of(&report);
-                keep_steps_of_changes(&mut report);
-                self.transitions.push(Transition {
-                    from: prev.index,
-                    to: index,
-                    from_group: prev.group,
-                    to_group: group,
-                    steps,
-                    report,
-                });
-            }
-            // The previous input is dropped here: only the current one stays alive.
+        // The previous input is dropped after this: only the current one stays alive.
+        if let Some(mut prev) = from
+            && prev.group != group
+        {
+            let names = (self.inputs[prev.index].name.clone(), name.clone());
+            let mut report = transition(&mut prev.input, &mut input, &self.opts, &names);
+            let steps = steps_of(&report);
+            keep_steps_of_changes(&mut report);
+            self.transitions.push(Transition {
+                from: prev.index,
+                to: index,
+                from_group: prev.group,
+                to_group: group,
+                steps,
+                report,
+            });
         }
         self.inputs.push(InputEntry {
             index,

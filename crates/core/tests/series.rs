@@ -123,7 +123,7 @@ fn inline_rebuilds_v0_13_change_at_3_and_4() {
         .report
         .diagnoses
         .iter()
-        .map(|d| &*d.id)
+        .map(|d| d.id)
         .collect();
     assert!(ids.contains(&"inline-results-vanished"), "{ids:?}");
     // The steps of those records are named from the config's history.
@@ -182,7 +182,7 @@ fn registry_cache_v0_13_loses_layers_then_only_renumbers() {
         t.report
             .diagnoses
             .iter()
-            .any(|d| &*d.id == "registry-results-lost")
+            .any(|d| d.id == "registry-results-lost")
     }));
 }
 

@@ -31,8 +31,9 @@ pub const MAX_NODES: usize = 300;
 pub const REPORT_NODES: usize = 100;
 /// Longest label, in characters (a step's full text is in [`Node::step`]).
 const LABEL_CHARS: usize = 40;
-/// Width of a character and height of a line of the labels, in pixels (monospace 12px).
-pub const CHAR_WIDTH: u32 = 7;
+/// Width of a character of the labels, in pixels (monospace 12px is about 7.2 wide): 8 leaves
+/// room for wider fonts.
+pub const CHAR_WIDTH: u32 = 8;
 /// Height of a label line, in pixels.
 pub const LINE_HEIGHT: u32 = 16;
 /// Padding inside a node's box (each side horizontally, top and bottom together vertically).

@@ -286,8 +286,9 @@ impl Report {
     }
 
     /// The Markdown report in at most `limit` bytes (so at most as many characters): when the
-    /// whole does not fit, the graph is left out first, then the last changes (the report says
-    /// how many, and where they all are).
+    /// whole does not fit, the last changes are left out first, then the last cache lines (the
+    /// report says how many, and where they all are), and the graph only when even it does not
+    /// fit beside the verdict, diagnoses, warnings and notes.
     pub fn to_markdown_within(&self, limit: usize) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "### cachelens: {}", self.verdict.as_str());
@@ -338,9 +339,24 @@ impl Report {
         for n in &self.notes {
             let _ = writeln!(tail, "> {}", md_cell(n));
         }
-        // Room kept for the line saying what was left out.
+        // Room kept for the lines saying what was left out.
         const LEFT_OUT: usize = 400;
-        let budget = |out: &String| limit.saturating_sub(out.len() + tail.len() + LEFT_OUT);
+        // The graph is kept when the head, it and the tail fit; then the cache lines and the
+        // changes take what is left, in that order.
+        let block = self
+            .graph
+            .as_ref()
+            .map_or_else(String::new, |(caption, mermaid)| {
+                format!("\n**{caption}** (marks in words):\n\n```mermaid\n{mermaid}```\n")
+            });
+        let block = if out.len() + block.len() + tail.len() + 2 * LEFT_OUT <= limit {
+            block
+        } else {
+            String::new()
+        };
+        let budget = |out: &String, reserved: usize| {
+            limit.saturating_sub(out.len() + tail.len() + 2 * LEFT_OUT + reserved)
+        };
         if let Some(c) = &self.cache {
             let _ = writeln!(out);
             let _ = writeln!(out, "**Cache:** {}", c.phrase());
@@ -349,8 +365,7 @@ impl Report {
             let total = lines.len();
             for (i, line) in lines.into_iter().enumerate() {
                 let line = format!("- {line}\n");
-                // The cache lines take at most half of what is left.
-                if line.len() > budget(&out) / 2 {
+                if line.len() > budget(&out, block.len()) {
                     let _ = writeln!(
                         out,
                         "- … and {} more (left out to stay within GitHub's {MARKDOWN_LIMIT} characters)",
@@ -361,19 +376,14 @@ impl Report {
                 out.push_str(&line);
             }
         }
-        if let Some((caption, mermaid)) = &self.graph {
-            let block = format!("\n**{caption}** (marks in words):\n\n```mermaid\n{mermaid}```\n");
-            if block.len() <= budget(&out) / 2 {
-                out.push_str(&block);
-            }
-        }
+        out.push_str(&block);
         if !self.changes.is_empty() {
             let _ = writeln!(out);
             let _ = writeln!(out, "**Changes ({}):**", self.changes.len());
             let _ = writeln!(out);
             for (i, c) in self.changes.iter().enumerate() {
                 let item = markdown_change(c);
-                if item.len() > budget(&out) {
+                if item.len() > budget(&out, 0) {
                     let _ = writeln!(
                         out,
                         "- … and {} more, not listed to stay within GitHub's {MARKDOWN_LIMIT} characters: `cachelens diff --format json` (or the share link) has them all",

@@ -18,6 +18,7 @@ use std::io::{IsTerminal as _, Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod graph;
 mod series;
 
 /// Where `cachelens link` points when no --base is given: the local viewer of `cargo xtask serve`.
@@ -61,6 +62,8 @@ enum Command {
     /// Compare a series of rebuilds: groups of equivalent inputs, and what changed (and why) at
     /// each transition between consecutive inputs that differ.
     Series(series::SeriesArgs),
+    /// Draw the record graph of a cache, or of two overlaid (DOT, Mermaid or standalone SVG).
+    Graph(graph::GraphArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -402,6 +405,35 @@ fn analyze_side(bytes: &[u8], side: Side, name: &str) -> Result<Analysis> {
     analyze(bytes, Some(side)).map_err(|e| Trouble(format!("{name}: {e}")).into())
 }
 
+/// Two inputs as `diff` reads them: two JSON documents, or two archives (or layout folders).
+enum Two {
+    Bytes(Vec<u8>, Vec<u8>),
+    Images(Box<ImageSet>, Box<ImageSet>),
+}
+
+/// Reads two inputs; an archive beside a JSON document is trouble, said with what to do.
+fn load_two(l: &Path, r: &Path) -> Result<Two> {
+    let (ln, rn) = (name_of(l), name_of(r));
+    let (li, ri) = (load(l)?.cache_as_bytes(), load(r)?.cache_as_bytes());
+    let l_is_archive = matches!(li, Input::Images(_));
+    match (li, ri) {
+        (Input::Bytes(lb), Input::Bytes(rb)) => Ok(Two::Bytes(lb, rb)),
+        (Input::Images(li), Input::Images(ri)) => Ok(Two::Images(li, ri)),
+        (Input::Images(set), Input::Bytes(bytes)) | (Input::Bytes(bytes), Input::Images(set)) => {
+            let (archive, other) = if l_is_archive { (&ln, &rn) } else { (&rn, &ln) };
+            // When the document is part of the archive, say so: it is not another version of
+            // the image.
+            let part = image::part_of(&set, &bytes).map_or_else(String::new, |p| {
+                format!("; {other} is {p}, part of the same image, not another version of it")
+            });
+            Err(Trouble(format!(
+                "{archive} is an image archive and {other} is not{part}: compare two archives (or layout folders), or two JSON documents (`cachelens show {archive}` names its manifest and config)"
+            ))
+            .into())
+        }
+    }
+}
+
 fn run(cli: Cli) -> Result<u8> {
     let mut out = std::io::stdout().lock();
     match cli.command {
@@ -427,28 +459,10 @@ fn run(cli: Cli) -> Result<u8> {
                         return Err(Trouble("only one side can be standard input".into()).into());
                     }
                     let (ln, rn) = (name_of(&l), name_of(&r));
-                    let (li, ri) = (load(&l)?.cache_as_bytes(), load(&r)?.cache_as_bytes());
-                    let l_is_archive = matches!(li, Input::Images(_));
-                    match (li, ri) {
-                        (Input::Bytes(lb), Input::Bytes(rb)) => (lb, rb, ln, rn),
-                        (Input::Images(li), Input::Images(ri)) => {
+                    match load_two(&l, &r)? {
+                        Two::Bytes(lb, rb) => (lb, rb, ln, rn),
+                        Two::Images(li, ri) => {
                             return diff_images(&li, &ri, &opts, &args, (&ln, &rn), &mut out);
-                        }
-                        (Input::Images(set), Input::Bytes(bytes))
-                        | (Input::Bytes(bytes), Input::Images(set)) => {
-                            let (archive, other) =
-                                if l_is_archive { (&ln, &rn) } else { (&rn, &ln) };
-                            // When the document is part of the archive, say so: it is not
-                            // another version of the image.
-                            let part = image::part_of(&set, &bytes).map_or_else(String::new, |p| {
-                                format!(
-                                    "; {other} is {p}, part of the same image, not another version of it"
-                                )
-                            });
-                            return Err(Trouble(format!(
-                                "{archive} is an image archive and {other} is not{part}: compare two archives (or layout folders), or two JSON documents (`cachelens show {archive}` names its manifest and config)"
-                            ))
-                            .into());
                         }
                     }
                 }
@@ -512,6 +526,7 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Series(args) => series::run(&args, &mut out),
+        Command::Graph(args) => graph::run(&args, &mut out),
         Command::Link(args) => {
             let opts = args.flags.options()?;
             let mut sides = Vec::new();

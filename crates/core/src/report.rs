@@ -11,6 +11,10 @@ use std::fmt::Write as _;
 /// Values longer than this are shortened in text and folded in Markdown.
 const LONG_VALUE: usize = 160;
 
+/// The most characters GitHub takes in an issue or comment body: the Markdown report stays
+/// within it ([`Report::to_markdown`]), listing fewer changes when it must.
+pub const MARKDOWN_LIMIT: usize = 65_536;
+
 /// One side as reported.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -120,6 +124,11 @@ pub struct Report {
     pub diagnoses: Vec<crate::diagnose::Diagnosis>,
     /// The options in force.
     pub options: OptionsReport,
+    /// The Mermaid graph of the changed neighbourhood of the caches (at most
+    /// [`crate::drawing::REPORT_NODES`] nodes) and its caption, when the cache changed: for the
+    /// Markdown report only (not part of the JSON contract).
+    #[serde(skip)]
+    pub graph: Option<(String, String)>,
 }
 
 impl Report {
@@ -154,6 +163,7 @@ impl Report {
                 ignore_cache: opts.ignore_cache,
                 ignore: opts.ignore.iter().map(ToString::to_string).collect(),
             },
+            graph: graph_of(left, right, cmp),
         }
     }
 
@@ -268,8 +278,18 @@ impl Report {
         out
     }
 
-    /// Markdown for a GitHub issue: verdict, both digests, summary, changes (long values folded).
+    /// Markdown for a GitHub issue: verdict, both digests, summary, the record graph of what
+    /// changed in the cache (Mermaid), changes (long values folded); within GitHub's
+    /// [`MARKDOWN_LIMIT`].
     pub fn to_markdown(&self) -> String {
+        self.to_markdown_within(MARKDOWN_LIMIT)
+    }
+
+    /// The Markdown report in at most `limit` bytes (so at most as many characters): when the
+    /// whole does not fit, the last changes are left out first, then the last cache lines (the
+    /// report says how many, and where they all are), and the graph only when even it does not
+    /// fit beside the verdict, diagnoses, warnings and notes.
+    pub fn to_markdown_within(&self, limit: usize) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "### cachelens: {}", self.verdict.as_str());
         let _ = writeln!(out);
@@ -309,62 +329,125 @@ impl Report {
                 let _ = writeln!(out, "- **Upstream:** {}", links.join(", "));
             }
         }
+        let mut tail = String::new();
+        if !self.warnings.is_empty() || !self.notes.is_empty() {
+            let _ = writeln!(tail);
+        }
+        for w in &self.warnings {
+            let _ = writeln!(tail, "> **Warning:** {}", md_cell(&w.message));
+        }
+        for n in &self.notes {
+            let _ = writeln!(tail, "> {}", md_cell(n));
+        }
+        // Room kept for the lines saying what was left out.
+        const LEFT_OUT: usize = 400;
+        // The graph is kept when the head, it and the tail fit; then the cache lines and the
+        // changes take what is left, in that order.
+        let block = self
+            .graph
+            .as_ref()
+            .map_or_else(String::new, |(caption, mermaid)| {
+                format!("\n**{caption}** (marks in words):\n\n```mermaid\n{mermaid}```\n")
+            });
+        let block = if out.len() + block.len() + tail.len() + 2 * LEFT_OUT <= limit {
+            block
+        } else {
+            String::new()
+        };
+        let budget = |out: &String, reserved: usize| {
+            limit.saturating_sub(out.len() + tail.len() + 2 * LEFT_OUT + reserved)
+        };
         if let Some(c) = &self.cache {
             let _ = writeln!(out);
             let _ = writeln!(out, "**Cache:** {}", c.phrase());
             let _ = writeln!(out);
-            for line in cache_lines(c) {
-                let _ = writeln!(out, "- {line}");
+            let lines = cache_lines(c);
+            let total = lines.len();
+            for (i, line) in lines.into_iter().enumerate() {
+                let line = format!("- {line}\n");
+                if line.len() > budget(&out, block.len()) {
+                    let _ = writeln!(
+                        out,
+                        "- … and {} more (left out to stay within GitHub's {MARKDOWN_LIMIT} characters)",
+                        crate::words::count((total - i) as u64, "line", "lines")
+                    );
+                    break;
+                }
+                out.push_str(&line);
             }
         }
+        out.push_str(&block);
         if !self.changes.is_empty() {
             let _ = writeln!(out);
             let _ = writeln!(out, "**Changes ({}):**", self.changes.len());
             let _ = writeln!(out);
-            for c in &self.changes {
-                let _ = writeln!(
-                    out,
-                    "- `{}` `{}`",
-                    c.op.as_str(),
-                    md_code(&c.path.to_string())
-                );
-                for (label, v) in [("old", &c.old), ("new", &c.value)] {
-                    let Some(v) = v else { continue };
-                    let text = compact(v);
-                    if text.chars().count() > LONG_VALUE {
-                        let _ = writeln!(
-                            out,
-                            "  <details><summary>{label}: {} characters</summary>",
-                            text.chars().count()
-                        );
-                        let _ = writeln!(out);
-                        let _ = writeln!(out, "  ```json");
-                        let _ = writeln!(
-                            out,
-                            "  {}",
-                            serde_json::to_string_pretty(v)
-                                .unwrap_or_default()
-                                .replace('\n', "\n  ")
-                        );
-                        let _ = writeln!(out, "  ```");
-                        let _ = writeln!(out, "  </details>");
-                    } else {
-                        let _ = writeln!(out, "  - {label}: `{}`", md_code(&text));
-                    }
+            for (i, c) in self.changes.iter().enumerate() {
+                let item = markdown_change(c);
+                if item.len() > budget(&out, 0) {
+                    let _ = writeln!(
+                        out,
+                        "- … and {} more, not listed to stay within GitHub's {MARKDOWN_LIMIT} characters: `cachelens diff --format json` (or the share link) has them all",
+                        crate::words::count((self.changes.len() - i) as u64, "change", "changes")
+                    );
+                    break;
                 }
+                out.push_str(&item);
             }
         }
-        if !self.warnings.is_empty() || !self.notes.is_empty() {
-            let _ = writeln!(out);
-        }
-        for w in &self.warnings {
-            let _ = writeln!(out, "> **Warning:** {}", md_cell(&w.message));
-        }
-        for n in &self.notes {
-            let _ = writeln!(out, "> {}", md_cell(n));
-        }
+        out.push_str(&tail);
         out
     }
+}
+
+/// One change as a Markdown list item (long values folded).
+fn markdown_change(c: &Change) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "- `{}` `{}`",
+        c.op.as_str(),
+        md_code(&c.path.to_string())
+    );
+    for (label, v) in [("old", &c.old), ("new", &c.value)] {
+        let Some(v) = v else { continue };
+        let text = compact(v);
+        if text.chars().count() > LONG_VALUE {
+            let _ = writeln!(
+                out,
+                "  <details><summary>{label}: {} characters</summary>",
+                text.chars().count()
+            );
+            let _ = writeln!(out);
+            let _ = writeln!(out, "  ```json");
+            let _ = writeln!(
+                out,
+                "  {}",
+                serde_json::to_string_pretty(v)
+                    .unwrap_or_default()
+                    .replace('\n', "\n  ")
+            );
+            let _ = writeln!(out, "  ```");
+            let _ = writeln!(out, "  </details>");
+        } else {
+            let _ = writeln!(out, "  - {label}: `{}`", md_code(&text));
+        }
+    }
+    out
+}
+
+/// The Mermaid graph of what changed in the caches, when anything did.
+fn graph_of(left: &Analysis, right: &Analysis, cmp: &Comparison) -> Option<(String, String)> {
+    let c = cmp.cache.as_ref()?;
+    if c.added.is_empty() && c.removed.is_empty() && c.changed.is_empty() {
+        return None;
+    }
+    let view = crate::drawing::View {
+        max_nodes: crate::drawing::REPORT_NODES,
+        neighbourhood: true,
+        ..crate::drawing::View::default()
+    };
+    let d = crate::drawing::of_comparison(left, right, cmp, &view)?;
+    Some((crate::picture::caption(&d), crate::picture::to_mermaid(&d)))
 }
 
 impl CacheSummary {

@@ -128,3 +128,88 @@ fn a_rebuild_that_only_moved_timestamps_says_so_and_how_to_compare_the_rest() {
         );
     }
 }
+
+/// The Markdown report on the real 170-record cache and on 10k pairs: the Mermaid graph of the
+/// changed neighbourhood (at most 100 nodes) embedded, the whole within GitHub's limit.
+#[test]
+fn markdown_embeds_the_graph_within_githubs_limit() {
+    use cachelens_core::drawing::REPORT_NODES;
+    use cachelens_core::report::MARKDOWN_LIMIT;
+    let real = |p: &str| {
+        std::fs::read(format!(
+            "{}/../../tests/fixtures/real-buildkit/{p}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    let mut pairs = vec![(
+        "wide-rebuilds 2→3",
+        real("wide-rebuilds/2/config.json"),
+        real("wide-rebuilds/3/config.json"),
+    )];
+    for (name, p) in [
+        (
+            "registry-10k",
+            cachelens_core::synth::cache_config_pair(10_000, 1),
+        ),
+        (
+            "inline-10k",
+            cachelens_core::synth::inline_config_pair(10_000, 1),
+        ),
+        // Many changes: 40 blobs replaced, every record built on them changed.
+        (
+            "registry-10k-replacing",
+            cachelens_core::synth::cache_config_pair_replacing(10_000, 1, 40).0,
+        ),
+    ] {
+        pairs.push((name, p.left, p.right));
+    }
+    for (name, l, r) in pairs {
+        let l = analyze(&l, Some(Side::Left)).unwrap();
+        let r = analyze(&r, Some(Side::Right)).unwrap();
+        let opts = Options::default();
+        let cmp = compare(&l, &r, &opts);
+        let report = Report::new(&l, &r, &cmp, &opts, ("left", "right"));
+        let md = report.to_markdown();
+        assert!(
+            md.chars().count() <= MARKDOWN_LIMIT,
+            "{name}: {} characters",
+            md.chars().count()
+        );
+        let (_, mermaid) = report.graph.as_ref().expect(name);
+        let nodes = mermaid
+            .lines()
+            .filter(|l| l.trim_start().starts_with('n') && l.contains("[\""))
+            .count();
+        assert!(nodes > 0 && nodes <= REPORT_NODES, "{name}: {nodes} nodes");
+        if md.contains("more, not listed") {
+            // Changes were left out: the graph is there, and the count of what is missing.
+            assert!(cmp.changes.len() > 100, "{name}");
+        }
+        assert!(
+            md.contains(&format!("```mermaid\n{mermaid}```")),
+            "{name}: the graph embedded"
+        );
+        // Text and JSON do not carry it.
+        assert!(!report.to_json().contains("flowchart"));
+        assert!(!report.to_text(false).contains("flowchart"));
+    }
+}
+
+/// A smaller limit leaves out changes first (and says how many), the graph last.
+#[test]
+fn markdown_within_a_limit_counts_what_it_leaves_out() {
+    let r = report("timestamps-only", Options::default());
+    let whole = r.to_markdown();
+    assert!(whole.contains("```mermaid"));
+    let small = r.to_markdown_within(whole.len() - 200);
+    assert!(small.len() <= whole.len() - 200);
+    assert!(small.contains("```mermaid"), "the graph stays");
+    assert!(
+        small.contains("more, not listed to stay within GitHub's 65536 characters"),
+        "{small}"
+    );
+    let tiny = r.to_markdown_within(2_500);
+    assert!(tiny.len() <= 2_500, "{}", tiny.len());
+    assert!(!tiny.contains("```mermaid"), "{tiny}");
+}

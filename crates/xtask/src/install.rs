@@ -40,6 +40,9 @@ pub enum Tool {
     Trunk,
     /// jq (apt): the README's shell recipes, run by the CLI tests.
     Jq,
+    /// Graphviz's dot (apt `graphviz`): the CLI tests check that `graph --format dot` is
+    /// accepted by it.
+    Graphviz,
 }
 
 impl Tool {
@@ -50,6 +53,7 @@ impl Tool {
         Tool::NpmPackages,
         Tool::Chromium,
         Tool::Jq,
+        Tool::Graphviz,
         Tool::WasmBindgen,
         Tool::Trunk,
     ];
@@ -76,6 +80,7 @@ pub fn ensure(ctx: &Ctx, tools: &[Tool]) -> Result<()> {
                 Tool::WasmBindgen => ensure_wasm_bindgen(ctx)?,
                 Tool::Trunk => ensure_trunk(ctx)?,
                 Tool::Jq => ensure_apt_program(ctx, "jq", "jq")?,
+                Tool::Graphviz => ensure_apt_program(ctx, "dot", "graphviz")?,
             }
         }
         Ok(())

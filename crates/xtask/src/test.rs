@@ -61,7 +61,7 @@ impl Step {
     fn tools(self) -> &'static [Tool] {
         match self {
             Step::Fmt | Step::Clippy => &[Tool::RustComponents],
-            Step::Test => &[Tool::RustComponents, Tool::Jq],
+            Step::Test => &[Tool::RustComponents, Tool::Jq, Tool::Graphviz],
             Step::WasmTest => &[Tool::WasmTarget, Tool::WasmBindgen, Tool::Chromium],
             Step::Build => Tool::WEB_BUILD,
             Step::E2e => &[Tool::NpmPackages, Tool::Chromium],

@@ -367,8 +367,8 @@ impl Virtual {
                 }
             }
         }
-        for v in 0..total {
-            if !seen[v] {
+        for (v, &seen) in seen.iter().enumerate().take(total) {
+            if !seen {
                 self.pos[v] = self.rows[self.layer[v]].len();
                 self.rows[self.layer[v]].push(v);
             }
@@ -392,9 +392,8 @@ impl Virtual {
         }
         // Fenwick tree over lower positions: count earlier ends strictly to the right.
         let mut tree = vec![0usize; lower + 1];
-        let mut seen = 0;
         let mut crossings = 0;
-        for &e in &ends {
+        for (seen, &e) in ends.iter().enumerate() {
             let mut i = e + 1;
             let mut at_most = 0;
             while i > 0 {
@@ -407,7 +406,6 @@ impl Virtual {
                 tree[i] += 1;
                 i += i & i.wrapping_neg();
             }
-            seen += 1;
         }
         crossings
     }

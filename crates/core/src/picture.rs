@@ -140,7 +140,12 @@ pub fn to_mermaid(d: &Drawing) -> String {
         let _ = writeln!(out, "  n{}{arrow}n{}", e.from, e.to);
     }
     // Classes (styles repeat what the labels say).
-    let classes: [(&str, &str, fn(&crate::drawing::Node) -> bool); 4] = [
+    type Class = (
+        &'static str,
+        &'static str,
+        fn(&crate::drawing::Node) -> bool,
+    );
+    let classes: [Class; 4] = [
         ("removed", "stroke-dasharray:5 3", |n| {
             n.marks.contains(&Mark::Removed)
         }),

@@ -472,7 +472,8 @@ fn run(cli: Cli) -> Result<u8> {
             left.image_facts = image_facts(&args.left_image)?;
             right.image_facts = image_facts(&args.right_image)?;
             let cmp = compare(&left, &right, &opts);
-            let report = Report::new(&left, &right, &cmp, &opts, (&ln, &rn));
+            let report =
+                Report::new(&left, &right, &cmp, &opts, (&ln, &rn)).with_graph(&left, &right, &cmp);
             render_diff(&report, &args, &mut out)?;
             let code = cmp.verdict.exit_code();
             // The process ends next: freeing the documents (millions of small allocations for a
@@ -621,7 +622,7 @@ fn diff_images(
 ) -> Result<u8> {
     let (l, r) = image::comparable(left, right, opts);
     let cmp = compare(&l, &r, opts);
-    let report = Report::new(&l, &r, &cmp, opts, names);
+    let report = Report::new(&l, &r, &cmp, opts, names).with_graph(&l, &r, &cmp);
     render_diff(&report, args, out)?;
     let mut damaged = false;
     for (name, set) in [(names.0, left), (names.1, right)] {

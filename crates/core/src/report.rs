@@ -163,8 +163,16 @@ impl Report {
                 ignore_cache: opts.ignore_cache,
                 ignore: opts.ignore.iter().map(ToString::to_string).collect(),
             },
-            graph: graph_of(left, right, cmp),
+            graph: None,
         }
+    }
+
+    /// The report with the Mermaid graph of the changed neighbourhood of the caches, for the
+    /// Markdown report ([`Report::to_markdown`]). Apart from [`Report::new`] so that what does
+    /// not draw (the page's share Markdown) does not link the layout.
+    pub fn with_graph(mut self, left: &Analysis, right: &Analysis, cmp: &Comparison) -> Self {
+        self.graph = graph_of(left, right, cmp);
+        self
     }
 
     /// The JSON contract, pretty-printed with a final newline.

@@ -27,6 +27,7 @@ fn report(case: &str, opts: Options) -> Report {
         &opts,
         (&format!("{case}/left.json"), &format!("{case}/right.json")),
     )
+    .with_graph(&l, &r, &cmp)
 }
 
 #[test]
@@ -169,7 +170,7 @@ fn markdown_embeds_the_graph_within_githubs_limit() {
         let r = analyze(&r, Some(Side::Right)).unwrap();
         let opts = Options::default();
         let cmp = compare(&l, &r, &opts);
-        let report = Report::new(&l, &r, &cmp, &opts, ("left", "right"));
+        let report = Report::new(&l, &r, &cmp, &opts, ("left", "right")).with_graph(&l, &r, &cmp);
         let md = report.to_markdown();
         assert!(
             md.chars().count() <= MARKDOWN_LIMIT,

@@ -6,6 +6,8 @@ use super::{ArchiveKind, ImageSet, Problem, archive_error, read_archive_bytes};
 use crate::Error;
 use std::io::Write as _;
 
+mod member;
+
 /// The most a gzip input may decompress to (as for share links): 256 MiB.
 pub const MAX_INFLATED: u64 = 256 * 1024 * 1024;
 
@@ -78,7 +80,7 @@ impl std::io::Write for Capped {
 /// ```
 #[derive(Debug)]
 pub struct Inflater {
-    decoder: flate2::write::GzDecoder<Capped>,
+    decoder: member::GzDecoder<Capped>,
     fed: u64,
 }
 
@@ -92,7 +94,7 @@ impl Inflater {
     /// A new decompressor.
     pub fn new() -> Self {
         Inflater {
-            decoder: flate2::write::GzDecoder::new(Capped::default()),
+            decoder: member::GzDecoder::new(Capped::default()),
             fed: 0,
         }
     }

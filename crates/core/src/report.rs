@@ -21,11 +21,20 @@ pub const MARKDOWN_LIMIT: usize = 65_536;
 pub struct SideReport {
     /// A name for people (the file name, or "left"/"right").
     pub name: String,
-    /// The detected kind.
+    /// Its kind and digests.
+    #[serde(flatten)]
+    pub input: InputReport,
+}
+
+/// One input's kind and digests, as reported (a diff's sides, a series' inputs).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InputReport {
+    /// The detected kind (for an archive: what its digest is of).
     pub kind: crate::Kind,
-    /// sha256 of the exact bytes.
+    /// sha256 of the exact bytes (an archive: its manifest, index or build record).
     pub digest: Digest,
-    /// Size in bytes.
+    /// Size in bytes (of what `digest` is of).
     pub size: usize,
     /// sha256 of the Go-compact re-encoding, when that differs from the bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -43,6 +52,15 @@ impl SideReport {
     pub fn new(a: &Analysis, name: impl Into<String>) -> Self {
         SideReport {
             name: name.into(),
+            input: InputReport::new(a),
+        }
+    }
+}
+
+impl InputReport {
+    /// The kind and digests of one analysed input.
+    pub fn new(a: &Analysis) -> Self {
+        InputReport {
             kind: a.kind,
             digest: a.digest.clone(),
             size: a.size,
@@ -230,11 +248,11 @@ impl Report {
                 "{} {}  {}  {}  ({} bytes)",
                 paint("1", mark),
                 s.name,
-                s.kind,
-                s.digest,
-                s.size
+                s.input.kind,
+                s.input.digest,
+                s.input.size
             );
-            if let Some(k) = &s.image {
+            if let Some(k) = &s.input.image {
                 let d =
                     |d: &Option<Digest>| d.as_ref().map_or("not known", Digest::as_str).to_owned();
                 let _ = writeln!(
@@ -310,9 +328,9 @@ impl Report {
                 out,
                 "| {} | {} | `{}` | {} bytes |",
                 md_cell(&s.name),
-                s.kind,
-                s.digest,
-                s.size
+                s.input.kind,
+                s.input.digest,
+                s.input.size
             );
         }
         for d in &self.diagnoses {

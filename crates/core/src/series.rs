@@ -26,9 +26,9 @@
 
 use crate::compare::{Options, Verdict, compare, filtered};
 use crate::image::{self, ImageSet};
-use crate::report::{OptionsReport, Report, WarningReport};
+use crate::report::{InputReport, OptionsReport, Report, WarningReport};
 use crate::steps::Step;
-use crate::{Analysis, Digest, Kind, Side};
+use crate::{Analysis, Digest, Side};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
@@ -82,7 +82,7 @@ pub struct InputEntry {
     pub group: Option<usize>,
     /// Kind and digests, when it could be read.
     #[serde(flatten)]
-    pub read: Option<ReadInput>,
+    pub read: Option<InputReport>,
     /// Why it could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -92,40 +92,6 @@ pub struct InputEntry {
     /// Problems that did not stop reading it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<WarningReport>,
-}
-
-/// An input's kind and digests: the fields of a diff report's `left` and `right` but the name.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ReadInput {
-    /// The detected kind (for an archive: what its digest is of, as in `diff`).
-    pub kind: Kind,
-    /// sha256 of the exact bytes (an archive: its manifest, index or build record).
-    pub digest: Digest,
-    /// Size in bytes (of what `digest` is of).
-    pub size: usize,
-    /// sha256 of the Go-compact re-encoding, when that differs from the bytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub compact_digest: Option<Digest>,
-    /// The digest the config would have without `moby.buildkit.cache.v0`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub without_cache_digest: Option<Digest>,
-    /// For an image read from an archive or layout: `lastLayer` and `chainID`.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub image: Option<crate::ImageKeys>,
-}
-
-impl ReadInput {
-    fn new(a: &Analysis) -> Self {
-        ReadInput {
-            kind: a.kind,
-            digest: a.digest.clone(),
-            size: a.size,
-            compact_digest: a.compact_digest.clone(),
-            without_cache_digest: a.without_cache_digest.clone(),
-            image: a.image_keys.clone(),
-        }
-    }
 }
 
 /// A change between two consecutive readable inputs that are not equivalent.
@@ -179,7 +145,7 @@ pub struct Series {
 /// What is kept of an input once its fingerprints are taken.
 struct Described {
     prints: Prints,
-    read: ReadInput,
+    read: InputReport,
     warnings: Vec<WarningReport>,
     problems: Vec<String>,
     export: Option<Print>,
@@ -306,7 +272,7 @@ impl Builder {
                         flat: Some(p),
                         paired: p,
                     },
-                    read: ReadInput::new(a),
+                    read: InputReport::new(a),
                     warnings: a.warnings.iter().map(WarningReport::from).collect(),
                     problems: Vec::new(),
                     export: None,
@@ -326,7 +292,7 @@ impl Builder {
                 };
                 Described {
                     prints: Prints { flat, paired },
-                    read: ReadInput::new(&own),
+                    read: InputReport::new(&own),
                     warnings: own.warnings.iter().map(WarningReport::from).collect(),
                     problems: set.problems.iter().map(ToString::to_string).collect(),
                     export: own.export_metadata.as_ref().map(fingerprint),

@@ -15,8 +15,9 @@
 //!
 //! Here: [`State`], [`Action`] and the reducer. Beside it: `pane` (one pane, and how a file is
 //! routed to it: [`route_file`]), `doc` (the comparison and the document view), `compute` (what
-//! is recomputed, here or in the worker, and the worker's answers) and `session` (share links,
-//! bundles and what the tab keeps across a reload).
+//! is recomputed, here or in the worker, and the worker's answers), `session` (share links,
+//! bundles and what the tab keeps across a reload) and `series` (the series mode: many inputs
+//! in build order, compared one per task).
 //!
 //! Everything here is plain Rust and tested natively (`cargo test -p cachelens-web`).
 
@@ -37,6 +38,7 @@ use wire::{Request, Response, SideJob};
 mod compute;
 mod doc;
 mod pane;
+mod series;
 mod session;
 pub mod sharing;
 #[cfg(test)]
@@ -50,6 +52,10 @@ pub use doc::{
 pub use pane::{
     Analysed, AnalysisResult, Archive, Doc, FileRoute, Pane, analyze_input, file_label, route_file,
     short_digest,
+};
+pub use series::{
+    Computed, FileRead, FolderInput, Held, Item, Progress, SeriesAction, SeriesState, Via,
+    folder_inputs, natural_cmp,
 };
 
 /// Rows of the document view rendered at first, and added by each "show more".
@@ -210,6 +216,8 @@ pub struct State {
     pub computing: bool,
     /// Where the last comparison was computed: "worker" or "page" (`data-computed`).
     pub computed_in: &'static str,
+    /// The series mode: many inputs in build order (`series`).
+    pub series: SeriesState,
     /// The last generation given to an input ([`Pane::generation`]).
     last_generation: u64,
     /// The awaited comparison starts the change list afresh (not one asked for a view change).
@@ -349,6 +357,8 @@ pub enum Action {
     UseWorker,
     /// The worker answered (applied only if it answers the last request, [`State::seq`]).
     Computed(Box<Response>),
+    /// Something in the series mode (`series`).
+    Series(SeriesAction),
 }
 
 impl yew::Reducible for State {
@@ -648,6 +658,7 @@ impl State {
             }
             Action::UseWorker => self.offload = true,
             Action::Computed(answer) => self.answer(*answer),
+            Action::Series(action) => self.series_apply(action),
             Action::ArchiveRead { side, result } => {
                 // (Only the answer to the archive the pane shows now: it comes in
                 // `Action::FromRead`, dropped once something else was put in the pane.)

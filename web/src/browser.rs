@@ -55,6 +55,34 @@ pub fn dropped_file(event: &DragEvent) -> Option<File> {
     event.data_transfer()?.files()?.get(0)
 }
 
+/// Every file of an `<input type=file multiple>` after a change, and resets the input.
+pub fn take_chosen_files(input: &HtmlInputElement) -> Vec<File> {
+    let files = input.files().map(|l| files_of(&l)).unwrap_or_default();
+    input.set_value("");
+    files
+}
+
+/// Every file dropped (a dropped folder is not one: see [`dropped_folder`]).
+pub fn dropped_files(event: &DragEvent) -> Vec<File> {
+    event
+        .data_transfer()
+        .and_then(|dt| dt.files())
+        .map(|l| files_of(&l))
+        .unwrap_or_default()
+}
+
+fn files_of(list: &web_sys::FileList) -> Vec<File> {
+    (0..list.length()).filter_map(|i| list.get(i)).collect()
+}
+
+/// Marks a drag as moving something of the page's (Firefox starts no drag without data).
+pub fn start_move_drag(event: &DragEvent, what: &str) {
+    if let Some(dt) = event.data_transfer() {
+        dt.set_effect_allowed("move");
+        let _ = dt.set_data("text/plain", what);
+    }
+}
+
 /// Whether a drag carries files (as opposed to text, which the textarea takes by itself).
 pub fn drag_has_files(event: &DragEvent) -> bool {
     event.data_transfer().is_some_and(|dt| {

@@ -19,26 +19,21 @@ pub mod browser;
 pub mod components;
 pub mod examples;
 pub mod folder;
+pub mod load;
 pub mod state;
 pub mod worker;
 
-/// A number new to each file or folder read (see `state::State::awaiting`).
-fn next_reading() -> u64 {
-    thread_local!(static LAST: std::cell::Cell<u64> = const { std::cell::Cell::new(0) });
-    LAST.with(|n| {
-        n.set(n.get() + 1);
-        n.get()
-    })
-}
+use load::next_reading;
 
 use cachelens_core::Side;
 use components::{
-    ChangeList, CopyRequest, Diagnoses, DocViewPanel, ExampleMenu, NoVerdict, OpenedBanner,
-    OptionsBar, PaneCallbacks, PaneView, SharePanel, Summary, VerdictBanner,
+    ChangeList, CopyRequest, Diagnoses, DocViewPanel, ExampleMenu, ModeSwitch, NoVerdict,
+    OpenedBanner, OptionsBar, PaneCallbacks, PaneView, SeriesCallbacks, SeriesView, SharePanel,
+    Summary, VerdictBanner,
 };
 use gloo::render::AnimationFrame;
 use gloo::timers::callback::Timeout;
-use state::{Action, Copied, State, ViewLayout};
+use state::{Action, Copied, SeriesAction, State, ViewLayout};
 use yew::prelude::*;
 
 /// How long typing must pause before a pane is analysed again.
@@ -138,6 +133,19 @@ fn mixed_inputs(s: &State) -> Option<&'static str> {
     ((archive(Side::Left) && json(Side::Right)) || (json(Side::Left) && archive(Side::Right))).then_some(
         "One side is an image archive and the other a JSON document: give an archive on both sides, or on both sides the config or manifest JSON (cachelens show lists their digests).",
     )
+}
+
+/// The two inputs last opened from the series, with their names, while the panes hold them.
+fn series_opened(s: &State) -> Option<(usize, usize, AttrValue, AttrValue)> {
+    let (a, b) = s.series.opened?;
+    let name = |pos| {
+        s.series
+            .compared_item(pos)
+            .map(|i| AttrValue::from(i.name.to_string()))
+    };
+    let (left, right) = (name(a)?, name(b)?);
+    let holds = |side: Side, n: &AttrValue| s.pane(side).name().is_some_and(|p| **p == **n);
+    (holds(Side::Left, &left) && holds(Side::Right, &right)).then_some((a, b, left, right))
 }
 
 /// The components' typed callbacks (each dispatches one action).
@@ -394,55 +402,34 @@ pub fn app() -> Html {
                 };
                 // An image archive is read by ranges (a gzipped one, a `.dockerbuild` file,
                 // decompressed in chunks first); anything else whole (`state::route_file`).
-                browser::read_head(&file.clone(), 1024, move |head| {
-                    match head.map(|h| state::route_file(&h, file.size() as u64)) {
-                        Ok(route @ (state::FileRoute::Tar | state::FileRoute::Gzip)) => {
-                            dispatch.emit(answer(Action::ArchiveOpening {
-                                side,
-                                name,
-                                size: file.size() as u64,
-                                folder: false,
+                let opening = {
+                    let (dispatch, name) = (dispatch.clone(), name.clone());
+                    move |size| {
+                        dispatch.emit(answer(Action::ArchiveOpening {
+                            side,
+                            name,
+                            size,
+                            folder: false,
+                        }))
+                    }
+                };
+                load::read_routed(file, opening, move |read| match read {
+                    state::FileRead::Whole(bytes) => {
+                        dispatch.emit(answer(Action::LoadFile { side, name, bytes }));
+                        let later = dispatch.clone();
+                        paints.borrow_mut()[side_index(side)] =
+                            Some(browser::after_paint(move || {
+                                later.emit(Action::Analyze(side))
                             }));
-                            let done = move |result| {
-                                dispatch.emit(answer(Action::ArchiveRead {
-                                    side,
-                                    result: Box::new(result),
-                                }))
-                            };
-                            if route == state::FileRoute::Gzip {
-                                browser::read_gzip(file, done);
-                            } else {
-                                browser::read_archive(file, done);
-                            }
-                        }
-                        // Refused before reading: the tab never holds more than the core takes.
-                        Ok(state::FileRoute::TooLarge) => {
-                            let e =
-                                cachelens_core::Error::new(cachelens_core::ErrorKind::TooLarge {
-                                    size: file.size() as u64,
-                                    limit: cachelens_core::MAX_INPUT_BYTES,
-                                });
-                            dispatch.emit(answer(Action::LoadFailed {
-                                side,
-                                message: format!("{name}: {}", e.message()),
-                            }))
-                        }
-                        Ok(state::FileRoute::Whole) => {
-                            browser::read_file(file, move |result| match result {
-                                Ok(bytes) => {
-                                    dispatch.emit(answer(Action::LoadFile { side, name, bytes }));
-                                    let later = dispatch.clone();
-                                    paints.borrow_mut()[side_index(side)] =
-                                        Some(browser::after_paint(move || {
-                                            later.emit(Action::Analyze(side))
-                                        }));
-                                }
-                                Err(message) => {
-                                    dispatch.emit(answer(Action::LoadFailed { side, message }))
-                                }
-                            })
-                        }
-                        Err(message) => dispatch.emit(answer(Action::LoadFailed { side, message })),
+                    }
+                    state::FileRead::Archive { result, .. } => {
+                        dispatch.emit(answer(Action::ArchiveRead {
+                            side,
+                            result: Box::new(result),
+                        }))
+                    }
+                    state::FileRead::Failed(message) => {
+                        dispatch.emit(answer(Action::LoadFailed { side, message }))
                     }
                 });
             })
@@ -524,6 +511,40 @@ pub fn app() -> Html {
     // changes (typing in one pane must not re-render the other's 5 MB textarea).
     let left_callbacks = use_memo((), |()| pane_callbacks(Side::Left));
     let right_callbacks = use_memo((), |()| pane_callbacks(Side::Right));
+    // The series mode's callbacks, and its steps: one input pushed per task, each sent after
+    // yielding to the event loop (a timer), so the page paints and answers between them;
+    // dropping the timer (the run changed, or was cancelled) cancels the step.
+    let series_callbacks = {
+        let d = dispatch.clone();
+        (*use_memo((), move |()| {
+            let series = |a| Action::Series(a);
+            let (files, folder) = (d.clone(), d.clone());
+            SeriesCallbacks {
+                on_files: Callback::from(move |f| load::series_files(&files, f)),
+                on_folder: Callback::from(move |p| load::series_folder(&folder, p)),
+                on_move: d.reform(move |(id, to, via)| series(SeriesAction::Move { id, to, via })),
+                on_remove: d.reform(move |id| series(SeriesAction::Remove(id))),
+                on_sort: d.reform(move |()| series(SeriesAction::SortByName)),
+                on_clear: d.reform(move |()| series(SeriesAction::Clear)),
+                on_cancel: d.reform(move |()| series(SeriesAction::Cancel)),
+                on_restart: d.reform(move |()| series(SeriesAction::Restart)),
+                on_open: d.reform(move |(a, b)| series(SeriesAction::OpenPair(a, b))),
+            }
+        }))
+        .clone()
+    };
+    let step_timer = use_mut_ref(|| None::<Timeout>);
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with(state.series.due_step(), move |due| {
+            *step_timer.borrow_mut() = due.map(|(run, _)| {
+                Timeout::new(0, move || {
+                    dispatch.emit(Action::Series(SeriesAction::Step(run)))
+                })
+            });
+        });
+    }
+    let on_mode = dispatch.reform(|on| Action::Series(SeriesAction::Show(on)));
     let on_pick = {
         let dispatch = dispatch.clone();
         (*use_memo((), move |()| dispatch.reform(Action::LoadExample))).clone()
@@ -582,6 +603,16 @@ pub fn app() -> Html {
                     { "Paste or drop two inputs below, or try an example; nothing leaves your browser." }
                 </p>
             </header>
+            <ModeSwitch
+                series={s.series.shown}
+                count={s.series.items.len()}
+                opened={series_opened(s)}
+                {on_mode}
+            />
+            if s.series.shown {
+                <SeriesView series={s.series.clone()} callbacks={series_callbacks} />
+            }
+            <div class="pair" hidden={s.series.shown}>
             <ExampleMenu current={s.example} on_pick={on_pick} />
             if let Some(message) = &s.share_error {
                 <p class="error share-error" data-testid="error" role="alert">{ message.to_string() }</p>
@@ -686,6 +717,7 @@ pub fn app() -> Html {
                     />
                 }
             </section>
+            </div>
             <footer class="foot muted">
                 { "cachelens runs entirely in this page: no upload, no tracking. " }
                 <span data-testid="session-note">

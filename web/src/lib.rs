@@ -423,10 +423,7 @@ pub fn app() -> Html {
                             }));
                     }
                     state::FileRead::Archive { result, .. } => {
-                        dispatch.emit(answer(Action::ArchiveRead {
-                            side,
-                            result: Box::new(result),
-                        }))
+                        dispatch.emit(answer(Action::ArchiveRead { side, result }))
                     }
                     state::FileRead::Failed(message) => {
                         dispatch.emit(answer(Action::LoadFailed { side, message }))

@@ -35,7 +35,7 @@ pub fn read_routed(
                     done(FileRead::Archive {
                         size,
                         folder: false,
-                        result,
+                        result: Box::new(result),
                     })
                 };
                 if route == state::FileRoute::Gzip {
@@ -74,7 +74,7 @@ pub fn read_layout(
         done(FileRead::Archive {
             size,
             folder: true,
-            result,
+            result: Box::new(result),
         })
     });
 }

@@ -38,7 +38,7 @@ pub enum FileRead {
         /// A layout folder rather than a file.
         folder: bool,
         /// What it holds, or why it could not be read.
-        result: Result<ImageSet, String>,
+        result: Box<Result<ImageSet, String>>,
     },
     /// It could not be read (the message names it).
     Failed(String),
@@ -326,15 +326,16 @@ impl Held {
             FileRead::Archive {
                 size,
                 folder,
-                result: Ok(set),
-            } => Held::Archive {
-                size,
-                folder,
-                set: Shared::new(set),
+                result,
+            } => match *result {
+                Ok(set) => Held::Archive {
+                    size,
+                    folder,
+                    set: Shared::new(set),
+                },
+                Err(m) => Held::Failed(Rc::from(m)),
             },
-            FileRead::Archive { result: Err(m), .. } | FileRead::Failed(m) => {
-                Held::Failed(Rc::from(m))
-            }
+            FileRead::Failed(m) => Held::Failed(Rc::from(m)),
         }
     }
 }

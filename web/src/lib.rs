@@ -413,7 +413,7 @@ pub fn app() -> Html {
                         }))
                     }
                 };
-                load::read_routed(file, opening, move |read| match read {
+                let done = move |read| match read {
                     state::FileRead::Whole(bytes) => {
                         dispatch.emit(answer(Action::LoadFile { side, name, bytes }));
                         let later = dispatch.clone();
@@ -428,7 +428,8 @@ pub fn app() -> Html {
                     state::FileRead::Failed(message) => {
                         dispatch.emit(answer(Action::LoadFailed { side, message }))
                     }
-                });
+                };
+                load::read_routed(file, Box::new(opening), Box::new(done));
             })
         };
         let on_folder = {
@@ -473,12 +474,12 @@ pub fn app() -> Html {
                             dispatch.emit(opening(layout.name.clone(), layout.size()));
                             let files = picked.into_iter().map(|(_, f)| f).collect();
                             let dispatch = dispatch.clone();
-                            browser::read_layout(layout, files, move |result| {
-                                dispatch.emit(answer(Action::ArchiveRead {
-                                    side,
-                                    result: Box::new(result),
-                                }))
-                            });
+                            let done = move |read| {
+                                if let state::FileRead::Archive { result, .. } = read {
+                                    dispatch.emit(answer(Action::ArchiveRead { side, result }))
+                                }
+                            };
+                            load::read_layout(layout, files, Box::new(done));
                         }
                         Err(message) => {
                             let name = listing

@@ -19,12 +19,9 @@ pub fn next_reading() -> u64 {
 
 /// Reads a file as its first bytes say: `opening(size)` is called first for an image archive
 /// (read by ranges; a gzipped one, a `.dockerbuild` file, decompressed in chunks first), then
-/// `done` with what the read gave.
-pub fn read_routed(
-    file: File,
-    opening: impl FnOnce(u64) + 'static,
-    done: impl FnOnce(FileRead) + 'static,
-) {
+/// `done` with what the read gave. (Boxed callbacks: the readers are compiled once, not once per
+/// caller.)
+pub fn read_routed(file: File, opening: Box<dyn FnOnce(u64)>, done: Box<dyn FnOnce(FileRead)>) {
     let name = state::file_label(&file.name(), &browser::relative_path(&file));
     browser::read_head(&file.clone(), 1024, move |head| {
         let size = file.size() as u64;
@@ -64,11 +61,7 @@ pub fn read_routed(
 }
 
 /// Reads a layout folder (only the files the core asks for), then calls `done`.
-pub fn read_layout(
-    layout: folder::LayoutFiles,
-    files: Vec<File>,
-    done: impl FnOnce(FileRead) + 'static,
-) {
+pub fn read_layout(layout: folder::LayoutFiles, files: Vec<File>, done: Box<dyn FnOnce(FileRead)>) {
     let size = layout.size();
     browser::read_layout(layout, files, move |result| {
         done(FileRead::Archive {
@@ -93,7 +86,11 @@ pub fn series_files(dispatch: &Callback<Action>, files: Vec<File>) {
     )));
     for (id, _, file) in named {
         let dispatch = dispatch.clone();
-        read_routed(file, |_| {}, move |read| series_read(&dispatch, id, read));
+        read_routed(
+            file,
+            Box::new(|_| {}),
+            Box::new(move |read| series_read(&dispatch, id, read)),
+        );
     }
 }
 
@@ -149,9 +146,10 @@ pub fn series_folder(dispatch: &Callback<Action>, picked: Result<Vec<(String, Fi
     let files: Vec<File> = picked.into_iter().map(|(_, f)| f).collect();
     for (id, input) in reads {
         let dispatch = dispatch.clone();
-        let done = move |read| series_read(&dispatch, id, read);
+        let done: Box<dyn FnOnce(FileRead)> =
+            Box::new(move |read| series_read(&dispatch, id, read));
         match input {
-            FolderInput::File(i) => read_routed(files[i].clone(), |_| {}, done),
+            FolderInput::File(i) => read_routed(files[i].clone(), Box::new(|_| {}), done),
             FolderInput::Layout(l) => read_layout(l, files.clone(), done),
         }
     }

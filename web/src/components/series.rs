@@ -339,7 +339,6 @@ fn transitions(c: &Computed, on_open: &Callback<(usize, usize)>) -> Html {
                     type="button"
                     class="button"
                     data-testid="open-transition"
-                    aria-label={format!("Open builds {} and {} in the two-input view", from + 1, to + 1)}
                     onclick={on_open.reform(move |_: MouseEvent| (from, to))}
                 >
                     { format!("Open {} in the two-input view", arrow(t)) }

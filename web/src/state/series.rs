@@ -242,6 +242,28 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
     x.len().cmp(&y.len()).then_with(|| a.cmp(b))
 }
 
+/// The positions of `names` in natural order, equal names in the order given: an insertion
+/// sort (a series has tens of inputs, hundreds at most), so that no sorting code is compiled into
+/// the bundle for each kind of element.
+fn natural_positions(names: &[&str]) -> Vec<usize> {
+    let mut order: Vec<usize> = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let at = order
+            .iter()
+            .rposition(|&j| natural_cmp(names[j], name) != Ordering::Greater)
+            .map_or(0, |p| p + 1);
+        order.insert(at, i);
+    }
+    order
+}
+
+/// `v` in the natural order of the names `name` gives its elements (stable).
+fn in_natural_order<T>(v: Vec<T>, name: impl Fn(&T) -> &str) -> Vec<T> {
+    let order = natural_positions(&v.iter().map(&name).collect::<Vec<_>>());
+    let mut slots: Vec<Option<T>> = v.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
 /// One input a chosen or dropped folder gives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FolderInput {
@@ -315,8 +337,10 @@ pub fn folder_inputs(listing: &[(String, u64)]) -> Result<Vec<FolderInput>, Stri
             "{top} holds no file and no image layout to compare"
         ));
     }
-    named.sort_by(|a, b| natural_cmp(&a.0, &b.0));
-    Ok(named.into_iter().map(|(_, i)| i).collect())
+    Ok(in_natural_order(named, |n| &n.0)
+        .into_iter()
+        .map(|(_, i)| i)
+        .collect())
 }
 
 impl Held {
@@ -505,8 +529,8 @@ impl State {
                     s.restart(&opts);
                 }
             }
-            SeriesAction::Add(mut added) => {
-                added.sort_by(|a, b| natural_cmp(&a.1, &b.1));
+            SeriesAction::Add(added) => {
+                let added = in_natural_order(added, |a| &a.1);
                 s.shown = true;
                 s.items.extend(added.into_iter().map(|(id, name)| Item {
                     id,
@@ -551,7 +575,7 @@ impl State {
             }
             SeriesAction::SortByName => {
                 let before: Vec<u64> = s.items.iter().map(|i| i.id).collect();
-                s.items.sort_by(|a, b| natural_cmp(&a.name, &b.name));
+                s.items = in_natural_order(std::mem::take(&mut s.items), |i| &i.name);
                 if s.items.iter().map(|i| i.id).ne(before) {
                     s.announce = Some(Rc::from("Inputs put in name order."));
                     s.restart(&opts);

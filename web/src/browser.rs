@@ -336,7 +336,7 @@ fn js_message(e: &JsValue) -> String {
 /// its path starting with the folder's name, like a folder input gives them, then calls `done`.
 pub fn list_dropped_folder(
     dir: web_sys::FileSystemDirectoryEntry,
-    done: impl FnOnce(Result<Vec<(String, File)>, String>) + 'static,
+    done: yew::Callback<Result<Vec<(String, File)>, String>>,
 ) {
     use web_sys::{FileSystemDirectoryEntry, FileSystemEntry, FileSystemFileEntry};
     async fn entries(dir: &FileSystemDirectoryEntry) -> Result<Vec<FileSystemEntry>, JsValue> {
@@ -385,7 +385,7 @@ pub fn list_dropped_folder(
         }
         Ok(out)
     }
-    spawn_local(async move { done(walk(dir).await) });
+    spawn_local(async move { done.emit(walk(dir).await) });
 }
 
 /// Reads an image layout folder: only the files the core asks for (`index.json`, `oci-layout`,
@@ -444,6 +444,14 @@ pub fn focus(id: &str) {
     {
         let _ = el.focus();
     }
+}
+
+/// The value of the form control with this id (a `<select>`'s chosen option), if there is one.
+pub fn control_value(id: &str) -> Option<String> {
+    let el = web_sys::window()?.document()?.get_element_by_id(id)?;
+    js_sys::Reflect::get(&el, &JsValue::from_str("value"))
+        .ok()?
+        .as_string()
 }
 
 /// Opens the `<details>` with this id, scrolls it into view and focuses its summary.

@@ -27,9 +27,9 @@ use load::next_reading;
 
 use cachelens_core::Side;
 use components::{
-    ChangeList, CopyRequest, Diagnoses, DocViewPanel, ExampleMenu, ModeSwitch, NoVerdict,
-    OpenedBanner, OptionsBar, PaneCallbacks, PaneView, SeriesCallbacks, SeriesView, SharePanel,
-    Summary, VerdictBanner,
+    ChangeList, CopyRequest, Diagnoses, DocViewPanel, ExampleMenu, NoVerdict, OpenedBanner,
+    OptionsBar, PaneCallbacks, PaneView, SeriesCallbacks, SeriesView, SharePanel, Summary,
+    VerdictBanner,
 };
 use gloo::render::AnimationFrame;
 use gloo::timers::callback::Timeout;
@@ -136,15 +136,11 @@ fn mixed_inputs(s: &State) -> Option<&'static str> {
 }
 
 /// The two inputs last opened from the series, with their names, while the panes hold them.
-fn series_opened(s: &State) -> Option<(usize, usize, AttrValue, AttrValue)> {
+fn series_opened(s: &State) -> Option<(usize, usize, String, String)> {
     let (a, b) = s.series.opened?;
-    let name = |pos| {
-        s.series
-            .compared_item(pos)
-            .map(|i| AttrValue::from(i.name.to_string()))
-    };
+    let name = |pos| s.series.compared_item(pos).map(|i| i.name.to_string());
     let (left, right) = (name(a)?, name(b)?);
-    let holds = |side: Side, n: &AttrValue| s.pane(side).name().is_some_and(|p| **p == **n);
+    let holds = |side: Side, n: &String| s.pane(side).name().is_some_and(|p| **p == **n);
     (holds(Side::Left, &left) && holds(Side::Right, &right)).then_some((a, b, left, right))
 }
 
@@ -601,12 +597,7 @@ pub fn app() -> Html {
                     { "Paste or drop two inputs below, or try an example; nothing leaves your browser." }
                 </p>
             </header>
-            <ModeSwitch
-                series={s.series.shown}
-                count={s.series.items.len()}
-                opened={series_opened(s)}
-                {on_mode}
-            />
+            { components::mode_switch(s.series.shown, s.series.items.len(), series_opened(s), &on_mode) }
             if s.series.shown {
                 <SeriesView series={s.series.clone()} callbacks={series_callbacks} />
             }

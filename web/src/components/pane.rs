@@ -127,8 +127,7 @@ pub fn pane_view(props: &PaneProps) -> Html {
         Callback::from(move |e: DragEvent| {
             if let Some(dir) = crate::browser::dropped_folder(&e) {
                 e.prevent_default();
-                let on_folder = on_folder.clone();
-                crate::browser::list_dropped_folder(dir, move |r| on_folder.emit(r));
+                crate::browser::list_dropped_folder(dir, on_folder.clone());
             } else if let Some(file) = crate::browser::dropped_file(&e) {
                 e.prevent_default();
                 on_file.emit(file);

@@ -97,8 +97,7 @@ pub fn series_view(props: &SeriesProps) -> Html {
             over.set(false);
             if let Some(dir) = browser::dropped_folder(&e) {
                 e.prevent_default();
-                let on_folder = on_folder.clone();
-                browser::list_dropped_folder(dir, move |r| on_folder.emit(r));
+                browser::list_dropped_folder(dir, on_folder.clone());
                 return;
             }
             let files = browser::dropped_files(&e);
@@ -184,7 +183,7 @@ pub fn series_view(props: &SeriesProps) -> Html {
             if let Some(c) = &computed {
                 { timeline(&c.series) }
                 { transitions(c, &cb.on_open) }
-                <PickPair computed={c.clone()} on_open={cb.on_open.clone()} />
+                { pick_pair(&c.series, &cb.on_open) }
             }
             if !s.items.is_empty() {
                 { inputs(s, cb, &dragging) }
@@ -354,35 +353,21 @@ fn transitions(c: &Computed, on_open: &Callback<(usize, usize)>) -> Html {
     }
 }
 
-/// Props of [`PickPair`].
-#[derive(Debug, Properties, PartialEq)]
-struct PickProps {
-    computed: crate::state::Shared<Computed>,
-    on_open: Callback<(usize, usize)>,
-}
-
-/// Any two inputs, picked, opened in the two-input view.
-#[function_component(PickPair)]
-fn pick_pair(props: &PickProps) -> Html {
-    let n = props.computed.series.inputs.len();
-    let picked = use_state_eq(|| (0, 1.min(n.saturating_sub(1))));
-    if n < 2 {
+/// Any two inputs, picked, opened in the two-input view (the choices are read when it opens).
+fn pick_pair(series: &Series, on_open: &Callback<(usize, usize)>) -> Html {
+    if series.inputs.len() < 2 {
         return Html::default();
     }
-    let (a, b) = (picked.0.min(n - 1), picked.1.min(n - 1));
-    let select = |which: usize, id: &'static str, label: &'static str, value: usize| {
-        let picked = picked.clone();
-        let onchange = Callback::from(move |e: Event| {
-            let v = e
-                .target()
-                .and_then(|t| js_sys::Reflect::get(&t, &"value".into()).ok())
-                .and_then(|v| v.as_string())
-                .and_then(|v| v.parse::<usize>().ok())
-                .unwrap_or(0);
-            let (x, y) = *picked;
-            picked.set(if which == 0 { (v, y) } else { (x, v) });
-        });
-        let options = props.computed.series.inputs.iter().map(|i| {
+    let onclick = on_open.reform(|_: MouseEvent| {
+        let pick = |id| {
+            browser::control_value(id)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        (pick("pick-left"), pick("pick-right"))
+    });
+    let select = |id: &'static str, label: &'static str, value: usize| {
+        let options = series.inputs.iter().map(|i| {
             html! {
                 <option value={i.index.to_string()} selected={i.index == value}>
                     { format!("{}: {}", i.index + 1, i.name) }
@@ -390,20 +375,16 @@ fn pick_pair(props: &PickProps) -> Html {
             }
         });
         html! {
-            <label>
-                { label }
-                <select data-testid={id} {onchange}>{ for options }</select>
-            </label>
+            <label>{ label }<select id={id} data-testid={id}>{ for options }</select></label>
         }
     };
-    let onclick = props.on_open.reform(move |_: MouseEvent| (a, b));
     html! {
         <div class="pick-pair">
             <h3>{ "Compare any two" }</h3>
             <div class="pick-row">
-                { select(0, "pick-left", "Left (before) ", a) }
-                { select(1, "pick-right", "Right (after) ", b) }
-                <button type="button" class="button" data-testid="open-pair" disabled={a == b} {onclick}>
+                { select("pick-left", "Left (before) ", 0) }
+                { select("pick-right", "Right (after) ", 1) }
+                <button type="button" class="button" data-testid="open-pair" {onclick}>
                     { "Open in the two-input view" }
                 </button>
             </div>
@@ -537,42 +518,33 @@ fn inputs(s: &SeriesState, cb: &SeriesCallbacks, dragging: &UseStateHandle<Optio
     }
 }
 
-/// Props of [`ModeSwitch`].
-#[derive(Debug, Properties, PartialEq)]
-pub struct ModeProps {
-    /// The series is shown.
-    pub series: bool,
-    /// How many inputs the series holds.
-    pub count: usize,
-    /// The two inputs (0-based positions) last opened from the series, with their names.
-    #[prop_or_default]
-    pub opened: Option<(usize, usize, AttrValue, AttrValue)>,
-    /// Show the series (`true`) or the two inputs.
-    pub on_mode: Callback<bool>,
-}
-
-/// The switch between the two-input view and the series, and, in the two-input view, what was
-/// opened from the series with the way back.
-#[function_component(ModeSwitch)]
-pub fn mode_switch(props: &ModeProps) -> Html {
-    let to_pair = props.on_mode.reform(|_: MouseEvent| false);
-    let to_series = props.on_mode.reform(|_: MouseEvent| true);
-    let series_label = if props.count > 0 {
-        format!("A series of builds ({})", props.count)
+/// The switch between the two-input view and the series (`series`: the series is shown; `count`
+/// its inputs), and in the two-input view the two inputs last opened from the series (0-based
+/// positions and names) with the way back.
+pub fn mode_switch(
+    series: bool,
+    count: usize,
+    opened: Option<(usize, usize, String, String)>,
+    on_mode: &Callback<bool>,
+) -> Html {
+    let to_pair = on_mode.reform(|_: MouseEvent| false);
+    let to_series = on_mode.reform(|_: MouseEvent| true);
+    let series_label = if count > 0 {
+        format!("A series of builds ({count})")
     } else {
         "A series of builds".to_owned()
     };
     html! {
         <>
             <nav class="modes" aria-label="What to compare">
-                <button type="button" class="button" data-testid="mode-pair" aria-pressed={(!props.series).to_string()} onclick={to_pair}>
+                <button type="button" class="button" data-testid="mode-pair" aria-pressed={(!series).to_string()} onclick={to_pair}>
                     { "Two inputs" }
                 </button>
-                <button type="button" class="button" data-testid="mode-series" aria-pressed={props.series.to_string()} onclick={to_series.clone()}>
+                <button type="button" class="button" data-testid="mode-series" aria-pressed={series.to_string()} onclick={to_series.clone()}>
                     { series_label }
                 </button>
             </nav>
-            if let (false, Some((a, b, left, right))) = (props.series, &props.opened) {
+            if let (false, Some((a, b, left, right))) = (series, opened) {
                 <p class="series-back" data-testid="series-back">
                     { format!("Builds {} and {} of the series ({left} and {right}). ", a + 1, b + 1) }
                     <button type="button" class="button" data-testid="back-to-series" onclick={to_series}>

@@ -28,8 +28,7 @@ use load::next_reading;
 use cachelens_core::Side;
 use components::{
     ChangeList, CopyRequest, Diagnoses, DocViewPanel, ExampleMenu, NoVerdict, OpenedBanner,
-    OptionsBar, PaneCallbacks, PaneView, SeriesCallbacks, SeriesView, SharePanel, Summary,
-    VerdictBanner,
+    OptionsBar, PaneCallbacks, PaneView, SeriesCallbacks, SharePanel, Summary, VerdictBanner,
 };
 use gloo::render::AnimationFrame;
 use gloo::timers::callback::Timeout;
@@ -523,6 +522,7 @@ pub fn app() -> Html {
                 on_cancel: d.reform(move |()| series(SeriesAction::Cancel)),
                 on_restart: d.reform(move |()| series(SeriesAction::Restart)),
                 on_open: d.reform(move |(a, b)| series(SeriesAction::OpenPair(a, b))),
+                on_drag: d.reform(move |id| series(SeriesAction::Drag(id))),
             }
         }))
         .clone()
@@ -538,6 +538,16 @@ pub fn app() -> Html {
             });
         });
     }
+    // After a move the focus goes back to the control that moved the input (its node moved).
+    {
+        let order: Vec<u64> = state.series.items.iter().map(|i| i.id).collect();
+        use_effect_with((state.series.focus.clone(), order), |(focus, _)| {
+            if let Some(id) = focus {
+                browser::focus(id);
+            }
+        });
+    }
+    let folders = *use_memo((), |()| browser::folder_upload_supported());
     let on_mode = dispatch.reform(|on| Action::Series(SeriesAction::Show(on)));
     let on_pick = {
         let dispatch = dispatch.clone();
@@ -599,7 +609,7 @@ pub fn app() -> Html {
             </header>
             { components::mode_switch(s.series.shown, s.series.items.len(), series_opened(s), &on_mode) }
             if s.series.shown {
-                <SeriesView series={s.series.clone()} callbacks={series_callbacks} />
+                { components::series_view(&s.series, &series_callbacks, folders) }
             }
             <div class="pair" hidden={s.series.shown}>
             <ExampleMenu current={s.example} on_pick={on_pick} />

@@ -23,7 +23,7 @@ pub use examples::ExampleMenu;
 pub use help::{HELP_ID, HelpFiles, issue_link, linked_text};
 pub use options::OptionsBar;
 pub use pane::{PaneCallbacks, PaneView};
-pub use series::{SeriesCallbacks, SeriesView, mode_switch};
+pub use series::{SeriesCallbacks, mode_switch, series_view};
 pub use share::{OpenedBanner, SharePanel};
 pub use summary::Summary;
 pub use verdict::{NoVerdict, VerdictBanner};

@@ -30,15 +30,8 @@ pub struct SeriesCallbacks {
     pub on_restart: Callback<()>,
     /// Open two inputs (0-based positions) in the two-input view.
     pub on_open: Callback<(usize, usize)>,
-}
-
-/// Props of [`SeriesView`].
-#[derive(Debug, Properties, PartialEq)]
-pub struct SeriesProps {
-    /// The series mode's state.
-    pub series: SeriesState,
-    /// Callbacks.
-    pub callbacks: SeriesCallbacks,
+    /// An input (id) is dragged to another place (`None`: the drag ended).
+    pub on_drag: Callback<Option<u64>>,
 }
 
 /// A transition's numbers, as people count builds: `2 → 3`.
@@ -46,22 +39,10 @@ fn arrow(t: &Transition) -> String {
     format!("{} → {}", t.from + 1, t.to + 1)
 }
 
-/// The series view.
-#[function_component(SeriesView)]
-pub fn series_view(props: &SeriesProps) -> Html {
-    let s = &props.series;
-    let cb = &props.callbacks;
-    let dragging = use_state_eq(|| None::<u64>);
-    let over = use_state_eq(|| false);
-    // After a move the focus goes back to the control that moved the input (the DOM node moved).
-    {
-        let order: Vec<u64> = s.items.iter().map(|i| i.id).collect();
-        use_effect_with((s.focus.clone(), order), |(focus, _)| {
-            if let Some(id) = focus {
-                browser::focus(id);
-            }
-        });
-    }
+/// The series view (`folders`: the browser can choose folders). A plain function, not a
+/// component: it holds no state of its own (the page focuses what a move asks, see
+/// [`SeriesState::focus`]).
+pub fn series_view(s: &SeriesState, cb: &SeriesCallbacks, folders: bool) -> Html {
     let onfiles = {
         let on_files = cb.on_files.clone();
         Callback::from(move |e: Event| {
@@ -79,22 +60,16 @@ pub fn series_view(props: &SeriesProps) -> Html {
         })
     };
     let ondragover = {
-        let (over, dragging) = (over.clone(), dragging.clone());
+        let dragging = s.dragging;
         Callback::from(move |e: DragEvent| {
             if dragging.is_none() && browser::drag_has_files(&e) {
                 e.prevent_default();
-                over.set(true);
             }
         })
     };
-    let ondragleave = {
-        let over = over.clone();
-        Callback::from(move |_: DragEvent| over.set(false))
-    };
     let ondrop = {
-        let (on_files, on_folder, over) = (cb.on_files.clone(), cb.on_folder.clone(), over.clone());
+        let (on_files, on_folder) = (cb.on_files.clone(), cb.on_folder.clone());
         Callback::from(move |e: DragEvent| {
-            over.set(false);
             if let Some(dir) = browser::dropped_folder(&e) {
                 e.prevent_default();
                 browser::list_dropped_folder(dir, on_folder.clone());
@@ -107,7 +82,6 @@ pub fn series_view(props: &SeriesProps) -> Html {
             }
         })
     };
-    let folders = *use_memo((), |()| browser::folder_upload_supported());
     let progress = s.progress();
     let computed = s.computed.clone();
     let status = match &progress {
@@ -126,11 +100,10 @@ pub fn series_view(props: &SeriesProps) -> Html {
 
     html! {
         <section
-            class={classes!("series", (*over).then_some("dragging"))}
+            class="series"
             aria-labelledby="series-title"
             data-testid="series"
             {ondragover}
-            {ondragleave}
             {ondrop}
         >
             <div class="pane-head">
@@ -186,7 +159,7 @@ pub fn series_view(props: &SeriesProps) -> Html {
                 { pick_pair(&c.series, &cb.on_open) }
             }
             if !s.items.is_empty() {
-                { inputs(s, cb, &dragging) }
+                { inputs(s, cb) }
             }
             <p class="visually-hidden" role="status" aria-live="polite" data-testid="series-announce">
                 { s.announce.as_deref().unwrap_or_default().to_owned() }
@@ -418,7 +391,7 @@ fn item_note(s: &SeriesState, pos: usize, item: &Item) -> String {
 }
 
 /// The inputs in build order, each with its controls.
-fn inputs(s: &SeriesState, cb: &SeriesCallbacks, dragging: &UseStateHandle<Option<u64>>) -> Html {
+fn inputs(s: &SeriesState, cb: &SeriesCallbacks) -> Html {
     let n = s.items.len();
     let rows = s.items.iter().enumerate().map(|(pos, item)| {
         let id = item.id;
@@ -439,36 +412,28 @@ fn inputs(s: &SeriesState, cb: &SeriesCallbacks, dragging: &UseStateHandle<Optio
                 on_move.emit((id, to, Via::Item));
             })
         };
-        let ondragstart = {
-            let dragging = dragging.clone();
-            Callback::from(move |e: DragEvent| {
-                browser::start_move_drag(&e, &format!("build {}", pos + 1));
-                dragging.set(Some(id));
-            })
-        };
-        let ondragover = {
-            let dragging = dragging.clone();
-            Callback::from(move |e: DragEvent| {
-                if dragging.is_some() {
-                    e.prevent_default();
-                }
-            })
-        };
+        let ondragstart = cb.on_drag.reform(move |e: DragEvent| {
+            browser::start_move_drag(&e, &format!("build {}", pos + 1));
+            Some(id)
+        });
+        let dragging = s.dragging;
+        let ondragover = Callback::from(move |e: DragEvent| {
+            if dragging.is_some() {
+                e.prevent_default();
+            }
+        });
         let ondrop = {
-            let (dragging, on_move) = (dragging.clone(), on_move.clone());
+            let (on_drag, on_move) = (cb.on_drag.clone(), on_move.clone());
             Callback::from(move |e: DragEvent| {
-                if let Some(moved) = *dragging {
+                if let Some(moved) = dragging {
                     e.prevent_default();
                     e.stop_propagation();
-                    dragging.set(None);
+                    on_drag.emit(None);
                     on_move.emit((moved, pos, Via::Item));
                 }
             })
         };
-        let ondragend = {
-            let dragging = dragging.clone();
-            Callback::from(move |_: DragEvent| dragging.set(None))
-        };
+        let ondragend = cb.on_drag.reform(|_: DragEvent| None);
         let up = on_move.reform(move |_: MouseEvent| (id, pos.saturating_sub(1), Via::Up));
         let down = on_move.reform(move |_: MouseEvent| (id, pos + 1, Via::Down));
         let remove = cb.on_remove.reform(move |_: MouseEvent| id);
@@ -477,7 +442,7 @@ fn inputs(s: &SeriesState, cb: &SeriesCallbacks, dragging: &UseStateHandle<Optio
             <li
                 key={id}
                 id={format!("series-item-{id}")}
-                class={classes!("series-input", (**dragging == Some(id)).then_some("moving"))}
+                class={classes!("series-input", (s.dragging == Some(id)).then_some("moving"))}
                 data-testid="series-input"
                 tabindex="0"
                 draggable="true"

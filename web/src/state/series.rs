@@ -151,6 +151,8 @@ pub struct SeriesState {
     pub focus: Option<Rc<str>>,
     /// The two inputs (0-based positions) last opened in the two-input view.
     pub opened: Option<(usize, usize)>,
+    /// The input being dragged to another place.
+    pub dragging: Option<u64>,
     /// The last run's number.
     last_run: u64,
 }
@@ -204,6 +206,8 @@ pub enum SeriesAction {
     Restart,
     /// Open two inputs (0-based positions of the last comparison) in the two-input view.
     OpenPair(usize, usize),
+    /// An input (id) is being dragged (`None`: the drag ended).
+    Drag(Option<u64>),
 }
 
 /// Natural order of names: runs of digits compare as numbers (`build-2` before `build-10`),
@@ -603,6 +607,7 @@ impl State {
             }
             SeriesAction::Restart => s.restart(&opts),
             SeriesAction::OpenPair(a, b) => self.open_pair(a, b),
+            SeriesAction::Drag(id) => s.dragging = id,
         }
     }
 

@@ -75,14 +75,6 @@ fn files_of(list: &web_sys::FileList) -> Vec<File> {
     (0..list.length()).filter_map(|i| list.get(i)).collect()
 }
 
-/// Marks a drag as moving something of the page's (Firefox starts no drag without data).
-pub fn start_move_drag(event: &DragEvent, what: &str) {
-    if let Some(dt) = event.data_transfer() {
-        dt.set_effect_allowed("move");
-        let _ = dt.set_data("text/plain", what);
-    }
-}
-
 /// Whether a drag carries files (as opposed to text, which the textarea takes by itself).
 pub fn drag_has_files(event: &DragEvent) -> bool {
     event.data_transfer().is_some_and(|dt| {

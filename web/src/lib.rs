@@ -517,12 +517,10 @@ pub fn app() -> Html {
                 on_folder: Callback::from(move |p| load::series_folder(&folder, p)),
                 on_move: d.reform(move |(id, to, via)| series(SeriesAction::Move { id, to, via })),
                 on_remove: d.reform(move |id| series(SeriesAction::Remove(id))),
-                on_sort: d.reform(move |()| series(SeriesAction::SortByName)),
                 on_clear: d.reform(move |()| series(SeriesAction::Clear)),
                 on_cancel: d.reform(move |()| series(SeriesAction::Cancel)),
                 on_restart: d.reform(move |()| series(SeriesAction::Restart)),
                 on_open: d.reform(move |(a, b)| series(SeriesAction::OpenPair(a, b))),
-                on_drag: d.reform(move |id| series(SeriesAction::Drag(id))),
             }
         }))
         .clone()

@@ -1,5 +1,5 @@
 //! The series mode: the inputs in build order (chosen or dropped, reordered by keyboard or by
-//! dragging, removed), the timeline of the core's `Series` (one column per input, runs of
+//! buttons, removed), the timeline of the core's `Series` (one column per input, runs of
 //! equivalent inputs, the bar and the words where the build changed), each transition
 //! summarised and opened in the two-input view, and the switch between the two modes.
 
@@ -20,8 +20,6 @@ pub struct SeriesCallbacks {
     pub on_move: Callback<(u64, usize, Via)>,
     /// Remove an input (id).
     pub on_remove: Callback<u64>,
-    /// Put the inputs in name order.
-    pub on_sort: Callback<()>,
     /// Remove every input.
     pub on_clear: Callback<()>,
     /// Stop reading and comparing.
@@ -30,8 +28,6 @@ pub struct SeriesCallbacks {
     pub on_restart: Callback<()>,
     /// Open two inputs (0-based positions) in the two-input view.
     pub on_open: Callback<(usize, usize)>,
-    /// An input (id) is dragged to another place (`None`: the drag ended).
-    pub on_drag: Callback<Option<u64>>,
 }
 
 /// A transition's numbers, as people count builds: `2 → 3`.
@@ -60,9 +56,8 @@ pub fn series_view(s: &SeriesState, cb: &SeriesCallbacks, folders: bool) -> Html
         })
     };
     let ondragover = {
-        let dragging = s.dragging;
         Callback::from(move |e: DragEvent| {
-            if dragging.is_none() && browser::drag_has_files(&e) {
+            if browser::drag_has_files(&e) {
                 e.prevent_default();
             }
         })
@@ -412,28 +407,6 @@ fn inputs(s: &SeriesState, cb: &SeriesCallbacks) -> Html {
                 on_move.emit((id, to, Via::Item));
             })
         };
-        let ondragstart = cb.on_drag.reform(move |e: DragEvent| {
-            browser::start_move_drag(&e, &format!("build {}", pos + 1));
-            Some(id)
-        });
-        let dragging = s.dragging;
-        let ondragover = Callback::from(move |e: DragEvent| {
-            if dragging.is_some() {
-                e.prevent_default();
-            }
-        });
-        let ondrop = {
-            let (on_drag, on_move) = (cb.on_drag.clone(), on_move.clone());
-            Callback::from(move |e: DragEvent| {
-                if let Some(moved) = dragging {
-                    e.prevent_default();
-                    e.stop_propagation();
-                    on_drag.emit(None);
-                    on_move.emit((moved, pos, Via::Item));
-                }
-            })
-        };
-        let ondragend = cb.on_drag.reform(|_: DragEvent| None);
         let up = on_move.reform(move |_: MouseEvent| (id, pos.saturating_sub(1), Via::Up));
         let down = on_move.reform(move |_: MouseEvent| (id, pos + 1, Via::Down));
         let remove = cb.on_remove.reform(move |_: MouseEvent| id);
@@ -442,16 +415,11 @@ fn inputs(s: &SeriesState, cb: &SeriesCallbacks) -> Html {
             <li
                 key={id}
                 id={format!("series-item-{id}")}
-                class={classes!("series-input", (s.dragging == Some(id)).then_some("moving"))}
+                class="series-input"
                 data-testid="series-input"
                 tabindex="0"
-                draggable="true"
                 aria-describedby="series-order-help"
                 {onkeydown}
-                {ondragstart}
-                {ondragover}
-                {ondrop}
-                {ondragend}
             >
                 <span class="num">{ (pos + 1).to_string() }</span>
                 <span class="item-text">
@@ -470,13 +438,12 @@ fn inputs(s: &SeriesState, cb: &SeriesCallbacks) -> Html {
         <div class="series-inputs-box">
             <h3 id="series-inputs-title">{ "Inputs, in build order" }</h3>
             <p id="series-order-help" class="muted">
-                { "Move an input with its ↑ ↓ buttons, with Alt+↑ or Alt+↓ while it is focused, or by dragging it." }
+                { "Move an input with its ↑ ↓ buttons, or with Alt+↑ or Alt+↓ while it is focused." }
             </p>
             <ol class="series-inputs" data-testid="series-inputs" aria-labelledby="series-inputs-title">
                 { for rows }
             </ol>
             <div class="series-tools">
-                <button type="button" class="button" onclick={cb.on_sort.reform(|_: MouseEvent| ())}>{ "Sort by name" }</button>
                 <button type="button" class="button" data-testid="series-clear" onclick={cb.on_clear.reform(|_: MouseEvent| ())}>{ "Remove all" }</button>
             </div>
         </div>

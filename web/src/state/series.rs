@@ -151,8 +151,6 @@ pub struct SeriesState {
     pub focus: Option<Rc<str>>,
     /// The two inputs (0-based positions) last opened in the two-input view.
     pub opened: Option<(usize, usize)>,
-    /// The input being dragged to another place.
-    pub dragging: Option<u64>,
     /// The last run's number.
     last_run: u64,
 }
@@ -160,7 +158,7 @@ pub struct SeriesState {
 /// Which control moved an input (so the focus stays on something that still acts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {
-    /// The input itself, focused (Alt+Arrow), or a drag.
+    /// The input itself, focused (Alt+Arrow).
     Item,
     /// Its "move up" button.
     Up,
@@ -194,8 +192,6 @@ pub enum SeriesAction {
     },
     /// Remove an input.
     Remove(u64),
-    /// Put the inputs in natural name order.
-    SortByName,
     /// Remove every input.
     Clear,
     /// Push the next input of this run to the builder (dropped unless the run is the current one).
@@ -206,8 +202,6 @@ pub enum SeriesAction {
     Restart,
     /// Open two inputs (0-based positions of the last comparison) in the two-input view.
     OpenPair(usize, usize),
-    /// An input (id) is being dragged (`None`: the drag ended).
-    Drag(Option<u64>),
 }
 
 /// Natural order of names: runs of digits compare as numbers (`build-2` before `build-10`),
@@ -577,14 +571,6 @@ impl State {
                     .map(|i| Rc::from(format!("series-item-{}", i.id).as_str()));
                 s.restart(&opts);
             }
-            SeriesAction::SortByName => {
-                let before: Vec<u64> = s.items.iter().map(|i| i.id).collect();
-                s.items = in_natural_order(std::mem::take(&mut s.items), |i| &i.name);
-                if s.items.iter().map(|i| i.id).ne(before) {
-                    s.announce = Some(Rc::from("Inputs put in name order."));
-                    s.restart(&opts);
-                }
-            }
             SeriesAction::Clear => {
                 s.items.clear();
                 s.opened = None;
@@ -607,7 +593,6 @@ impl State {
             }
             SeriesAction::Restart => s.restart(&opts),
             SeriesAction::OpenPair(a, b) => self.open_pair(a, b),
-            SeriesAction::Drag(id) => s.dragging = id,
         }
     }
 

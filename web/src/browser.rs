@@ -42,6 +42,36 @@ pub fn read_file(file: File, done: impl FnOnce(Result<Vec<u8>, String>) + 'stati
     });
 }
 
+/// Fetches a file of the page's own origin (an example's input, [`crate::examples::path`]),
+/// relative to the page, then calls `done` with its exact bytes or a message naming it.
+pub fn fetch_bytes(path: String, done: impl FnOnce(Result<Vec<u8>, String>) + 'static) {
+    let Some(window) = web_sys::window() else {
+        done(Err(format!("could not fetch {path}: no window")));
+        return;
+    };
+    let promise = window.fetch_with_str(&path);
+    spawn_local(async move {
+        let why = |e: JsValue| {
+            e.dyn_ref::<js_sys::Error>().map_or_else(
+                || "the browser refused".to_owned(),
+                |e| String::from(e.message()),
+            )
+        };
+        let result = async {
+            let response: web_sys::Response = JsFuture::from(promise).await.map_err(why)?.into();
+            if !response.ok() {
+                return Err(format!("the server answered {}", response.status()));
+            }
+            let buffer = JsFuture::from(response.array_buffer().map_err(why)?)
+                .await
+                .map_err(why)?;
+            Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+        }
+        .await;
+        done(result.map_err(|e| format!("could not fetch {path}: {e}")));
+    });
+}
+
 /// The first file of an `<input type=file>` after a change, and resets the input so choosing
 /// the same file again fires another change.
 pub fn take_chosen_file(input: &HtmlInputElement) -> Option<File> {

@@ -11,7 +11,7 @@
 //! * [`browser`]: the clipboard, file reading (whole, or by ranges for image archives), folders
 //!   (chosen or dropped image layouts), the page's address and fragment, and downloads;
 //! * [`folder`]: which files of a chosen folder make up an image layout (plain Rust);
-//! * [`examples`]: the stories of the example menu, built in from `tests/fixtures/scenarios`.
+//! * [`examples`]: the stories of the example menu, fetched from `dist/examples/` (a copy of `tests/fixtures/scenarios`).
 //!
 //! The library/binary split lets browser tests mount the real [`App`].
 
@@ -549,7 +549,33 @@ pub fn app() -> Html {
     let on_mode = dispatch.reform(|on| Action::Series(SeriesAction::Show(on)));
     let on_pick = {
         let dispatch = dispatch.clone();
-        (*use_memo((), move |()| dispatch.reform(Action::LoadExample))).clone()
+        (*use_memo((), move |()| {
+            Callback::from(move |id: &'static str| {
+                // Both panes wait for the pair; typing into either meanwhile drops it.
+                let reading = next_reading();
+                for side in [Side::Left, Side::Right] {
+                    dispatch.emit(Action::Reading { side, reading });
+                }
+                let dispatch = dispatch.clone();
+                browser::fetch_bytes(examples::path(id, Side::Left), move |left| {
+                    browser::fetch_bytes(examples::path(id, Side::Right), move |right| {
+                        let action = match (left, right) {
+                            (Ok(left), Ok(right)) => Action::LoadExample { id, left, right },
+                            (Err(message), _) | (_, Err(message)) => Action::LoadFailed {
+                                side: Side::Left,
+                                message,
+                            },
+                        };
+                        dispatch.emit(Action::FromRead {
+                            side: Side::Left,
+                            reading,
+                            action: Box::new(action),
+                        });
+                    })
+                });
+            })
+        }))
+        .clone()
     };
 
     // Typed callbacks for the components, made once (so their props stay equal).

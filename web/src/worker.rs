@@ -216,9 +216,9 @@ mod tests {
     #[test]
     fn the_worker_answers_what_the_page_computes_by_itself() {
         let mut here = State::default();
-        here.apply(Action::LoadExample("env-change"));
+        here.apply(Action::example("env-change"));
         let mut s = offloaded();
-        s.apply(Action::LoadExample("env-change"));
+        s.apply(Action::example("env-change"));
         // Nothing computed in the page: the verdict waits for the worker.
         assert!(s.compared.is_none() && s.computing && s.left.pending());
         let (first, second) = answers(&mut Engine::default(), &s);
@@ -249,7 +249,7 @@ mod tests {
     fn answers_for_inputs_since_replaced_are_dropped() {
         let mut engine = Engine::default();
         let mut s = offloaded();
-        s.apply(Action::LoadExample("env-change"));
+        s.apply(Action::example("env-change"));
         let (late, late_doc) = answers(&mut engine, &s);
         // The user clears the left pane before the answer comes: it is about other inputs.
         s.apply(Action::Clear(cachelens_core::Side::Left));
@@ -266,7 +266,7 @@ mod tests {
     #[test]
     fn a_fragment_without_a_link_leaves_the_awaited_answer_awaited() {
         let mut s = offloaded();
-        s.apply(Action::LoadExample("env-change"));
+        s.apply(Action::example("env-change"));
         let (first, _) = answers(&mut Engine::default(), &s);
         s.apply(Action::OpenFragment(String::new()));
         s.apply(Action::Computed(Box::new(first)));
@@ -276,7 +276,7 @@ mod tests {
     #[test]
     fn an_edit_drops_the_answer_for_the_text_it_replaces() {
         let mut s = offloaded();
-        s.apply(Action::LoadExample("env-change"));
+        s.apply(Action::example("env-change"));
         let (first, _) = answers(&mut Engine::default(), &s);
         s.apply(Action::Edit {
             side: cachelens_core::Side::Left,
@@ -290,7 +290,7 @@ mod tests {
     fn bytes_are_needed_only_for_a_generation_the_worker_does_not_hold() {
         let mut engine = Engine::default();
         let mut s = offloaded();
-        s.apply(Action::LoadExample("env-change"));
+        s.apply(Action::example("env-change"));
         let (first, _) = answers(&mut engine, &s);
         s.apply(Action::Computed(Box::new(first)));
         // A view change: the same inputs, no bytes sent.
@@ -312,7 +312,7 @@ mod tests {
     #[test]
     fn a_worker_that_fails_leaves_the_page_computing_by_itself() {
         let mut s = offloaded();
-        s.apply(Action::LoadExample("env-change"));
+        s.apply(Action::example("env-change"));
         s.apply(Action::Computed(Box::new(Response::Failed {
             message: "could not start".into(),
         })));
@@ -323,7 +323,7 @@ mod tests {
     #[test]
     fn answers_travel_as_json() {
         let mut s = offloaded();
-        s.apply(Action::LoadExample("env-change"));
+        s.apply(Action::example("env-change"));
         let (first, second) = answers(&mut Engine::default(), &s);
         for r in [first, second] {
             let text = serde_json::to_string(&r).unwrap();

@@ -255,8 +255,18 @@ pub enum Action {
     },
     /// Empty one pane.
     Clear(Side),
-    /// Fill both panes with an example (by id, see [`examples::EXAMPLES`]).
-    LoadExample(&'static str),
+    /// Fill both panes with an example (by id, see [`examples::EXAMPLES`]), whose two inputs
+    /// were fetched from the page's origin ([`examples::path`]). Sent inside
+    /// [`Action::FromRead`] for the left pane, after an [`Action::Reading`] for both panes: it
+    /// is applied only if neither pane got something else meanwhile.
+    LoadExample {
+        /// The example's id.
+        id: &'static str,
+        /// The left input's exact bytes.
+        left: Vec<u8>,
+        /// The right input's exact bytes.
+        right: Vec<u8>,
+    },
     /// Ignore timestamps or not.
     SetIgnoreTimestamps(bool),
     /// Ignore the cache or not.
@@ -361,6 +371,25 @@ pub enum Action {
     Series(SeriesAction),
 }
 
+#[cfg(test)]
+impl Action {
+    /// [`Action::LoadExample`] with the example's inputs read from `tests/fixtures/scenarios`,
+    /// the folder the page fetches them from (tests only).
+    pub(crate) fn example(id: &'static str) -> Action {
+        let read = |side| {
+            let rel =
+                examples::path(id, side).replacen("examples/", "tests/fixtures/scenarios/", 1);
+            let path = format!("{}/../{rel}", env!("CARGO_MANIFEST_DIR"));
+            std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+        };
+        Action::LoadExample {
+            id,
+            left: read(Side::Left),
+            right: read(Side::Right),
+        }
+    }
+}
+
 impl yew::Reducible for State {
     type Action = Action;
 
@@ -405,7 +434,7 @@ impl State {
             | Action::LoadFailed { side, .. }
             | Action::ArchiveOpening { side, .. }
             | Action::ArchiveRead { side, .. } => std::slice::from_ref(side),
-            Action::LoadExample(_)
+            Action::LoadExample { .. }
             | Action::OpenFragment(_)
             | Action::OpenShare { .. }
             | Action::Swap
@@ -438,7 +467,16 @@ impl State {
                 reading,
                 action,
             } => {
-                if self.awaiting[side_index(side)] == Some(reading) {
+                // An example fills both panes: both must still wait for it.
+                let sides: &[Side] = if matches!(*action, Action::LoadExample { .. }) {
+                    &[Side::Left, Side::Right]
+                } else {
+                    std::slice::from_ref(&side)
+                };
+                if sides
+                    .iter()
+                    .all(|s| self.awaiting[side_index(*s)] == Some(reading))
+                {
                     // An archive's contents follow its opening, under the same number.
                     let more = matches!(*action, Action::ArchiveOpening { .. });
                     self.apply(*action);
@@ -531,7 +569,7 @@ impl State {
                 self.reveal_load_due = false;
             }
             Action::Restore(payload) => self.restore(*payload),
-            Action::LoadExample(id) => {
+            Action::LoadExample { id, left, right } => {
                 let Some(ex) = examples::by_id(id) else {
                     return;
                 };
@@ -540,14 +578,8 @@ impl State {
                 self.reveal_due = true;
                 self.reveal_load_due = true;
                 self.share_error = None;
-                self.left = Pane::loaded(
-                    &format!("{}/left.json", ex.id),
-                    Rc::from(ex.left.as_bytes()),
-                );
-                self.right = Pane::loaded(
-                    &format!("{}/right.json", ex.id),
-                    Rc::from(ex.right.as_bytes()),
-                );
+                self.left = Pane::loaded(&format!("{}/left.json", ex.id), Rc::from(left));
+                self.right = Pane::loaded(&format!("{}/right.json", ex.id), Rc::from(right));
                 // Examples are small: analyse at once.
                 let here = self.here();
                 self.left.analyze(Side::Left, here);

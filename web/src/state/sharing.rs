@@ -178,7 +178,7 @@ mod tests {
     fn a_choice_that_cannot_be_met_is_shown_not_dropped() {
         // The scenario's configs carry a cache: sharing it alone is possible.
         let mut s = State::default();
-        s.apply(Action::LoadExample("chains-vanish"));
+        s.apply(Action::example("chains-vanish"));
         s.apply(Action::SetShareCacheOnly(true));
         assert!(s.share.is_some() && s.share_problem.is_none());
         // A config without a cache replaces the right side: the link cannot carry "only the

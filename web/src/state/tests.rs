@@ -26,7 +26,7 @@ fn files_go_to_the_archive_reader_or_are_read_whole_or_refused() {
 
 fn with_example(id: &'static str) -> State {
     let mut s = State::default();
-    s.apply(Action::LoadExample(id));
+    s.apply(Action::example(id));
     s
 }
 
@@ -707,7 +707,7 @@ fn two_archives_compare_as_images_and_an_archive_against_json_does_not() {
         s.share.is_some(),
         "archives get a link (of their documents)"
     );
-    s.apply(Action::LoadExample("env-change"));
+    s.apply(Action::example("env-change"));
     open_archive(&mut s, Side::Left, &oci_tar(&["base"]));
     assert!(s.compared.is_none(), "an archive against JSON");
     // A read that finishes after the pane was cleared is dropped.
@@ -1059,4 +1059,79 @@ fn build_records_are_shared_with_their_paths_args_and_attributes_redacted() {
             side.redacted
         );
     }
+}
+
+/// What the example menu's callback sends: both panes wait for read `reading`.
+fn start_example(s: &mut State) -> u64 {
+    let reading = s.awaiting.iter().flatten().max().copied().unwrap_or(0) + 100;
+    for side in [Side::Left, Side::Right] {
+        s.apply(Action::Reading { side, reading });
+    }
+    reading
+}
+
+#[test]
+fn a_fetched_example_fills_both_panes() {
+    let mut s = State::default();
+    let reading = start_example(&mut s);
+    s.apply(from_read(
+        Side::Left,
+        reading,
+        Action::example("env-change"),
+    ));
+    assert_eq!(s.example, Some("env-change"));
+    assert_eq!(s.left.name().map(|n| &**n), Some("env-change/left.json"));
+    assert_eq!(s.right.name().map(|n| &**n), Some("env-change/right.json"));
+    assert_eq!(
+        s.right.bytes(),
+        scenario("env-change", "right.json").as_bytes()
+    );
+    assert!(verdict(&s).is_some());
+}
+
+#[test]
+fn an_example_that_arrives_after_either_pane_changed_is_dropped() {
+    for typed_into in [Side::Left, Side::Right] {
+        let mut s = State::default();
+        let reading = start_example(&mut s);
+        s.apply(Action::Edit {
+            side: typed_into,
+            text: "{}".into(),
+        });
+        s.apply(from_read(
+            Side::Left,
+            reading,
+            Action::example("env-change"),
+        ));
+        assert_eq!(s.example, None, "typed into {typed_into:?}");
+        assert_eq!(&*s.pane(typed_into).text(), "{}");
+    }
+    // A second pick wins over the first, whichever arrives last.
+    let mut s = State::default();
+    let first = start_example(&mut s);
+    let second = start_example(&mut s);
+    s.apply(from_read(
+        Side::Left,
+        second,
+        Action::example("tie-renumber"),
+    ));
+    s.apply(from_read(Side::Left, first, Action::example("env-change")));
+    assert_eq!(s.example, Some("tie-renumber"));
+}
+
+#[test]
+fn an_example_that_cannot_be_fetched_says_so_in_the_left_pane() {
+    let mut s = State::default();
+    let reading = start_example(&mut s);
+    s.apply(from_read(
+        Side::Left,
+        reading,
+        Action::LoadFailed {
+            side: Side::Left,
+            message: "could not fetch examples/env-change/left.json: the server answered 404"
+                .into(),
+        },
+    ));
+    assert!(s.left.failed().is_some_and(|m| m.contains("404")));
+    assert_eq!(s.example, None);
 }

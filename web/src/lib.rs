@@ -28,11 +28,13 @@ use load::next_reading;
 use cachelens_core::Side;
 use components::{
     ChangeList, CopyRequest, Diagnoses, DocViewPanel, ExampleMenu, NoVerdict, OpenedBanner,
-    OptionsBar, PaneCallbacks, PaneView, SeriesCallbacks, SharePanel, Summary, VerdictBanner,
+    OptionsBar, PaneCallbacks, PaneView, SharePanel, Summary, VerdictBanner,
 };
 use gloo::render::AnimationFrame;
 use gloo::timers::callback::Timeout;
-use state::{Action, Copied, SeriesAction, State, ViewLayout};
+use state::{Action, Copied, State, ViewLayout};
+#[cfg(feature = "series")]
+use {components::SeriesCallbacks, state::SeriesAction};
 use yew::prelude::*;
 
 /// How long typing must pause before a pane is analysed again.
@@ -134,7 +136,67 @@ fn mixed_inputs(s: &State) -> Option<&'static str> {
     )
 }
 
+/// The series mode's switch and view, its callbacks, and its steps: one input pushed per task,
+/// each sent after yielding to the event loop (a timer), so the page paints and answers between
+/// them; dropping the timer (the run changed, or was cancelled) cancels the step.
+#[cfg(feature = "series")]
+#[hook]
+fn use_series_mode(
+    state: &UseReducerHandle<State>,
+    dispatch: &Callback<Action>,
+    folders: bool,
+) -> (Html, Html) {
+    let series_callbacks = {
+        let d = dispatch.clone();
+        (*use_memo((), move |()| {
+            let series = |a| Action::Series(a);
+            let (files, folder) = (d.clone(), d.clone());
+            SeriesCallbacks {
+                on_files: Callback::from(move |f| load::series_files(&files, f)),
+                on_folder: Callback::from(move |p| load::series_folder(&folder, p)),
+                on_move: d.reform(move |(id, to, via)| series(SeriesAction::Move { id, to, via })),
+                on_remove: d.reform(move |id| series(SeriesAction::Remove(id))),
+                on_clear: d.reform(move |()| series(SeriesAction::Clear)),
+                on_cancel: d.reform(move |()| series(SeriesAction::Cancel)),
+                on_restart: d.reform(move |()| series(SeriesAction::Restart)),
+                on_open: d.reform(move |(a, b)| series(SeriesAction::OpenPair(a, b))),
+            }
+        }))
+        .clone()
+    };
+    let step_timer = use_mut_ref(|| None::<Timeout>);
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with(state.series.due_step(), move |due| {
+            *step_timer.borrow_mut() = due.map(|(run, _)| {
+                Timeout::new(0, move || {
+                    dispatch.emit(Action::Series(SeriesAction::Step(run)))
+                })
+            });
+        });
+    }
+    // After a move the focus goes back to the control that moved the input (its node moved).
+    {
+        let order: Vec<u64> = state.series.items.iter().map(|i| i.id).collect();
+        use_effect_with((state.series.focus.clone(), order), |(focus, _)| {
+            if let Some(id) = focus {
+                browser::focus(id);
+            }
+        });
+    }
+    let on_mode = dispatch.reform(|on| Action::Series(SeriesAction::Show(on)));
+    let s = &**state;
+    let switch = components::mode_switch(s.series.shown, s.series.items.len(), series_opened(s), &on_mode);
+    let view = if s.series.shown {
+        components::series_view(&s.series, &series_callbacks, folders)
+    } else {
+        Html::default()
+    };
+    (switch, view)
+}
+
 /// The two inputs last opened from the series, with their names, while the panes hold them.
+#[cfg(feature = "series")]
 fn series_opened(s: &State) -> Option<(usize, usize, String, String)> {
     let (a, b) = s.series.opened?;
     let name = |pos| s.series.compared_item(pos).map(|i| i.name.to_string());
@@ -504,49 +566,15 @@ pub fn app() -> Html {
     // changes (typing in one pane must not re-render the other's 5 MB textarea).
     let left_callbacks = use_memo((), |()| pane_callbacks(Side::Left));
     let right_callbacks = use_memo((), |()| pane_callbacks(Side::Right));
-    // The series mode's callbacks, and its steps: one input pushed per task, each sent after
-    // yielding to the event loop (a timer), so the page paints and answers between them;
-    // dropping the timer (the run changed, or was cancelled) cancels the step.
-    let series_callbacks = {
-        let d = dispatch.clone();
-        (*use_memo((), move |()| {
-            let series = |a| Action::Series(a);
-            let (files, folder) = (d.clone(), d.clone());
-            SeriesCallbacks {
-                on_files: Callback::from(move |f| load::series_files(&files, f)),
-                on_folder: Callback::from(move |p| load::series_folder(&folder, p)),
-                on_move: d.reform(move |(id, to, via)| series(SeriesAction::Move { id, to, via })),
-                on_remove: d.reform(move |id| series(SeriesAction::Remove(id))),
-                on_clear: d.reform(move |()| series(SeriesAction::Clear)),
-                on_cancel: d.reform(move |()| series(SeriesAction::Cancel)),
-                on_restart: d.reform(move |()| series(SeriesAction::Restart)),
-                on_open: d.reform(move |(a, b)| series(SeriesAction::OpenPair(a, b))),
-            }
-        }))
-        .clone()
-    };
-    let step_timer = use_mut_ref(|| None::<Timeout>);
-    {
-        let dispatch = dispatch.clone();
-        use_effect_with(state.series.due_step(), move |due| {
-            *step_timer.borrow_mut() = due.map(|(run, _)| {
-                Timeout::new(0, move || {
-                    dispatch.emit(Action::Series(SeriesAction::Step(run)))
-                })
-            });
-        });
-    }
-    // After a move the focus goes back to the control that moved the input (its node moved).
-    {
-        let order: Vec<u64> = state.series.items.iter().map(|i| i.id).collect();
-        use_effect_with((state.series.focus.clone(), order), |(focus, _)| {
-            if let Some(id) = focus {
-                browser::focus(id);
-            }
-        });
-    }
+    #[cfg(feature = "series")]
     let folders = *use_memo((), |()| browser::folder_upload_supported());
-    let on_mode = dispatch.reform(|on| Action::Series(SeriesAction::Show(on)));
+    // The series mode, in builds with the `series` feature (off by default: it does not fit the
+    // bundle budget yet; see web/Cargo.toml).
+    #[cfg(feature = "series")]
+    let (series_switch, series_html) = use_series_mode(&state, &dispatch, folders);
+    #[cfg(not(feature = "series"))]
+    let (series_switch, series_html) = (Html::default(), Html::default());
+    let series_shown = cfg!(feature = "series") && state.series.shown;
     let on_pick = {
         let dispatch = dispatch.clone();
         (*use_memo((), move |()| {
@@ -631,11 +659,9 @@ pub fn app() -> Html {
                     { "Paste or drop two inputs below, or try an example; nothing leaves your browser." }
                 </p>
             </header>
-            { components::mode_switch(s.series.shown, s.series.items.len(), series_opened(s), &on_mode) }
-            if s.series.shown {
-                { components::series_view(&s.series, &series_callbacks, folders) }
-            }
-            <div class="pair" hidden={s.series.shown}>
+            { series_switch }
+            { series_html }
+            <div class="pair" hidden={series_shown}>
             <ExampleMenu current={s.example} on_pick={on_pick} />
             if let Some(message) = &s.share_error {
                 <p class="error share-error" data-testid="error" role="alert">{ message.to_string() }</p>

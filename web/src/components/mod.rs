@@ -9,6 +9,7 @@ mod examples;
 mod help;
 mod options;
 mod pane;
+#[cfg_attr(not(feature = "series"), allow(dead_code))]
 mod series;
 mod share;
 mod summary;
@@ -23,6 +24,7 @@ pub use examples::ExampleMenu;
 pub use help::{HELP_ID, HelpFiles, issue_link, linked_text};
 pub use options::OptionsBar;
 pub use pane::{PaneCallbacks, PaneView};
+#[cfg(feature = "series")]
 pub use series::{SeriesCallbacks, mode_switch, series_view};
 pub use share::{OpenedBanner, SharePanel};
 pub use summary::Summary;

@@ -38,6 +38,7 @@ use wire::{Request, Response, SideJob};
 mod compute;
 mod doc;
 mod pane;
+#[cfg_attr(not(feature = "series"), allow(dead_code))]
 mod series;
 mod session;
 pub mod sharing;
@@ -690,7 +691,11 @@ impl State {
             }
             Action::UseWorker => self.offload = true,
             Action::Computed(answer) => self.answer(*answer),
+            #[cfg(feature = "series")]
             Action::Series(action) => self.series_apply(action),
+            // Built without the series mode: nothing sends these.
+            #[cfg(not(feature = "series"))]
+            Action::Series(_) => {}
             Action::ArchiveRead { side, result } => {
                 // (Only the answer to the archive the pane shows now: it comes in
                 // `Action::FromRead`, dropped once something else was put in the pane.)

@@ -641,4 +641,5 @@ impl State {
 }
 
 #[cfg(test)]
+#[cfg(all(test, feature = "series"))]
 mod tests;

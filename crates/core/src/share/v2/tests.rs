@@ -1,0 +1,2 @@
+//! Tests of the v2 share format.
+use super::*;

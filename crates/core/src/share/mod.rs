@@ -795,7 +795,7 @@ mod tests {
             #[test]
             fn fragment_and_bundle_round_trip(p in payload()) {
                 let fragment = encode_fragment(&p);
-                prop_assert!(fragment.starts_with("v1."));
+                prop_assert!(fragment.starts_with("v2."));
                 prop_assert_eq!(decode_fragment(&fragment)?, p.clone());
                 prop_assert_eq!(decode_fragment(&format!("#{fragment}"))?, p.clone());
                 let bundle = encode_bundle(&p);
@@ -1055,14 +1055,14 @@ mod tests {
 
     #[test]
     fn unknown_versions_are_named() {
-        for (text, version) in [("v2.AAAA", 2), ("#v0.AA", 0), ("https://x/#v17.zz", 17)] {
+        for (text, version) in [("v3.AAAA", 3), ("#v0.AA", 0), ("https://x/#v17.zz", 17)] {
             let err = decode_fragment(text).err();
             assert_eq!(err, Some(ErrorKind::ShareVersion { version }));
             assert!(err.is_some_and(|e| e.to_string().contains("newer cachelens")));
         }
         assert_eq!(
-            decode_bundle(b"cachelens-share:v2.xyz"),
-            Err(ErrorKind::ShareVersion { version: 2 })
+            decode_bundle(b"cachelens-share:v3.xyz"),
+            Err(ErrorKind::ShareVersion { version: 3 })
         );
     }
 

@@ -263,6 +263,72 @@ fn unref(data: &[u8], table: &[[u8; 32]], cap: usize) -> Result<Vec<u8>, Option<
     Ok(out)
 }
 
+/// The references of an absolute stream (`REF k+1` names entry `k`) in compact form: the next
+/// digest not yet referenced in the container is `REF 1`, any other entry `k` is `REF k+2`.
+/// `next` counts the entries referenced so far, in container order.
+fn compact(abs: &[u8], next: &mut u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(abs.len());
+    let mut cursor = Cursor::new(abs, 0);
+    while let Some(&b) = abs.get(cursor.pos) {
+        cursor.pos += 1;
+        out.push(b);
+        if b != REF {
+            continue;
+        }
+        match cursor.varint("digest reference") {
+            Ok(0) | Err(_) => out.push(0),
+            Ok(k) if k - 1 == *next => {
+                out.push(1);
+                *next += 1;
+            }
+            Ok(k) => {
+                put_varint(&mut out, k + 1);
+                *next = (*next).max(k);
+            }
+        }
+    }
+    out
+}
+
+/// Undoes [`compact`]; `Err(offset)` at a reference cut short.
+fn expand(data: &[u8], next: &mut u64) -> Result<Vec<u8>, usize> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 8);
+    let mut cursor = Cursor::new(data, 0);
+    while let Some(&b) = data.get(cursor.pos) {
+        let at = cursor.pos;
+        cursor.pos += 1;
+        out.push(b);
+        if b != REF {
+            continue;
+        }
+        match cursor.varint("digest reference").map_err(|_| at)? {
+            0 => out.push(0),
+            1 => {
+                *next = next.checked_add(1).ok_or(at)?;
+                put_varint(&mut out, *next);
+            }
+            c => {
+                put_varint(&mut out, c - 1);
+                *next = (*next).max(c - 1);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Counts the entries an absolute stream (a difference's result) references, as [`compact`] does.
+fn note_refs(abs: &[u8], next: &mut u64) {
+    let mut cursor = Cursor::new(abs, 0);
+    while let Some(&b) = abs.get(cursor.pos) {
+        cursor.pos += 1;
+        if b == REF
+            && let Ok(k) = cursor.varint("digest reference")
+        {
+            *next = (*next).max(k);
+        }
+    }
+}
+
 /// What is left of the decompressed-size cap for rebuilt inputs.
 struct Budget {
     left: usize,
@@ -528,26 +594,28 @@ fn stream(bytes: &[u8], table: &mut Table) -> Stream {
     }
 }
 
-fn deflated_len(data: &[u8]) -> usize {
-    miniz_oxide::deflate::compress_to_vec(data, 9).len()
+/// What `data` costs compressed after `history` (the data records before it, as the window
+/// holds them: at most the last 32 KiB).
+fn cost_after(history: &[u8], data: &[u8]) -> usize {
+    let tail = &history[history.len().saturating_sub(32 * 1024)..];
+    compress(&[tail, data].concat(), &[]).len()
 }
 
-/// The data record of `s`: its stream, or a difference against `prev` when that compresses
-/// smaller after it (deflate's 32 KiB window sees a small earlier input by itself).
-fn choose(prev: Option<&[u8]>, s: &[u8]) -> (Vec<u8>, bool) {
+/// The data record of `s` (absolute references): its compact form, or a difference against
+/// `prev` when that compresses smaller after the records before it (deflate's 32 KiB window
+/// sees a small earlier input by itself). Updates `next` as the decoder will.
+fn choose(prev: Option<&[u8]>, s: &[u8], next: &mut u64, history: &[u8]) -> (Vec<u8>, bool) {
+    let mut after = *next;
+    let plain = compact(s, &mut after);
+    *next = after;
     let Some(prev) = prev else {
-        return (s.to_vec(), false);
+        return (plain, false);
     };
     let d = delta(prev, s);
-    if d.len() >= s.len() {
-        return (s.to_vec(), false);
-    }
-    let plain = deflated_len(&[prev, s].concat());
-    let diff = deflated_len(&[prev, &d].concat());
-    if diff < plain {
+    if d.len() < plain.len() && cost_after(history, &d) < cost_after(history, &plain) {
         (d, true)
     } else {
-        (s.to_vec(), false)
+        (plain, false)
     }
 }
 
@@ -555,12 +623,19 @@ fn digest_of(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
-fn encode_input(side: &ShareSide, prev: Option<&[u8]>, table: &mut Table) -> (Vec<u8>, Vec<u8>) {
+fn encode_input(
+    side: &ShareSide,
+    prev: Option<&[u8]>,
+    table: &mut Table,
+    next: &mut u64,
+    history: &mut Vec<u8>,
+) -> (Vec<u8>, Vec<u8>) {
     let s = stream(&side.bytes, table);
     let mut rec = Vec::new();
     put_text(&mut rec, TAG_IN_NAME, side.name.as_deref());
-    let (data, is_delta) = choose(prev, &s.data);
+    let (data, is_delta) = choose(prev, &s.data, next, history);
     put_record(&mut rec, TAG_IN_DATA, &data);
+    history.extend_from_slice(&data);
     if is_delta {
         put_record(&mut rec, TAG_IN_BASE, &[]);
     }
@@ -575,7 +650,11 @@ fn encode_input(side: &ShareSide, prev: Option<&[u8]>, table: &mut Table) -> (Ve
     match &side.original_digest {
         None => put_record(&mut rec, TAG_IN_NO_ORIGINAL, &[]),
         Some(d) if *d == super::sha256_digest(&side.bytes) => {}
-        Some(d) => put_record(&mut rec, TAG_IN_ORIGINAL, &table.encode(d.as_bytes())),
+        Some(d) => put_record(
+            &mut rec,
+            TAG_IN_ORIGINAL,
+            &compact(&table.encode(d.as_bytes()), next),
+        ),
     }
     for p in &side.redacted {
         put_record(&mut rec, TAG_IN_REDACTED, p.to_string().as_bytes());
@@ -587,7 +666,7 @@ fn encode_input(side: &ShareSide, prev: Option<&[u8]>, table: &mut Table) -> (Ve
         put_record(
             &mut inner,
             TAG_AR_DIGEST,
-            &table.encode(a.digest.as_bytes()),
+            &compact(&table.encode(a.digest.as_bytes()), next),
         );
         let mut size = Vec::new();
         put_varint(&mut size, a.size);
@@ -629,15 +708,24 @@ pub(super) fn encode(shared: &Shared) -> Vec<u8> {
     put_varint(&mut k, kind);
     put_record(&mut body, TAG_KIND, &k);
     let mut prev: Option<Vec<u8>> = None;
+    let mut next = 0;
+    let mut history = Vec::new();
     for side in &sides {
-        let (rec, s) = encode_input(side, prev.as_deref(), &mut table);
+        let (rec, s) = encode_input(side, prev.as_deref(), &mut table, &mut next, &mut history);
+        if history.len() > 64 * 1024 {
+            history.drain(..history.len() - 32 * 1024);
+        }
         put_record(&mut body, TAG_INPUT, &rec);
         prev = Some(s);
     }
     put_record(&mut body, TAG_OPTIONS, &encode_options(options));
     if let Shared::Changes(c) = shared {
         let json = serde_json::to_vec(c).unwrap_or_default();
-        put_record(&mut body, TAG_CHANGES, &table.encode(&json));
+        put_record(
+            &mut body,
+            TAG_CHANGES,
+            &compact(&table.encode(&json), &mut next),
+        );
     }
     let digests: Vec<u8> = table.digests.concat();
     put_varint(&mut body, TAG_DIGESTS);
@@ -784,10 +872,13 @@ fn clone<'a>(rec: &Record<'a>) -> Record<'a> {
 fn ref_text(
     rec: &Record<'_>,
     table: &[[u8; 32]],
+    next: &mut u64,
     budget: &mut Budget,
     field: &'static str,
 ) -> Result<String, ErrorKind> {
-    let bytes = unref(rec.value, table, budget.left).map_err(|at| match at {
+    let abs = expand(rec.value, next)
+        .map_err(|at| malformed(rec.value_offset + at, field, "a digest reference cut short"))?;
+    let bytes = unref(&abs, table, budget.left).map_err(|at| match at {
         Some(at) => malformed(
             rec.value_offset + at,
             field,
@@ -908,6 +999,7 @@ pub(super) fn decode_container(container: &[u8], limit: usize) -> Result<Shared,
     let options = options.unwrap_or_default();
     let kind = kind.unwrap_or(0);
     let mut budget = Budget { left: limit, limit };
+    let mut next = 0;
     let mut sides: Vec<ShareSide> = Vec::with_capacity(inputs.len());
     let mut streams: Vec<Vec<u8>> = Vec::with_capacity(inputs.len());
     for (i, raw) in inputs.iter().enumerate() {
@@ -923,10 +1015,19 @@ pub(super) fn decode_container(container: &[u8], limit: usize) -> Result<Shared,
                 })
                 .on(side)
             })?;
-            apply_delta(base, data, i, data_offset, &mut budget)
-                .map_err(|k| Error::new(k).on(side))?
+            let s = apply_delta(base, data, i, data_offset, &mut budget)
+                .map_err(|k| Error::new(k).on(side))?;
+            note_refs(&s, &mut next);
+            s
         } else {
-            data.to_vec()
+            expand(data, &mut next).map_err(|at| {
+                Error::new(ErrorKind::ShareInput {
+                    input: i,
+                    offset: data_offset + at,
+                    problem: "a digest reference cut short",
+                })
+                .on(side)
+            })?
         };
         let bytes = rebuild(raw, i, &s, &table, &mut budget).map_err(|k| Error::new(k).on(side))?;
         let own = digest_of(&bytes);
@@ -958,7 +1059,7 @@ pub(super) fn decode_container(container: &[u8], limit: usize) -> Result<Shared,
         let original_digest = match &raw.original {
             _ if raw.no_original => None,
             Some(rec) => Some(
-                ref_text(rec, &table, &mut budget, "input original digest")
+                ref_text(rec, &table, &mut next, &mut budget, "input original digest")
                     .map_err(|k| Error::new(k).on(side))?,
             ),
             None => Some(format!("sha256:{}", hex(&own))),
@@ -969,7 +1070,7 @@ pub(super) fn decode_container(container: &[u8], limit: usize) -> Result<Shared,
                 name: name.clone().unwrap_or_default(),
                 kind: kind.clone().unwrap_or_default(),
                 digest: match digest {
-                    Some(rec) => ref_text(rec, &table, &mut budget, "archive digest")
+                    Some(rec) => ref_text(rec, &table, &mut next, &mut budget, "archive digest")
                         .map_err(|k| Error::new(k).on(side))?,
                     None => String::new(),
                 },
@@ -1020,7 +1121,8 @@ pub(super) fn decode_container(container: &[u8], limit: usize) -> Result<Shared,
             }
             let rec =
                 changes.ok_or_else(|| Error::new(malformed(CHECKSUM_LEN, "changes", "missing")))?;
-            let text = ref_text(&rec, &table, &mut budget, "changes").map_err(Error::new)?;
+            let text =
+                ref_text(&rec, &table, &mut next, &mut budget, "changes").map_err(Error::new)?;
             let mut c: SharedChanges = serde_json::from_str(&text).map_err(|_| {
                 Error::new(malformed(
                     rec.value_offset,

@@ -30,6 +30,13 @@ pub use payload::{
 };
 pub use v2::{ChangedSide, Shared, SharedChanges, SharedSeries};
 
+/// For the `share_v2` fuzz target: the v2 container parser behind the checksum and the
+/// compression, which a fuzzer cannot reach through a link (it cannot forge the checksum).
+#[doc(hidden)]
+pub fn fuzz_v2_records(records: &[u8], limit: usize) -> Result<Shared, Error> {
+    v2::decode_container(&seal(records), limit)
+}
+
 /// Size thresholds the UI uses to warn: chat tools cut links around 8 KB; browsers refuse around 2 MB.
 pub const LINK_WARN_BYTES: usize = 8 * 1024;
 /// Links longer than this are refused by browsers; offer a bundle file instead.

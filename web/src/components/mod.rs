@@ -22,7 +22,7 @@ pub use examples::ExampleMenu;
 pub use help::{HELP_ID, HelpFiles, issue_link, linked_text};
 pub use options::OptionsBar;
 pub use pane::{PaneCallbacks, PaneView};
-pub use share::{OpenedBanner, SharePanel};
+pub use share::{ChangesOnlyView, OpenedBanner, SharePanel};
 pub use summary::Summary;
 pub use verdict::{NoVerdict, VerdictBanner};
 

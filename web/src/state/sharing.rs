@@ -7,7 +7,9 @@
 use super::{Compared, Pane, ViewLayout, ViewOptions};
 use cachelens_core::Pointer;
 use cachelens_core::redact::Sensitive;
-use cachelens_core::share::{self as core_share, Input, LinkSize, Request, Share, SharePayload};
+use cachelens_core::share::{
+    self as core_share, Input, LinkSize, Request, Share, SharePayload, SharedChanges,
+};
 use cachelens_core::{Analysis, Options};
 use std::rc::Rc;
 
@@ -38,7 +40,24 @@ pub struct ShareOut {
     pub sensitive: [Vec<Sensitive>; 2],
     /// Whether both sides have a cache to share alone.
     pub cache_only_available: bool,
+    /// When the link is over [`core_share::LINK_WARN_BYTES`]: the changes-only link, the
+    /// cache-only link and the bundle's size, which the panel offers with the size of each.
+    pub alternatives: Option<AlternativesOut>,
 }
+
+/// What the panel offers instead of a link too long for a chat window.
+#[derive(Debug)]
+pub struct AlternativesOut {
+    /// The changes-only link (opens read-only).
+    pub changes_link: Rc<str>,
+    /// The link of only each side's decoded cache; `None` when a side has no cache.
+    pub cache_only_link: Option<Rc<str>>,
+    /// The bundle file's size in bytes.
+    pub bundle_bytes: usize,
+}
+
+/// A changes-only link opened: the page shows it read-only.
+pub type OpenedChanges = SharedChanges;
 
 impl From<Share> for ShareOut {
     fn from(s: Share) -> Self {
@@ -50,6 +69,11 @@ impl From<Share> for ShareOut {
             markdown: Rc::from(s.markdown),
             sensitive: s.sensitive,
             cache_only_available: s.cache_only_available,
+            alternatives: s.alternatives.map(|a| AlternativesOut {
+                changes_link: Rc::from(a.changes_link),
+                cache_only_link: a.cache_only_link.map(Rc::from),
+                bundle_bytes: a.bundle_bytes,
+            }),
         }
     }
 }

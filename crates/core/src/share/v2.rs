@@ -531,7 +531,8 @@ fn compress(head: &[u8], tail: &[u8]) -> Vec<u8> {
 pub(super) fn inflate(data: &[u8], limit: usize) -> Result<Vec<u8>, ErrorKind> {
     let flags = inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
     let dict = DICTIONARY.len();
-    let mut out = vec![0; dict + data.len().saturating_mul(4).clamp(1024, limit.max(1))];
+    let first = data.len().saturating_mul(4).max(1024).min(limit.max(1));
+    let mut out = vec![0; dict + first];
     out[..dict].copy_from_slice(DICTIONARY);
     let mut decomp = Box::<DecompressorOxide>::default();
     let (mut input, mut pos) = (data, dict);

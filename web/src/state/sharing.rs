@@ -251,4 +251,77 @@ mod tests {
             "nothing opened with the pointer left out"
         );
     }
+
+    #[test]
+    fn a_changes_only_link_opens_read_only_and_a_series_link_is_named() {
+        use cachelens_core::share::{
+            ChangedSide, Shared, SharedChanges, SharedSeries, encode_shared,
+        };
+        let changes = SharedChanges {
+            verdict: "different".into(),
+            headline: "Different: 1 change.".into(),
+            left: ChangedSide {
+                name: "l.json".into(),
+                kind: "image-config".into(),
+                digest: cachelens_core::share::sha256_digest(b"l"),
+            },
+            right: ChangedSide::default(),
+            ..SharedChanges::default()
+        };
+        let mut s = State::default();
+        s.apply(Action::OpenFragment(format!(
+            "#{}",
+            encode_shared(&Shared::Changes(changes.clone()))
+        )));
+        assert_eq!(s.changes_view.as_deref(), Some(&changes));
+        assert!(s.share_error.is_none() && s.compared.is_none() && s.opened.is_none());
+        // An input put in a pane leaves the read-only view.
+        load(&mut s, Side::Left, CONFIG);
+        assert!(s.changes_view.is_none());
+        let series = Shared::Series(SharedSeries {
+            inputs: vec![("a".into(), CONFIG.to_vec()), ("b".into(), CONFIG.to_vec())],
+            original_digests: vec![None, None],
+            redacted: vec![Vec::new(), Vec::new()],
+            ..SharedSeries::default()
+        });
+        let mut s = State::default();
+        s.apply(Action::OpenFragment(format!("#{}", encode_shared(&series))));
+        let e = s.share_error.as_deref().expect("named");
+        assert!(e.contains("a series of 2 inputs"), "{e}");
+    }
+
+    #[test]
+    fn a_long_link_comes_with_the_changes_only_and_cache_only_links_and_the_bundle_size() {
+        let mut s = State::default();
+        for (side, bytes) in [
+            (
+                Side::Left,
+                &include_bytes!(
+                    "../../../tests/fixtures/real-buildkit/wide-rebuilds/2/config.json"
+                )[..],
+            ),
+            (
+                Side::Right,
+                &include_bytes!(
+                    "../../../tests/fixtures/real-buildkit/wide-rebuilds/3/config.json"
+                )[..],
+            ),
+        ] {
+            load(&mut s, side, bytes);
+        }
+        let share = s.share.as_deref().expect("a link");
+        assert!(share.link.len() > cachelens_core::share::LINK_WARN_BYTES);
+        let alt = share.alternatives.as_ref().expect("alternatives");
+        assert!(alt.changes_link.len() < cachelens_core::share::LINK_WARN_BYTES);
+        assert!(
+            alt.cache_only_link
+                .as_ref()
+                .is_some_and(|l| l.contains("#v2."))
+        );
+        assert_eq!(alt.bundle_bytes, share.bundle.len());
+        // A short link has none.
+        let mut s = State::default();
+        s.apply(Action::LoadExample("chains-vanish"));
+        assert!(s.share.as_deref().is_some_and(|o| o.alternatives.is_none()));
+    }
 }

@@ -28,7 +28,7 @@ pub use bundle::{
 pub use payload::{
     Alternatives, Input, Request, SeriesShare, Settings, Share, Source, share_series,
 };
-pub use v2::{ChangedSide, Shared, SharedChanges, SharedSeries};
+pub use v2::{ChangedSide, Shared, SharedChanges, SharedDiagnosis, SharedSeries};
 
 /// For the `share_v2` fuzz target: the v2 container parser behind the checksum and the
 /// compression, which a fuzzer cannot reach through a link (it cannot forge the checksum).

@@ -269,7 +269,7 @@ impl Request<'_> {
             left: side(&self.left),
             right: side(&self.right),
             changes,
-            diagnoses: comparison.diagnoses.clone(),
+            diagnoses: comparison.diagnoses.iter().map(Into::into).collect(),
             options: payload.options.clone(),
         }
     }

@@ -21,7 +21,7 @@ use super::{
     CHECKSUM_LEN, Cursor, Record, ShareArchive, ShareOptions, SharePayload, ShareSide, checksum,
     encode_options, malformed, parse_options, put_record, put_text, put_varint, set_once,
 };
-use crate::diagnose::Diagnosis;
+use crate::diagnose::{Diagnosis, Upstream};
 use crate::{Change, Error, ErrorKind, Pointer, Side};
 
 /// What a v2 link or bundle holds.
@@ -75,10 +75,44 @@ pub struct SharedChanges {
     /// The canonical change set (a JSON Patch over the canonical documents).
     pub changes: Vec<Change>,
     /// Known causes that fit.
-    pub diagnoses: Vec<Diagnosis>,
+    pub diagnoses: Vec<SharedDiagnosis>,
     /// The options the comparison was made with (in the options record, not the JSON).
     #[serde(skip)]
     pub options: ShareOptions,
+}
+
+/// A known cause as a changes-only share carries it: [`Diagnosis`] with its id as owned text
+/// (a link's ids are not interned: any text a link holds would stay in memory).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SharedDiagnosis {
+    /// Stable id (`inline-results-vanished`).
+    pub id: String,
+    /// What happened, in one sentence.
+    pub summary: String,
+    /// What shows it.
+    pub evidence: Vec<String>,
+    /// What it means for a build that imports the right side's cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_build: Option<String>,
+    /// What to do, when something helps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remedy: Option<String>,
+    /// Upstream issues.
+    pub upstream: Vec<Upstream>,
+}
+
+impl From<&Diagnosis> for SharedDiagnosis {
+    fn from(d: &Diagnosis) -> Self {
+        SharedDiagnosis {
+            id: d.id.to_owned(),
+            summary: d.summary.clone(),
+            evidence: d.evidence.clone(),
+            next_build: d.next_build.clone(),
+            remedy: d.remedy.clone(),
+            upstream: d.upstream.clone(),
+        }
+    }
 }
 
 impl SharedChanges {

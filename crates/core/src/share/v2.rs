@@ -787,12 +787,7 @@ struct RawInput<'a> {
     original: Option<Record<'a>>,
     no_original: bool,
     redacted: Vec<Pointer>,
-    archive: Option<(
-        Option<String>,
-        Option<String>,
-        Option<Record<'a>>,
-        Option<u64>,
-    )>,
+    archive: Option<RawArchive<'a>>,
 }
 
 fn one_varint(rec: &Record<'_>, field: &'static str) -> Result<u64, ErrorKind> {

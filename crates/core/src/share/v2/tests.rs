@@ -72,7 +72,7 @@ fn round_trip(shared: &Shared) {
     assert!(fragment.starts_with("v2."), "{fragment:.20}");
     if let (Ok(Shared::Pair(got)), Shared::Pair(want)) = (decode_shared(&fragment), shared) {
         for (g, w) in [(&got.left, &want.left), (&got.right, &want.right)] {
-            assert_eq!(g.bytes == w.bytes, true, "bytes");
+            assert!(g.bytes == w.bytes, "bytes");
             assert_eq!(g.name, w.name);
             assert_eq!(g.original_digest, w.original_digest);
             assert_eq!(g.redacted, w.redacted);

@@ -13,7 +13,8 @@ use miniz_oxide::deflate::core::{
 };
 use miniz_oxide::inflate::TINFLStatus;
 use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 use std::collections::HashMap;
 
@@ -51,7 +52,7 @@ pub struct SharedSeries {
 }
 
 /// One side of a changes-only share.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct ChangedSide {
     /// The name the sender gave it.
     pub name: String,
@@ -61,8 +62,10 @@ pub struct ChangedSide {
     pub digest: String,
 }
 
-/// A changes-only share: what the reader sees of a diff without its inputs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+/// A changes-only share: what the reader sees of a diff without its inputs. Written as JSON
+/// (`Serialize`) and read back by [`SharedChanges::from_json`] (walking the parsed value costs the
+/// page less than a derived deserializer).
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct SharedChanges {
     /// `identical`, `equivalent` or `different`.
     pub verdict: String,
@@ -83,7 +86,7 @@ pub struct SharedChanges {
 
 /// A known cause as a changes-only share carries it: [`Diagnosis`] with its id as owned text
 /// (a link's ids are not interned: any text a link holds would stay in memory).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct SharedDiagnosis {
     /// Stable id (`inline-results-vanished`).
@@ -115,7 +118,90 @@ impl From<&Diagnosis> for SharedDiagnosis {
     }
 }
 
+fn text(v: &Value, key: &str) -> Option<String> {
+    v.get(key)?.as_str().map(str::to_owned)
+}
+
+fn texts(v: &Value, key: &str) -> Option<Vec<String>> {
+    v.get(key)?
+        .as_array()?
+        .iter()
+        .map(|t| t.as_str().map(str::to_owned))
+        .collect()
+}
+
+impl ChangedSide {
+    fn from_json(v: &Value) -> Option<Self> {
+        Some(ChangedSide {
+            name: text(v, "name")?,
+            kind: text(v, "kind")?,
+            digest: text(v, "digest")?,
+        })
+    }
+}
+
+impl SharedDiagnosis {
+    fn from_json(v: &Value) -> Option<Self> {
+        Some(SharedDiagnosis {
+            id: text(v, "id")?,
+            summary: text(v, "summary")?,
+            evidence: texts(v, "evidence")?,
+            next_build: text(v, "nextBuild"),
+            remedy: text(v, "remedy"),
+            upstream: v
+                .get("upstream")?
+                .as_array()?
+                .iter()
+                .map(|u| {
+                    Some(Upstream {
+                        name: text(u, "name")?,
+                        url: text(u, "url")?,
+                    })
+                })
+                .collect::<Option<_>>()?,
+        })
+    }
+}
+
+fn change_from_json(v: &Value) -> Option<Change> {
+    let op = match v.get("op")?.as_str()? {
+        "add" => crate::Op::Add,
+        "remove" => crate::Op::Remove,
+        "replace" => crate::Op::Replace,
+        _ => return None,
+    };
+    Some(Change {
+        op,
+        path: Pointer::parse(v.get("path")?.as_str()?).ok()?,
+        value: v.get("value").cloned(),
+        old: v.get("old").cloned(),
+    })
+}
+
 impl SharedChanges {
+    /// Reads the JSON [`SharedChanges`] is written as; `None` when it is not that shape.
+    pub fn from_json(v: &Value) -> Option<Self> {
+        Some(SharedChanges {
+            verdict: text(v, "verdict")?,
+            headline: text(v, "headline")?,
+            left: ChangedSide::from_json(v.get("left")?)?,
+            right: ChangedSide::from_json(v.get("right")?)?,
+            changes: v
+                .get("changes")?
+                .as_array()?
+                .iter()
+                .map(change_from_json)
+                .collect::<Option<_>>()?,
+            diagnoses: v
+                .get("diagnoses")?
+                .as_array()?
+                .iter()
+                .map(SharedDiagnosis::from_json)
+                .collect::<Option<_>>()?,
+            options: ShareOptions::default(),
+        })
+    }
+
     /// The read-only view as text lines (the CLI prints them; the page shows the same parts).
     pub fn to_text(&self) -> String {
         let mut out = format!(
@@ -1153,13 +1239,17 @@ pub(super) fn decode_container(container: &[u8], limit: usize) -> Result<Shared,
                 changes.ok_or_else(|| Error::new(malformed(CHECKSUM_LEN, "changes", "missing")))?;
             let text =
                 ref_text(&rec, &table, &mut next, &mut budget, "changes").map_err(Error::new)?;
-            let mut c: SharedChanges = serde_json::from_str(&text).map_err(|_| {
-                Error::new(malformed(
-                    rec.value_offset,
-                    "changes",
-                    "not the JSON of a change set",
-                ))
-            })?;
+            let mut c = crate::json::parse(&text)
+                .ok()
+                .as_ref()
+                .and_then(SharedChanges::from_json)
+                .ok_or_else(|| {
+                    Error::new(malformed(
+                        rec.value_offset,
+                        "changes",
+                        "not the JSON of a change set",
+                    ))
+                })?;
             c.options = options;
             Ok(Shared::Changes(c))
         }

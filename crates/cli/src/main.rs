@@ -457,7 +457,9 @@ fn run(cli: Cli) -> Result<u8> {
                         share::Shared::Pair(p) => p,
                         share::Shared::Changes(c) => {
                             let text = match args.format {
-                                Format::Json => format!("{}\n", serde_json::to_string_pretty(&c)?),
+                                Format::Json => {
+                                    format!("{}\n", serde_json::to_string_pretty(&c.to_json())?)
+                                }
                                 _ => c.to_text(),
                             };
                             out.write_all(text.as_bytes())?;

@@ -328,24 +328,12 @@ pub fn changes_only_view(props: &ChangesOnlyProps) -> Html {
             <p>{ plural(c.changes.len(), "change", "changes") }</p>
             <ul class="changes" data-testid="changes-only-changes">
                 { for c.changes.iter().map(|ch| html! {
-                    <li>
-                        <code>{ format!("{} {}", cachelens_core::report::sign(ch.op), ch.path) }</code>
-                        if let Some(v) = &ch.value {
-                            <code class="muted">{ format!(" = {}", cachelens_core::json::to_compact_pub(v)) }</code>
-                        }
-                    </li>
+                    <li><code>{ format!("{} {}", cachelens_core::report::sign(ch.op), ch.path) }</code></li>
                 }) }
             </ul>
             if !c.diagnoses.is_empty() {
                 <ul class="diagnoses" data-testid="changes-only-diagnoses">
-                    { for c.diagnoses.iter().map(|d| html! {
-                        <li>
-                            <p>{ d.summary.clone() }</p>
-                            if let Some(r) = &d.remedy {
-                                <p class="muted">{ r.clone() }</p>
-                            }
-                        </li>
-                    }) }
+                    { for c.diagnoses.iter().map(|d| html! { <li>{ d.summary.clone() }</li> }) }
                 </ul>
             }
         </section>

@@ -11,7 +11,6 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use miniz_oxide::inflate::TINFLStatus;
 use sha2::{Digest as _, Sha256};
 
 use crate::{Error, ErrorKind, Pointer};
@@ -396,21 +395,7 @@ fn base64_error(err: base64::DecodeError) -> ErrorKind {
 }
 
 fn decode_compressed(compressed: &[u8], limit: usize) -> Result<SharePayload, ErrorKind> {
-    let container =
-        miniz_oxide::inflate::decompress_to_vec_with_limit(compressed, limit).map_err(|err| {
-            match err.status {
-                TINFLStatus::HasMoreOutput => ErrorKind::ShareTooLarge { limit },
-                TINFLStatus::FailedCannotMakeProgress | TINFLStatus::NeedsMoreInput => {
-                    ErrorKind::ShareDecompress {
-                        problem: "the data ends early (link cut short?)",
-                    }
-                }
-                _ => ErrorKind::ShareDecompress {
-                    problem: "invalid deflate data (link altered?)",
-                },
-            }
-        })?;
-    parse_container(&container)
+    parse_container(&v2::inflate_with(compressed, limit, &[])?)
 }
 
 fn malformed(offset: usize, field: &'static str, problem: &'static str) -> ErrorKind {

@@ -13,10 +13,8 @@ use miniz_oxide::deflate::core::{
 };
 use miniz_oxide::inflate::TINFLStatus;
 use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
-use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
-use std::collections::HashMap;
 
 use super::{
     CHECKSUM_LEN, Cursor, Record, ShareArchive, ShareOptions, SharePayload, ShareSide, checksum,
@@ -52,7 +50,7 @@ pub struct SharedSeries {
 }
 
 /// One side of a changes-only share.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ChangedSide {
     /// The name the sender gave it.
     pub name: String,
@@ -62,10 +60,10 @@ pub struct ChangedSide {
     pub digest: String,
 }
 
-/// A changes-only share: what the reader sees of a diff without its inputs. Written as JSON
-/// (`Serialize`) and read back by [`SharedChanges::from_json`] (walking the parsed value costs the
-/// page less than a derived deserializer).
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+/// A changes-only share: what the reader sees of a diff without its inputs. Written as JSON by
+/// [`SharedChanges::to_json`] and read back by [`SharedChanges::from_json`] (building and walking
+/// the value by hand costs the page less code than derived serde impls).
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SharedChanges {
     /// `identical`, `equivalent` or `different`.
     pub verdict: String,
@@ -80,14 +78,12 @@ pub struct SharedChanges {
     /// Known causes that fit.
     pub diagnoses: Vec<SharedDiagnosis>,
     /// The options the comparison was made with (in the options record, not the JSON).
-    #[serde(skip)]
     pub options: ShareOptions,
 }
 
 /// A known cause as a changes-only share carries it: [`Diagnosis`] with its id as owned text
 /// (a link's ids are not interned: any text a link holds would stay in memory).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SharedDiagnosis {
     /// Stable id (`inline-results-vanished`).
     pub id: String,
@@ -96,10 +92,8 @@ pub struct SharedDiagnosis {
     /// What shows it.
     pub evidence: Vec<String>,
     /// What it means for a build that imports the right side's cache.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_build: Option<String>,
     /// What to do, when something helps.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remedy: Option<String>,
     /// Upstream issues.
     pub upstream: Vec<Upstream>,
@@ -122,12 +116,15 @@ fn text(v: &Value, key: &str) -> Option<String> {
     v.get(key)?.as_str().map(str::to_owned)
 }
 
-fn texts(v: &Value, key: &str) -> Option<Vec<String>> {
-    v.get(key)?
-        .as_array()?
-        .iter()
-        .map(|t| t.as_str().map(str::to_owned))
-        .collect()
+/// Each element of the array at `key` read by `read`; `None` when one does not read. (Loops,
+/// not `collect::<Option<_>>`: the page's code is smaller this way.)
+fn each<T>(v: &Value, key: &str, read: impl Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
+    let items = v.get(key)?.as_array()?;
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        out.push(read(item)?);
+    }
+    Some(out)
 }
 
 impl ChangedSide {
@@ -145,20 +142,15 @@ impl SharedDiagnosis {
         Some(SharedDiagnosis {
             id: text(v, "id")?,
             summary: text(v, "summary")?,
-            evidence: texts(v, "evidence")?,
+            evidence: each(v, "evidence", |t| t.as_str().map(str::to_owned))?,
             next_build: text(v, "nextBuild"),
             remedy: text(v, "remedy"),
-            upstream: v
-                .get("upstream")?
-                .as_array()?
-                .iter()
-                .map(|u| {
-                    Some(Upstream {
-                        name: text(u, "name")?,
-                        url: text(u, "url")?,
-                    })
+            upstream: each(v, "upstream", |u| {
+                Some(Upstream {
+                    name: text(u, "name")?,
+                    url: text(u, "url")?,
                 })
-                .collect::<Option<_>>()?,
+            })?,
         })
     }
 }
@@ -178,26 +170,61 @@ fn change_from_json(v: &Value) -> Option<Change> {
     })
 }
 
+fn change_to_json(c: &Change) -> Value {
+    let mut v = json!({"op": c.op.as_str(), "path": c.path.to_string()});
+    if let Some(map) = v.as_object_mut() {
+        for (key, value) in [("value", &c.value), ("old", &c.old)] {
+            if let Some(value) = value {
+                map.insert(key.into(), value.clone());
+            }
+        }
+    }
+    v
+}
+
 impl SharedChanges {
-    /// Reads the JSON [`SharedChanges`] is written as; `None` when it is not that shape.
+    /// The JSON a changes-only link carries (and `cachelens diff --link --format json` prints):
+    /// `verdict`, `headline`, `left`/`right` (`name`, `kind`, `digest`), `changes` as in the diff
+    /// report, `diagnoses` (`id`, `summary`, `evidence`, `nextBuild`, `remedy`, `upstream`).
+    pub fn to_json(&self) -> Value {
+        let side = |s: &ChangedSide| json!({"name": s.name, "kind": s.kind, "digest": s.digest});
+        let diagnoses: Vec<Value> = self
+            .diagnoses
+            .iter()
+            .map(|d| {
+                let mut v = json!({
+                    "id": d.id,
+                    "summary": d.summary,
+                    "evidence": d.evidence,
+                    "upstream": d.upstream.iter().map(|u| json!({"name": u.name, "url": u.url})).collect::<Vec<_>>(),
+                });
+                for (key, value) in [("nextBuild", &d.next_build), ("remedy", &d.remedy)] {
+                    if let (Some(text), Some(map)) = (value, v.as_object_mut()) {
+                        map.insert(key.into(), Value::String(text.clone()));
+                    }
+                }
+                v
+            })
+            .collect();
+        json!({
+            "verdict": self.verdict,
+            "headline": self.headline,
+            "left": side(&self.left),
+            "right": side(&self.right),
+            "changes": self.changes.iter().map(change_to_json).collect::<Vec<_>>(),
+            "diagnoses": diagnoses,
+        })
+    }
+
+    /// Reads the JSON [`SharedChanges::to_json`] writes; `None` when it is not that shape.
     pub fn from_json(v: &Value) -> Option<Self> {
         Some(SharedChanges {
             verdict: text(v, "verdict")?,
             headline: text(v, "headline")?,
             left: ChangedSide::from_json(v.get("left")?)?,
             right: ChangedSide::from_json(v.get("right")?)?,
-            changes: v
-                .get("changes")?
-                .as_array()?
-                .iter()
-                .map(change_from_json)
-                .collect::<Option<_>>()?,
-            diagnoses: v
-                .get("diagnoses")?
-                .as_array()?
-                .iter()
-                .map(SharedDiagnosis::from_json)
-                .collect::<Option<_>>()?,
+            changes: each(v, "changes", change_from_json)?,
+            diagnoses: each(v, "diagnoses", SharedDiagnosis::from_json)?,
             options: ShareOptions::default(),
         })
     }
@@ -291,10 +318,19 @@ pub(super) const DICTIONARY: &[u8] = b"{\"schemaVersion\":2,\"mediaType\":\"appl
 
 // ---------------------------------------------------------------- the digest table
 
+/// The digests in order of first use, with an open-addressing index (`slots[h]` is an entry's
+/// index + 1, 0 empty; a digest's first 8 bytes are its hash). Plain vectors: a hash map type of
+/// its own would cost the page more code.
 #[derive(Default)]
 struct Table {
     digests: Vec<[u8; 32]>,
-    index: HashMap<[u8; 32], usize>,
+    slots: Vec<u32>,
+}
+
+fn slot_of(d: &[u8; 32], mask: usize) -> usize {
+    let mut h = [0; 8];
+    h.copy_from_slice(&d[..8]);
+    u64::from_le_bytes(h) as usize & mask
 }
 
 fn hex_value(b: u8) -> Option<u8> {
@@ -325,6 +361,34 @@ fn digest_text(d: &[u8; 32], out: &mut Vec<u8>) {
 }
 
 impl Table {
+    /// The entry of `d`, added when new.
+    fn index_of(&mut self, d: [u8; 32]) -> usize {
+        if (self.digests.len() + 1) * 2 > self.slots.len() {
+            let size = (self.slots.len() * 2).max(64);
+            self.slots = vec![0; size];
+            for (i, old) in self.digests.iter().enumerate() {
+                let mut at = slot_of(old, size - 1);
+                while self.slots[at] != 0 {
+                    at = (at + 1) & (size - 1);
+                }
+                self.slots[at] = i as u32 + 1;
+            }
+        }
+        let mask = self.slots.len() - 1;
+        let mut at = slot_of(&d, mask);
+        loop {
+            match self.slots[at] {
+                0 => {
+                    self.digests.push(d);
+                    self.slots[at] = self.digests.len() as u32;
+                    return self.digests.len() - 1;
+                }
+                k if self.digests[k as usize - 1] == d => return k as usize - 1,
+                _ => at = (at + 1) & mask,
+            }
+        }
+    }
+
     /// `bytes` with every `sha256:<64 lowercase hex>` replaced by `REF varint(index + 1)` and
     /// every literal `REF` by `REF 0`.
     fn encode(&mut self, bytes: &[u8]) -> Vec<u8> {
@@ -334,11 +398,7 @@ impl Table {
             if b == b's'
                 && let Some(d) = digest_at(&bytes[i..])
             {
-                let next = self.digests.len();
-                let k = *self.index.entry(d).or_insert(next);
-                if k == next {
-                    self.digests.push(d);
-                }
+                let k = self.index_of(d);
                 out.push(REF);
                 put_varint(&mut out, k as u64 + 1);
                 i += DIGEST_TEXT_LEN;
@@ -511,15 +571,18 @@ fn unzigzag(v: u64) -> i64 {
 /// A copy/insert program rebuilding `target` from `base`: `varint(len << 1 | 1)
 /// varint(zigzag(offset - end of the previous copy))` copies, `varint(len << 1) bytes` inserts.
 fn delta(base: &[u8], target: &[u8]) -> Vec<u8> {
-    let mut index: HashMap<u64, Vec<u32>> = HashMap::new();
+    // Every 4th window of `base` by hash (open addressing: a slot is a position + 1, 0 empty).
+    let count = base.len().saturating_sub(HASH_LEN - 1).div_ceil(4);
+    let size = (count * 2).next_power_of_two().max(16);
+    let mask = size - 1;
+    let mut slots = vec![0u32; size];
     if base.len() >= HASH_LEN {
         for pos in (0..=base.len() - HASH_LEN).step_by(4) {
-            let slot = index
-                .entry(window_hash(&base[pos..pos + HASH_LEN]))
-                .or_default();
-            if slot.len() < 8 {
-                slot.push(pos as u32);
+            let mut at = window_hash(&base[pos..pos + HASH_LEN]) as usize & mask;
+            while slots[at] != 0 {
+                at = (at + 1) & mask;
             }
+            slots[at] = pos as u32 + 1;
         }
     }
     let mut out = Vec::new();
@@ -532,9 +595,17 @@ fn delta(base: &[u8], target: &[u8]) -> Vec<u8> {
     };
     while i + HASH_LEN <= target.len() {
         let mut best: Option<(usize, usize, usize)> = None; // (start in target, start in base, len)
-        let candidates = index.get(&window_hash(&target[i..i + HASH_LEN]));
-        for &pos in candidates.into_iter().flatten() {
-            let pos = pos as usize;
+        let window = &target[i..i + HASH_LEN];
+        let mut at = window_hash(window) as usize & mask;
+        let mut candidates = Vec::new();
+        while slots[at] != 0 && candidates.len() < 8 {
+            let pos = slots[at] as usize - 1;
+            if base[pos..pos + HASH_LEN] == *window {
+                candidates.push(pos);
+            }
+            at = (at + 1) & mask;
+        }
+        for pos in candidates {
             let fwd = base[pos..]
                 .iter()
                 .zip(&target[i..])
@@ -649,11 +720,21 @@ fn compress(head: &[u8], tail: &[u8]) -> Vec<u8> {
 
 /// Inflates `data` with the window primed with [`DICTIONARY`], at most `limit` bytes out.
 pub(super) fn inflate(data: &[u8], limit: usize) -> Result<Vec<u8>, ErrorKind> {
+    inflate_with(data, limit, DICTIONARY)
+}
+
+/// Inflates raw deflate `data` with the window primed with `dictionary` (v1: none), at most
+/// `limit` bytes out.
+pub(super) fn inflate_with(
+    data: &[u8],
+    limit: usize,
+    dictionary: &[u8],
+) -> Result<Vec<u8>, ErrorKind> {
     let flags = inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
-    let dict = DICTIONARY.len();
+    let dict = dictionary.len();
     let first = data.len().saturating_mul(4).max(1024).min(limit.max(1));
     let mut out = vec![0; dict + first];
-    out[..dict].copy_from_slice(DICTIONARY);
+    out[..dict].copy_from_slice(dictionary);
     let mut decomp = Box::<DecompressorOxide>::default();
     let (mut input, mut pos) = (data, dict);
     loop {
@@ -841,7 +922,7 @@ pub(super) fn encode(shared: &Shared) -> Vec<u8> {
     }
     put_record(&mut body, TAG_OPTIONS, &encode_options(options));
     if let Shared::Changes(c) = shared {
-        let json = serde_json::to_vec(c).unwrap_or_default();
+        let json = crate::json::to_compact_pub(&c.to_json()).into_bytes();
         put_record(
             &mut body,
             TAG_CHANGES,
@@ -1052,7 +1133,12 @@ fn rebuild(
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    bytes
+        .iter()
+        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
+        .map(char::from)
+        .collect()
 }
 
 fn side_of(kind: u64, index: usize) -> Option<Side> {
@@ -1061,6 +1147,79 @@ fn side_of(kind: u64, index: usize) -> Option<Side> {
         (KIND_PAIR, 1) => Some(Side::Right),
         _ => None,
     }
+}
+
+/// Rebuilds and checks input `i` (after `prev`, the previous input's absolute stream): the side
+/// and its absolute stream.
+fn open_input(
+    raw: &RawInput<'_>,
+    i: usize,
+    prev: Option<&Vec<u8>>,
+    table: &[[u8; 32]],
+    next: &mut u64,
+    budget: &mut Budget,
+) -> Result<(ShareSide, Vec<u8>), ErrorKind> {
+    let data = raw.data.as_ref().map_or(&[][..], |d| d.value);
+    let data_offset = raw.data.as_ref().map_or(raw.offset, |d| d.value_offset);
+    let s = if raw.delta {
+        let base = prev.ok_or(ErrorKind::ShareInput {
+            input: i,
+            offset: raw.offset,
+            problem: "a difference against an earlier input, but it is the first",
+        })?;
+        let s = apply_delta(base, data, i, data_offset, budget)?;
+        note_refs(&s, next);
+        s
+    } else {
+        expand(data, next).map_err(|at| ErrorKind::ShareInput {
+            input: i,
+            offset: data_offset + at,
+            problem: "a digest reference cut short",
+        })?
+    };
+    let bytes = rebuild(raw, i, &s, table, budget)?;
+    let own = digest_of(&bytes);
+    let check = raw.check.as_ref().ok_or(malformed(
+        raw.offset,
+        "input check",
+        "missing: every input carries its digest",
+    ))?;
+    let n = check.value.len();
+    if !(8..=32).contains(&n) {
+        return Err(malformed(check.offset, "input check", "not 8 to 32 bytes"));
+    }
+    if own[..n] != *check.value {
+        return Err(ErrorKind::ShareDigestMismatch {
+            input: i,
+            expected: hex(check.value),
+            found: hex(&own[..n]),
+        });
+    }
+    let original_digest = match &raw.original {
+        _ if raw.no_original => None,
+        Some(rec) => Some(ref_text(rec, table, next, budget, "input original digest")?),
+        None => Some(format!("sha256:{}", hex(&own))),
+    };
+    let archive = match &raw.archive {
+        None => None,
+        Some((name, kind, digest, size)) => Some(ShareArchive {
+            name: name.clone().unwrap_or_default(),
+            kind: kind.clone().unwrap_or_default(),
+            digest: match digest {
+                Some(rec) => ref_text(rec, table, next, budget, "archive digest")?,
+                None => String::new(),
+            },
+            size: size.unwrap_or(0),
+        }),
+    };
+    let side = ShareSide {
+        bytes,
+        name: raw.name.clone(),
+        original_digest,
+        redacted: raw.redacted.clone(),
+        archive,
+    };
+    Ok((side, s))
 }
 
 /// Decodes a v2 container (decompressed); `limit` caps what the inputs rebuild to as well.
@@ -1119,87 +1278,9 @@ pub(super) fn decode_container(container: &[u8], limit: usize) -> Result<Shared,
     let mut sides: Vec<ShareSide> = Vec::with_capacity(inputs.len());
     let mut streams: Vec<Vec<u8>> = Vec::with_capacity(inputs.len());
     for (i, raw) in inputs.iter().enumerate() {
-        let side = side_of(kind, i);
-        let data = raw.data.as_ref().map_or(&[][..], |d| d.value);
-        let data_offset = raw.data.as_ref().map_or(raw.offset, |d| d.value_offset);
-        let s = if raw.delta {
-            let base = streams.last().ok_or_else(|| {
-                Error::new(ErrorKind::ShareInput {
-                    input: i,
-                    offset: raw.offset,
-                    problem: "a difference against an earlier input, but it is the first",
-                })
-                .on(side)
-            })?;
-            let s = apply_delta(base, data, i, data_offset, &mut budget)
-                .map_err(|k| Error::new(k).on(side))?;
-            note_refs(&s, &mut next);
-            s
-        } else {
-            expand(data, &mut next).map_err(|at| {
-                Error::new(ErrorKind::ShareInput {
-                    input: i,
-                    offset: data_offset + at,
-                    problem: "a digest reference cut short",
-                })
-                .on(side)
-            })?
-        };
-        let bytes = rebuild(raw, i, &s, &table, &mut budget).map_err(|k| Error::new(k).on(side))?;
-        let own = digest_of(&bytes);
-        match &raw.check {
-            Some(c) if (8..=32).contains(&c.value.len()) => {
-                if own[..c.value.len()] != *c.value {
-                    return Err(Error::new(ErrorKind::ShareDigestMismatch {
-                        input: i,
-                        expected: hex(c.value),
-                        found: hex(&own[..c.value.len()]),
-                    })
-                    .on(side));
-                }
-            }
-            Some(c) => {
-                return Err(
-                    Error::new(malformed(c.offset, "input check", "not 8 to 32 bytes")).on(side),
-                );
-            }
-            None => {
-                return Err(Error::new(malformed(
-                    raw.offset,
-                    "input check",
-                    "missing: every input carries its digest",
-                ))
-                .on(side));
-            }
-        }
-        let original_digest = match &raw.original {
-            _ if raw.no_original => None,
-            Some(rec) => Some(
-                ref_text(rec, &table, &mut next, &mut budget, "input original digest")
-                    .map_err(|k| Error::new(k).on(side))?,
-            ),
-            None => Some(format!("sha256:{}", hex(&own))),
-        };
-        let archive = match &raw.archive {
-            None => None,
-            Some((name, kind, digest, size)) => Some(ShareArchive {
-                name: name.clone().unwrap_or_default(),
-                kind: kind.clone().unwrap_or_default(),
-                digest: match digest {
-                    Some(rec) => ref_text(rec, &table, &mut next, &mut budget, "archive digest")
-                        .map_err(|k| Error::new(k).on(side))?,
-                    None => String::new(),
-                },
-                size: size.unwrap_or(0),
-            }),
-        };
-        sides.push(ShareSide {
-            bytes,
-            name: raw.name.clone(),
-            original_digest,
-            redacted: raw.redacted.clone(),
-            archive,
-        });
+        let (side, s) = open_input(raw, i, streams.last(), &table, &mut next, &mut budget)
+            .map_err(|k| Error::new(k).on(side_of(kind, i)))?;
+        sides.push(side);
         streams.push(s);
     }
     let count = |expected: &'static str| {

@@ -307,6 +307,12 @@ const INLINE_CACHE_KEY: &[u8] = b"\"moby.buildkit.cache.v0\"";
 /// A difference copies runs of at least this many bytes.
 const MIN_COPY: usize = 16;
 const HASH_LEN: usize = 12;
+/// How many slots of the difference index a window is looked for in (and stored in).
+const PROBES: usize = 16;
+/// Up to this much earlier and later stream together, the choice between a difference and the
+/// whole stream is made by compressing both; past it by their sizes (compressing megabytes
+/// twice more would slow the page).
+const MEASURED_CHOICE: usize = 64 * 1024;
 const STORED_BLOCK_MAX: usize = 65_535;
 
 /// The deflate dictionary: the window starts with these bytes, so the first record of a
@@ -578,11 +584,16 @@ fn delta(base: &[u8], target: &[u8]) -> Vec<u8> {
     let mut slots = vec![0u32; size];
     if base.len() >= HASH_LEN {
         for pos in (0..=base.len() - HASH_LEN).step_by(4) {
+            // At most PROBES slots from its hash: a window repeated thousands of times (a
+            // run of `x`) keeps a few places, and building the index stays linear.
             let mut at = window_hash(&base[pos..pos + HASH_LEN]) as usize & mask;
-            while slots[at] != 0 {
+            for _ in 0..PROBES {
+                if slots[at] == 0 {
+                    slots[at] = pos as u32 + 1;
+                    break;
+                }
                 at = (at + 1) & mask;
             }
-            slots[at] = pos as u32 + 1;
         }
     }
     let mut out = Vec::new();
@@ -598,7 +609,10 @@ fn delta(base: &[u8], target: &[u8]) -> Vec<u8> {
         let window = &target[i..i + HASH_LEN];
         let mut at = window_hash(window) as usize & mask;
         let mut candidates = Vec::new();
-        while slots[at] != 0 && candidates.len() < 8 {
+        for _ in 0..PROBES {
+            if slots[at] == 0 || candidates.len() == 8 {
+                break;
+            }
             let pos = slots[at] as usize - 1;
             if base[pos..pos + HASH_LEN] == *window {
                 candidates.push(pos);
@@ -814,7 +828,9 @@ fn choose(prev: Option<&[u8]>, s: &[u8], next: &mut u64, history: &[u8]) -> (Vec
         return (plain, false);
     };
     let d = delta(prev, s);
-    if d.len() < plain.len() && cost_after(history, &d) < cost_after(history, &plain) {
+    let smaller = d.len() < plain.len();
+    let measured = prev.len() + s.len() <= MEASURED_CHOICE;
+    if smaller && (!measured || cost_after(history, &d) < cost_after(history, &plain)) {
         (d, true)
     } else {
         (plain, false)

@@ -10,7 +10,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, screenshotPath, test } from './helpers';
 import { ociImage, sha } from './image-helpers';
-import { expectVerdict, loadExample, paste, scenarios } from './viewer-helpers';
+import { expectVerdict, loadExample, paste, scenarios, shareDictionary } from './viewer-helpers';
 import * as fs from 'fs';
 import * as zlib from 'zlib';
 
@@ -157,7 +157,7 @@ test('an archive comparison has a share link that reopens it, and a Markdown rep
   const changes = await page.getByTestId('change').count();
   await expect(page.getByTestId('share-archives')).toContainText('never a layer');
   const link = await page.getByTestId('share-link').inputValue();
-  expect(link).toContain('#v1.');
+  expect(link).toContain('#v2.');
   const markdown = await page.getByTestId('share-markdown').inputValue();
   expect(markdown).toMatch(/^### cachelens: different/);
   expect(markdown).toContain(left.manifest);
@@ -298,8 +298,10 @@ test('a reload keeps large inputs in this tab (IndexedDB); a new tab starts empt
     );
   const names = async () => {
     const bundle = Buffer.from(await kept());
-    const start = bundle.indexOf('v1.') + 3; // cachelens-share:v1.<raw deflate>
-    const container = zlib.inflateRawSync(bundle.subarray(start)).toString('latin1');
+    const start = bundle.indexOf('v2.') + 3; // cachelens-share:v2.<raw deflate, v2 dictionary>
+    const container = zlib
+      .inflateRawSync(bundle.subarray(start), { dictionary: shareDictionary() })
+      .toString('latin1');
     return ['left.json', 'right.json'].filter((n) => container.includes(n));
   };
   await expect.poll(names, { timeout: 20_000 }).toEqual(['left.json', 'right.json']);

@@ -60,7 +60,7 @@ test('a share link whose data holds hostile strings opens as text', async ({ pag
   const redact = page.getByTestId('share-redact');
   if (await redact.isChecked()) await redact.uncheck();
   const link = await page.getByTestId('share-link').inputValue();
-  expect(link).toContain('#v1.');
+  expect(link).toContain('#v2.');
   const reader = await page.context().newPage();
   await reader.goto(link);
   await expect(reader.getByTestId('verdict')).toHaveAttribute('data-verdict', 'different');

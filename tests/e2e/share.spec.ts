@@ -1,7 +1,9 @@
 // Sharing a diff: a link made in the page (or by the CLI) reopens the exact diff in a fresh page,
 // values of env variables and labels are redacted by default, the Markdown report carries both
 // digests and the link, a downloaded bundle opens again by upload, and a broken link (or one with a
-// pointer that is not one) says why.
+// pointer that is not one) says why. Links are v2 (issue 20); a stored v1 link still opens; a pair
+// whose link is over 8,192 bytes offers a changes-only link, a cache-only link and the bundle with
+// their sizes, and a changes-only link opens read-only.
 // The `watch` fixture (helpers.ts) fails any test that logs a console error or leaves the origin;
 // pages opened besides `page` are watched the same way.
 import * as fs from 'node:fs';
@@ -24,7 +26,7 @@ async function answer(page: Page): Promise<{ verdict: string; changes: number }>
 /** The share link shown once both panes hold valid input. */
 async function shareLink(page: Page): Promise<string> {
   const field = page.getByTestId('share-link');
-  await expect(field).toHaveValue(/#v1\./);
+  await expect(field).toHaveValue(/#v2\./);
   return field.inputValue();
 }
 
@@ -52,7 +54,7 @@ test('a link made in the page opens the same diff, with its options, in a fresh 
   await page.getByTestId('option-ignore-timestamps').check();
   const before = await answer(page);
   const link = await shareLink(page);
-  expect(link.startsWith(new URL('./', page.url()).href + '#v1.')).toBe(true);
+  expect(link.startsWith(new URL('./', page.url()).href + '#v2.')).toBe(true);
   await expect(page.getByTestId('share-link-size')).toContainText(/\d bytes/);
 
   const { reader, watch } = await openInNewPage(page, link);
@@ -149,7 +151,7 @@ test('a downloaded bundle opens again when uploaded on a pane', async ({ page },
   expect(download.suggestedFilename()).toBe('cachelens-share.bundle');
   const saved = testInfo.outputPath('cachelens-share.bundle');
   await download.saveAs(saved);
-  expect(fs.readFileSync(saved).subarray(0, 19).toString()).toBe('cachelens-share:v1.');
+  expect(fs.readFileSync(saved).subarray(0, 19).toString()).toBe('cachelens-share:v2.');
 
   const reader = await page.context().newPage();
   const watch = watchPage(reader);
@@ -205,4 +207,59 @@ test('screenshot of the share panel', async ({ page }) => {
   watch.expectClean();
   await reader.close();
   expect(fs.existsSync(path.join(path.dirname(screenshotPath('x')), 'share.png'))).toBe(true);
+});
+
+test('a stored v1 link still opens, byte for byte', async ({ page }) => {
+  // crates/core/fixtures/v1-link.txt: made by the first v1 encoder, never regenerated.
+  const fragment = fs.readFileSync(path.join(REPO, 'crates', 'core', 'fixtures', 'v1-link.txt'), 'utf8').trim();
+  await page.goto(`./#${fragment}`);
+  await expect(page.getByTestId('opened')).toContainText('Opened from a share link');
+  await expect(page.getByTestId('left-name')).toHaveText('left.json');
+  expect(await page.getByTestId('left-input').inputValue()).toBe('{"a":1}');
+  await expect(page.getByTestId('left-digest')).toHaveText(
+    'sha256:015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862',
+  );
+  await expect(page.getByTestId('option-ignore-timestamps')).toBeChecked();
+  await expect(page.getByTestId('error')).toHaveCount(0);
+});
+
+const WIDE = path.join(REPO, 'tests', 'fixtures', 'real-buildkit', 'wide-rebuilds');
+
+test('a long link offers the changes-only link, the cache-only link and the bundle, each with its size; the changes-only link opens read-only', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto('./');
+  await page.getByTestId('left-file').setInputFiles(path.join(WIDE, '2', 'config.json'));
+  await page.getByTestId('right-file').setInputFiles(path.join(WIDE, '3', 'config.json'));
+  await expectVerdict(page, 'different');
+  const link = await shareLink(page);
+  expect(link.length).toBeGreaterThan(8192);
+  const smaller = page.getByTestId('share-smaller');
+  await expect(smaller).toContainText('chat tools may cut it');
+  const changesLink = (await page.getByTestId('share-changes-only').getAttribute('data-link')) ?? '';
+  const cacheLink = (await page.getByTestId('share-cache-only-link').getAttribute('data-link')) ?? '';
+  expect(changesLink).toContain('#v2.');
+  expect(changesLink.length).toBeLessThan(8192);
+  const bytes = (n: number) => `${n.toLocaleString('en-US')} bytes`;
+  await expect(page.getByTestId('share-changes-only-size')).toContainText(bytes(changesLink.length));
+  await expect(page.getByTestId('share-cache-only-size')).toContainText(bytes(cacheLink.length));
+  await expect(page.getByTestId('share-bundle-size')).toContainText(/\d bytes/);
+  await page.getByTestId('share').screenshot({ path: screenshotPath('share-long.png') });
+
+  const reader = await page.context().newPage();
+  const watch = watchPage(reader);
+  await reader.goto(changesLink);
+  const view = reader.getByTestId('changes-only');
+  await expect(view).toContainText('read-only');
+  await expect(reader.getByTestId('changes-only-headline')).toContainText('2 records lost their chains');
+  for (const side of ['left', 'right']) {
+    await expect(reader.getByTestId(`changes-only-${side}-digest`)).toHaveText(/^sha256:[0-9a-f]{64}$/);
+  }
+  await expect(reader.getByTestId('changes-only-left-digest')).toHaveText(await page.getByTestId('left-digest').innerText());
+  await expect(reader.getByTestId('changes-only-changes').locator('li')).toHaveCount(2);
+  await expect(reader.getByTestId('changes-only-diagnoses')).toContainText('Results vanished from the inline cache');
+  // Read-only: nothing was put in the panes.
+  expect(await reader.getByTestId('left-input').inputValue()).toBe('');
+  await view.screenshot({ path: screenshotPath('share-changes-only.png') });
+  watch.expectClean();
+  await reader.close();
 });

@@ -109,3 +109,32 @@ export async function expectVerdict(page: Page, verdict: string): Promise<void> 
   await expect(banner).toContainText(new RegExp(verdict, 'i'));
   await expect(banner).toHaveAttribute('aria-busy', 'false');
 }
+
+/**
+ * The v2 share format's deflate dictionary (`DICTIONARY` in crates/core/src/share/v2.rs), read
+ * from the source: v2 links and bundles inflate with it (`zlib.inflateRawSync(data, { dictionary })`).
+ */
+export function shareDictionary(): Buffer {
+  const src = fs.readFileSync(path.join(REPO, 'crates', 'core', 'src', 'share', 'v2.rs'), 'utf8');
+  const m = /pub\(super\) const DICTIONARY: &\[u8\] = b"([\s\S]*?)";\n/.exec(src);
+  if (!m) throw new Error('DICTIONARY not found in v2.rs');
+  const bytes: number[] = [];
+  const lit = m[1]!;
+  for (let i = 0; i < lit.length; i++) {
+    const c = lit[i]!;
+    if (c !== '\\') {
+      bytes.push(c.charCodeAt(0));
+      continue;
+    }
+    const n = lit[++i]!;
+    if (n === 'x') {
+      bytes.push(parseInt(lit.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (n === '\n') {
+      while (lit[i + 1] === ' ') i++; // a line continuation skips the next line's indent
+    } else {
+      bytes.push(n.charCodeAt(0));
+    }
+  }
+  return Buffer.from(bytes);
+}

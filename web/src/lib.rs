@@ -666,6 +666,9 @@ pub fn app() -> Html {
             if let Some(message) = &s.share_error {
                 <p class="error share-error" data-testid="error" role="alert">{ message.to_string() }</p>
             }
+            if let Some(changes) = &s.changes_view {
+                <components::ChangesOnlyView changes={changes.clone()} />
+            }
             if let Some(opened) = &s.opened {
                 <OpenedBanner
                     opened={opened.clone()}

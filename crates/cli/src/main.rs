@@ -103,8 +103,9 @@ struct DiffArgs {
     /// Colour the text output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
-    /// Diff what a share link holds instead of two files.
-    #[arg(long, value_name = "URL", conflicts_with_all = ["left", "right"])]
+    /// Diff what a share link (v1 or v2) or a bundle file holds instead of two files. A
+    /// changes-only link prints its changes, read-only.
+    #[arg(long, value_name = "URL|FILE", conflicts_with_all = ["left", "right"])]
     link: Option<String>,
     /// An image of the same build as the left cache (its config.json and/or manifest.json, or
     /// a folder holding them), to name a cache config's records by their Dockerfile steps.
@@ -133,6 +134,17 @@ struct LinkArgs {
     /// redacted paths travel in the link).
     #[arg(long)]
     redact: bool,
+    /// A link of only the change set, both digests, kinds and the diagnosis (it opens
+    /// read-only): for a diff whose inputs do not fit a link.
+    #[arg(long, conflicts_with_all = ["cache_only", "bundle"])]
+    changes_only: bool,
+    /// A link of only each side's decoded build cache.
+    #[arg(long)]
+    cache_only: bool,
+    /// Write the share as a bundle file instead of printing a link (the page opens it by drop
+    /// or upload; `cachelens diff --link FILE` too).
+    #[arg(long, value_name = "FILE")]
+    bundle: Option<PathBuf>,
     /// The left input.
     left: PathBuf,
     /// The right input.
@@ -441,8 +453,26 @@ fn run(cli: Cli) -> Result<u8> {
             let mut opts = args.flags.options()?;
             let (lb, rb, ln, rn) = match &args.link {
                 Some(link) => {
-                    let p = share::payload_from_link(link)
-                        .map_err(|e| Trouble(format!("--link: {e}")))?;
+                    let p = match open_link(link)? {
+                        share::Shared::Pair(p) => p,
+                        share::Shared::Changes(c) => {
+                            let text = match args.format {
+                                Format::Json => {
+                                    format!("{}\n", serde_json::to_string_pretty(&c.to_json())?)
+                                }
+                                _ => c.to_text(),
+                            };
+                            out.write_all(text.as_bytes())?;
+                            return Ok(u8::from(c.verdict == "different"));
+                        }
+                        other => {
+                            return Err(Trouble(format!(
+                                "--link: the link holds {}; diff opens a pair (open a series in the viewer)",
+                                other.describe()
+                            ))
+                            .into());
+                        }
+                    };
                     opts.ignore_timestamps |= p.options.ignore_timestamps;
                     opts.ignore_cache |= p.options.ignore_cache;
                     opts.ignore.extend(p.options.ignore_pointers);
@@ -553,36 +583,91 @@ fn run(cli: Cli) -> Result<u8> {
                     },
                 }
             }
-            let payload = share::Request {
+            let request = share::Request {
                 left: input(&sides[0]),
                 right: input(&sides[1]),
                 options: &opts,
                 view: None,
                 settings: share::Settings {
                     redact: args.redact,
-                    cache_only: false,
+                    cache_only: args.cache_only,
                 },
+            };
+            let cmp = compare(&sides[0].2, &sides[1].2, &opts);
+            if args.changes_only {
+                let link = request
+                    .changes_link(&args.base, &cmp)
+                    .map_err(|e| Trouble(e.to_string()))?;
+                note_link_size(link.len(), None);
+                writeln!(out, "{link}")?;
+                return Ok(0);
             }
-            .payload()
-            .map_err(|e| Trouble(e.to_string()))?;
-            let link = share::make_link(&args.base, &payload);
-            match share::link_size_class(link.len()) {
-                share::LinkSize::Fine => {}
-                share::LinkSize::Long => eprintln!(
-                    "cachelens: note: the link is {} bytes; chat tools may cut links over {} bytes",
-                    link.len(),
-                    share::LINK_WARN_BYTES
-                ),
-                share::LinkSize::TooLong => eprintln!(
-                    "cachelens: warning: the link is {} bytes, over what browsers accept ({} bytes); share the files instead",
-                    link.len(),
-                    share::LINK_MAX_BYTES
-                ),
+            let shared = request
+                .share(&args.base, &cmp, [&sides[0].0, &sides[1].0])
+                .map_err(|e| Trouble(e.to_string()))?;
+            if let Some(path) = &args.bundle {
+                std::fs::write(path, &shared.bundle)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                eprintln!(
+                    "cachelens: wrote {} ({} bytes); open it with `cachelens diff --link {}` or drop it on the viewer",
+                    path.display(),
+                    shared.bundle.len(),
+                    path.display()
+                );
+                return Ok(0);
             }
-            writeln!(out, "{link}")?;
+            note_link_size(shared.link.len(), shared.alternatives.as_ref());
+            writeln!(out, "{}", shared.link)?;
             Ok(0)
         }
     }
+}
+
+/// Tells on standard error when a link is too long for chat tools (or browsers), and what is
+/// smaller, with the size of each.
+fn note_link_size(len: usize, alternatives: Option<&share::Alternatives>) {
+    match share::link_size_class(len) {
+        share::LinkSize::Fine => return,
+        share::LinkSize::Long => eprintln!(
+            "cachelens: note: the link is {len} bytes; chat tools may cut links over {} bytes",
+            share::LINK_WARN_BYTES
+        ),
+        share::LinkSize::TooLong => eprintln!(
+            "cachelens: warning: the link is {len} bytes, over what browsers accept ({} bytes)",
+            share::LINK_MAX_BYTES
+        ),
+    }
+    if let Some(a) = alternatives {
+        eprintln!("cachelens: smaller ways to share it:");
+        eprintln!(
+            "  --changes-only   a link of the changes only (read-only): {} bytes",
+            a.changes_link.len()
+        );
+        match &a.cache_only_link {
+            Some(l) => eprintln!(
+                "  --cache-only     a link of only the decoded caches: {} bytes",
+                l.len()
+            ),
+            None => eprintln!("  --cache-only     not available: a side has no build cache"),
+        }
+        eprintln!(
+            "  --bundle FILE    a bundle file of the whole share: {} bytes",
+            a.bundle_bytes
+        );
+    }
+}
+
+/// What `diff --link` opens: a link's text, or a file holding a bundle or a link.
+fn open_link(link: &str) -> Result<share::Shared> {
+    let path = Path::new(link);
+    let opened = if !link.contains('#') && path.is_file() {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        share::open_shared(&bytes)
+    } else {
+        share::decode_shared(link)
+    };
+    Ok(opened.map_err(|e| Trouble(format!("--link: {e}")))?)
 }
 
 /// Whether to colour text output.

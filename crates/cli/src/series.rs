@@ -19,6 +19,17 @@ pub(crate) struct SeriesArgs {
     /// Colour the text output.
     #[arg(long, value_enum, default_value_t = crate::Color::Auto)]
     color: crate::Color,
+    /// Print a share link of the series (every input's exact bytes, in order) instead of the
+    /// report; the viewer opens it as a series.
+    #[arg(long)]
+    link: bool,
+    /// With --link: the viewer's address (where dist/ is hosted).
+    #[arg(long, env = "CACHELENS_BASE_URL", default_value = crate::DEFAULT_BASE)]
+    base: String,
+    /// With --link: replace the values of Env variables and labels by "<redacted>", together
+    /// across the series (equal values get equal markers).
+    #[arg(long, requires = "link")]
+    redact: bool,
     /// The inputs, in build order: files, image archives, OCI layout or cache export folders
     /// (one input each), other folders (their files in name order, and the layouts among their
     /// folders), or - to read paths from standard input, one a line.
@@ -84,9 +95,52 @@ fn read(path: &Path) -> Result<series::Input, String> {
     }
 }
 
+/// `series --link`: the series' share link, of the inputs' bytes as given.
+fn link(args: &SeriesArgs, paths: &[PathBuf], out: &mut impl std::io::Write) -> Result<u8> {
+    let opts = args.flags.options()?;
+    let mut inputs = Vec::with_capacity(paths.len());
+    for p in paths {
+        let name = name_of(p);
+        let Input::Bytes(bytes) = load(p)? else {
+            return Err(Trouble(format!(
+                "{name} is an image archive: a share link carries JSON documents; give the config or manifest instead (cachelens show lists their digests)"
+            ))
+            .into());
+        };
+        analyze(&bytes, None).map_err(|e| Trouble(format!("{name}: {e}")))?;
+        inputs.push((name, bytes));
+    }
+    let refs: Vec<(&str, &[u8])> = inputs
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let shared = cachelens_core::share::share_series(
+        &args.base,
+        &refs,
+        &opts,
+        cachelens_core::share::Settings {
+            redact: args.redact,
+            cache_only: false,
+        },
+    )
+    .map_err(|e| Trouble(e.to_string()))?;
+    if shared.link.len() > cachelens_core::share::LINK_WARN_BYTES {
+        eprintln!(
+            "cachelens: note: the link is {} bytes; chat tools may cut links over {} bytes",
+            shared.link.len(),
+            cachelens_core::share::LINK_WARN_BYTES
+        );
+    }
+    writeln!(out, "{}", shared.link)?;
+    Ok(0)
+}
+
 pub(crate) fn run(args: &SeriesArgs, out: &mut impl std::io::Write) -> Result<u8> {
     let opts = args.flags.options()?;
     let paths = expand(&args.inputs)?;
+    if args.link {
+        return link(args, &paths, out);
+    }
     let mut builder = Builder::new(opts);
     for p in &paths {
         // Read, fingerprinted and compared with the one before, then dropped but for the last.

@@ -247,7 +247,7 @@ fn link_round_trips_through_diff_link() {
     assert!(out.status.success());
     let link = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     assert!(
-        link.starts_with("https://viewer.example/cachelens/#v1."),
+        link.starts_with("https://viewer.example/cachelens/#v2."),
         "{link}"
     );
     let via_link = cachelens()

@@ -280,14 +280,16 @@ pub enum ErrorKind {
         problem: &'static str,
     },
     /// Share links and bundles (see `docs/share-link-format.md`): the text has no `v<N>.` prefix.
-    #[error("not a cachelens share link: expected a fragment starting with \"v1.\"")]
+    #[error("not a cachelens share link: expected a fragment starting with \"v2.\" (or \"v1.\")")]
     NotAShareLink,
     /// The bytes do not start with the bundle magic and a version prefix.
-    #[error("not a cachelens share bundle: expected a file starting with \"cachelens-share:v1.\"")]
+    #[error(
+        "not a cachelens share bundle: expected a file starting with \"cachelens-share:v2.\" (or \"v1.\")"
+    )]
     NotABundle,
     /// The version prefix names a share format this build cannot read.
     #[error(
-        "share format v{version} is not supported (this cachelens reads v1); a newer cachelens may be needed to open it"
+        "share format v{version} is not supported (this cachelens reads v1 and v2); a newer cachelens may be needed to open it"
     )]
     ShareVersion {
         /// The version number found in the prefix.
@@ -345,6 +347,38 @@ pub enum ErrorKind {
         offset: usize,
         /// The text as the link carries it.
         pointer: String,
+    },
+    /// A v2 input's data cannot be rebuilt: a digest reference past the digest table, a
+    /// difference that copies from outside the earlier input, a cache split outside the document.
+    #[error("share data is damaged: input {input} (container byte {offset}): {problem}")]
+    ShareInput {
+        /// The input's index in the link (a pair: 0 left, 1 right).
+        input: usize,
+        /// Byte offset within the decompressed container of the record (or operation) at fault.
+        offset: usize,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// A v2 input, rebuilt, does not have the sha256 digest the link carries for it.
+    #[error(
+        "share data is damaged: input {input} rebuilt does not match the digest the link carries ({expected}…, rebuilt {found}…)"
+    )]
+    ShareDigestMismatch {
+        /// The input's index in the link (a pair: 0 left, 1 right; the error's side says which).
+        input: usize,
+        /// The digest prefix the link carries, lowercase hex.
+        expected: String,
+        /// The rebuilt bytes' digest, as many hex digits.
+        found: String,
+    },
+    /// A v2 link holds something other than what the caller opens (a series where a pair is
+    /// expected, a changes-only link, ...).
+    #[error("this share link holds {found}, not {expected}")]
+    ShareKind {
+        /// What the caller can open.
+        expected: &'static str,
+        /// What the link holds (`a series of 3 inputs`, `the changes only`).
+        found: String,
     },
     /// Only the build caches were to be shared, but this input has none.
     #[error(
@@ -421,6 +455,12 @@ pub(crate) mod wire {
         d: D,
     ) -> Result<Option<&'static str>, D::Error> {
         <Option<std::borrow::Cow<'de, str>>>::deserialize(d).map(|s| s.map(|s| intern(&s)))
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error::new(kind)
     }
 }
 

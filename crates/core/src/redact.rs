@@ -117,6 +117,16 @@ pub fn redact_pair(left: &[u8], right: &[u8]) -> (Redacted, Redacted) {
     )
 }
 
+/// Redacts the inputs of a series together, as [`redact_pair`] does two: equal values get the
+/// same marker in every input, different values different markers.
+pub fn redact_all(inputs: &[&[u8]]) -> Vec<Redacted> {
+    let mut markers = Markers::default();
+    inputs
+        .iter()
+        .map(|bytes| redact_with(bytes, &mut markers))
+        .collect()
+}
+
 /// Distinct values seen per (kind, key), in order of appearance: the marker of a value is its
 /// position in that list.
 #[derive(Default)]

@@ -12,7 +12,15 @@ use anyhow::{Context, Result, bail};
 use crate::ctx::{self, Ctx};
 
 /// The targets, in `crates/core/fuzz/fuzz_targets/`.
-pub const TARGETS: &[&str] = &["detect", "decode", "canonicalize", "diff", "share", "tar"];
+pub const TARGETS: &[&str] = &[
+    "detect",
+    "decode",
+    "canonicalize",
+    "diff",
+    "share",
+    "share_v2",
+    "tar",
+];
 
 /// The largest input libFuzzer makes: configs of a few hundred KB reach every code path, and
 /// smaller inputs mean many more runs a second.
@@ -110,6 +118,17 @@ fn seed(ctx: &Ctx, target: &str, corpus: &Path) -> Result<usize> {
             let link = ctx.root.join("crates/core/fixtures/v1-link.txt");
             inputs.push(("v1-link".into(), read(&link)?.trim_ascii().to_vec()));
         }
+        "share_v2" => {
+            for f in ["v1-link.txt", "v2-link.txt"] {
+                let link = ctx.root.join("crates/core/fixtures").join(f);
+                inputs.push((f.into(), read(&link)?.trim_ascii().to_vec()));
+            }
+            for file in files(&ctx.root.join("crates/core/fuzz/seeds/share_v2"))? {
+                if file.extension().is_some_and(|e| e != "md") {
+                    inputs.push((name(&file), read(&file)?));
+                }
+            }
+        }
         "tar" => {
             for file in files(&ctx.root.join("crates/core/fuzz/seeds/tar"))? {
                 if file.extension().is_some_and(|e| e == "tar") {
@@ -128,7 +147,7 @@ fn seed(ctx: &Ctx, target: &str, corpus: &Path) -> Result<usize> {
         _ => {}
     }
     // Every JSON document seeds the JSON targets (and diff: each side alone is a pair with itself).
-    if !matches!(target, "share" | "tar") {
+    if !matches!(target, "share" | "share_v2" | "tar") {
         for d in &documents {
             let bytes = read(d)?;
             if bytes.len() <= MAX_LEN {

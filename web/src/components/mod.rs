@@ -26,7 +26,7 @@ pub use options::OptionsBar;
 pub use pane::{PaneCallbacks, PaneView};
 #[cfg(feature = "series")]
 pub use series::{SeriesCallbacks, mode_switch, series_view};
-pub use share::{OpenedBanner, SharePanel};
+pub use share::{ChangesOnlyView, OpenedBanner, SharePanel};
 pub use summary::Summary;
 pub use verdict::{NoVerdict, VerdictBanner};
 

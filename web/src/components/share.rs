@@ -1,8 +1,11 @@
-//! The share panel (a link, a bundle file, a Markdown bug report, and what redaction hides) and
-//! the banner of a diff opened from a link or bundle.
+//! The share panel (a link, a bundle file, a Markdown bug report, what redaction hides, and for a
+//! long link the changes-only link, the cache-only link and the bundle with their sizes), the
+//! banner of a diff opened from a link or bundle, and the read-only view of a changes-only link.
 
 use super::{CopyRequest, plural, size_text};
-use crate::state::sharing::{BUNDLE_NAME, Opened, ShareOut, ShareSettings, Source};
+use crate::state::sharing::{
+    AlternativesOut, BUNDLE_NAME, Opened, OpenedChanges, ShareOut, ShareSettings, Source,
+};
 use crate::state::{Action, Copied, Shared};
 use cachelens_core::redact::Sensitive;
 use cachelens_core::share::{LINK_MAX_BYTES, LINK_WARN_BYTES, LinkSize};
@@ -213,6 +216,9 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
                 />
             </div>
             <p data-testid="share-link-size">{ size_note }</p>
+            if let Some(alt) = &out.alternatives {
+                { alternatives(alt, props) }
+            }
             if long {
                 <div class="share-alternatives" data-testid="share-alternatives">
                     <p><strong>{ "Alternatives for a long link:" }</strong></p>
@@ -255,6 +261,81 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
                 data-testid="share-markdown"
                 value={AttrValue::from(out.markdown.clone())}
             />
+        </section>
+    }
+}
+
+/// For a link over 8,192 bytes: the changes-only link and the cache-only link, each with a copy
+/// button and its size, and the bundle's size.
+fn alternatives(alt: &AlternativesOut, props: &SharePanelProps) -> Html {
+    let size = |n: usize| size_text(n as u64);
+    html! {
+        <div class="share-smaller" data-testid="share-smaller">
+            <p><strong>{ format!("This link is over {}: chat tools may cut it. Smaller ways to share this diff:", size(LINK_WARN_BYTES)) }</strong></p>
+            <ul>
+                <li data-testid="share-changes-only" data-link={AttrValue::from(alt.changes_link.clone())}>
+                    { copy_button("copy-changes-link", "Copy changes-only link", &alt.changes_link, props) }
+                    <span data-testid="share-changes-only-size">{ format!(" {}", size(alt.changes_link.len())) }</span>
+                    <span class="muted">{ ": the changes, both digests and the diagnosis, without the inputs (opens read-only)." }</span>
+                </li>
+                <li data-testid="share-cache-only-link" data-link={alt.cache_only_link.clone().map(AttrValue::from)}>
+                    if let Some(link) = &alt.cache_only_link {
+                        { copy_button("copy-cache-link", "Copy cache-only link", link, props) }
+                        <span data-testid="share-cache-only-size">{ format!(" {}", size(link.len())) }</span>
+                        <span class="muted">{ ": only each side's decoded build cache." }</span>
+                    } else {
+                        <span class="muted">{ "No cache-only link: not both inputs have a build cache." }</span>
+                    }
+                </li>
+                <li data-testid="share-bundle-size">
+                    { format!("The bundle file (Download, below): {}.", size(alt.bundle_bytes)) }
+                </li>
+            </ul>
+        </div>
+    }
+}
+
+/// Props of [`ChangesOnlyView`].
+#[derive(Debug, Properties, PartialEq)]
+pub struct ChangesOnlyProps {
+    /// What the changes-only link holds.
+    pub changes: Shared<OpenedChanges>,
+}
+
+/// A changes-only link, opened: read-only, the headline, both sides' names, kinds and digests,
+/// the changes and the diagnosis.
+#[function_component(ChangesOnlyView)]
+pub fn changes_only_view(props: &ChangesOnlyProps) -> Html {
+    let c = &props.changes;
+    let side = |label: &str, s: &cachelens_core::share::ChangedSide| {
+        html! {
+            <div>
+                <dt>{ format!("{} ({}, {})", capital(label), s.name, s.kind) }</dt>
+                <dd><code class="digest" data-testid={format!("changes-only-{label}-digest")}>{ s.digest.clone() }</code></dd>
+            </div>
+        }
+    };
+    html! {
+        <section class="opened changes-only" data-testid="changes-only" aria-label="Opened from a changes-only share link">
+            <p class="opened-title"><strong>{ "Opened from a changes-only share link" }</strong>
+                <span class="muted">{ " (read-only: the link holds the changes, not the inputs)" }</span>
+            </p>
+            <p class="verdict" data-testid="changes-only-headline" data-verdict={c.verdict.clone()}><strong>{ c.headline.clone() }</strong></p>
+            <dl class="facts">
+                { side("left", &c.left) }
+                { side("right", &c.right) }
+            </dl>
+            <p>{ plural(c.changes.len(), "change", "changes") }</p>
+            <ul class="changes" data-testid="changes-only-changes">
+                { for c.changes.iter().map(|ch| html! {
+                    <li><code>{ format!("{} {}", cachelens_core::report::sign(ch.op), ch.path) }</code></li>
+                }) }
+            </ul>
+            if !c.diagnoses.is_empty() {
+                <ul class="diagnoses" data-testid="changes-only-diagnoses">
+                    { for c.diagnoses.iter().map(|d| html! { <li>{ d.summary.clone() }</li> }) }
+                </ul>
+            }
         </section>
     }
 }

@@ -191,6 +191,8 @@ pub struct State {
     pub opened: Option<Shared<Opened>>,
     /// A share link that could not be opened, with the decoder's reason.
     pub share_error: Option<Rc<str>>,
+    /// A changes-only link or bundle opened: shown read-only (the panes stay empty).
+    pub changes_view: Option<Shared<sharing::OpenedChanges>>,
     /// Why the comparison cannot be shared as the panel asks (shown in the share panel).
     pub share_problem: Option<Rc<str>>,
     /// Counts the times the verdict should be brought into view (after an example, a paste, a
@@ -492,6 +494,7 @@ impl State {
                 self.seq += 1;
                 self.example = None;
                 self.opened = None;
+                self.changes_view = None;
                 let pane = self.pane_mut(side);
                 *pane = Pane::typed(text, pane.analysis().cloned());
                 if pane.is_empty() {
@@ -507,8 +510,8 @@ impl State {
             }
             Action::LoadFile { side, name, bytes } => {
                 if cachelens_core::share::is_bundle(&bytes) {
-                    match cachelens_core::share::decode_bundle(&bytes) {
-                        Ok(payload) => self.open_share(payload, Source::Bundle(name)),
+                    match cachelens_core::share::decode_shared_bundle(&bytes) {
+                        Ok(shared) => self.open_shared(shared, Source::Bundle(name)),
                         Err(e) => self.apply(Action::LoadFailed {
                             side,
                             message: format!(
@@ -520,6 +523,7 @@ impl State {
                 }
                 self.example = None;
                 self.opened = None;
+                self.changes_view = None;
                 self.reveal_due = true;
                 self.reveal_load_due = true;
                 // Moot too: what the worker computes for the input replaced (this one is asked
@@ -534,6 +538,7 @@ impl State {
             Action::Clear(side) => {
                 self.example = None;
                 self.opened = None;
+                self.changes_view = None;
                 let old = std::mem::take(self.pane_mut(side));
                 if !old.is_blank() {
                     self.undo = Some((side, old));
@@ -550,6 +555,7 @@ impl State {
                 std::mem::swap(&mut self.left, &mut self.right);
                 self.example = None;
                 self.opened = None;
+                self.changes_view = None;
                 // Analyses name their side (in warnings): analyse each text again.
                 let here = self.here();
                 for side in [Side::Left, Side::Right] {
@@ -576,6 +582,7 @@ impl State {
                 };
                 self.example = Some(ex.id);
                 self.opened = None;
+                self.changes_view = None;
                 self.reveal_due = true;
                 self.reveal_load_due = true;
                 self.share_error = None;
@@ -647,8 +654,8 @@ impl State {
                 if fragment.trim().is_empty() {
                     return;
                 }
-                match cachelens_core::share::decode_fragment(fragment) {
-                    Ok(payload) => self.open_share(payload, Source::Link),
+                match cachelens_core::share::decode_shared(fragment) {
+                    Ok(shared) => self.open_shared(shared, Source::Link),
                     Err(e) => {
                         self.share_error = Some(Rc::from(format!(
                             "This share link could not be opened: {e}"
@@ -679,6 +686,7 @@ impl State {
             } => {
                 self.example = None;
                 self.opened = None;
+                self.changes_view = None;
                 self.reveal_due = true;
                 self.reveal_load_due = true;
                 *self.pane_mut(side) = Pane::Archive(Archive {

@@ -4,6 +4,29 @@
 use super::*;
 
 impl State {
+    /// Opens what a link or bundle holds: a pair fills the panes; the changes only are shown
+    /// read-only; a series is named (the page opens pairs here).
+    pub(super) fn open_shared(&mut self, shared: cachelens_core::share::Shared, source: Source) {
+        use cachelens_core::share::Shared as Held;
+        match shared {
+            Held::Pair(payload) => self.open_share(payload, source),
+            Held::Changes(changes) => {
+                self.example = None;
+                self.share_error = None;
+                self.opened = None;
+                self.reveal_due = true;
+                self.reveal_load_due = true;
+                self.changes_view = Some(Shared::new(changes));
+            }
+            Held::Series(series) => {
+                self.share_error = Some(Rc::from(format!(
+                    "This share link holds a series of {} inputs; this page opens pairs (open each pair, or the series in cachelens series).",
+                    series.inputs.len()
+                )));
+            }
+        }
+    }
+
     /// Fills both panes and the options from a share payload, analyses and compares.
     pub(super) fn open_share(&mut self, payload: SharePayload, source: Source) {
         let SharePayload {
@@ -13,6 +36,7 @@ impl State {
         } = payload;
         self.example = None;
         self.share_error = None;
+        self.changes_view = None;
         self.reveal_due = true;
         self.reveal_load_due = true;
         self.opened = Some(Shared::new(Opened {

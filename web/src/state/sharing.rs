@@ -7,7 +7,9 @@
 use super::{Compared, Pane, ViewLayout, ViewOptions};
 use cachelens_core::Pointer;
 use cachelens_core::redact::Sensitive;
-use cachelens_core::share::{self as core_share, Input, LinkSize, Request, Share, SharePayload};
+use cachelens_core::share::{
+    self as core_share, Input, LinkSize, Request, Share, SharePayload, SharedChanges,
+};
 use cachelens_core::{Analysis, Options};
 use std::rc::Rc;
 
@@ -38,7 +40,24 @@ pub struct ShareOut {
     pub sensitive: [Vec<Sensitive>; 2],
     /// Whether both sides have a cache to share alone.
     pub cache_only_available: bool,
+    /// When the link is over [`core_share::LINK_WARN_BYTES`]: the changes-only link, the
+    /// cache-only link and the bundle's size, which the panel offers with the size of each.
+    pub alternatives: Option<AlternativesOut>,
 }
+
+/// What the panel offers instead of a link too long for a chat window.
+#[derive(Debug)]
+pub struct AlternativesOut {
+    /// The changes-only link (opens read-only).
+    pub changes_link: Rc<str>,
+    /// The link of only each side's decoded cache; `None` when a side has no cache.
+    pub cache_only_link: Option<Rc<str>>,
+    /// The bundle file's size in bytes.
+    pub bundle_bytes: usize,
+}
+
+/// A changes-only link opened: the page shows it read-only.
+pub type OpenedChanges = SharedChanges;
 
 impl From<Share> for ShareOut {
     fn from(s: Share) -> Self {
@@ -50,6 +69,11 @@ impl From<Share> for ShareOut {
             markdown: Rc::from(s.markdown),
             sensitive: s.sensitive,
             cache_only_available: s.cache_only_available,
+            alternatives: s.alternatives.map(|a| AlternativesOut {
+                changes_link: Rc::from(a.changes_link),
+                cache_only_link: a.cache_only_link.map(Rc::from),
+                bundle_bytes: a.bundle_bytes,
+            }),
         }
     }
 }
@@ -226,5 +250,78 @@ mod tests {
             s.compared.is_none(),
             "nothing opened with the pointer left out"
         );
+    }
+
+    #[test]
+    fn a_changes_only_link_opens_read_only_and_a_series_link_is_named() {
+        use cachelens_core::share::{
+            ChangedSide, Shared, SharedChanges, SharedSeries, encode_shared,
+        };
+        let changes = SharedChanges {
+            verdict: "different".into(),
+            headline: "Different: 1 change.".into(),
+            left: ChangedSide {
+                name: "l.json".into(),
+                kind: "image-config".into(),
+                digest: cachelens_core::share::sha256_digest(b"l"),
+            },
+            right: ChangedSide::default(),
+            ..SharedChanges::default()
+        };
+        let mut s = State::default();
+        s.apply(Action::OpenFragment(format!(
+            "#{}",
+            encode_shared(&Shared::Changes(changes.clone()))
+        )));
+        assert_eq!(s.changes_view.as_deref(), Some(&changes));
+        assert!(s.share_error.is_none() && s.compared.is_none() && s.opened.is_none());
+        // An input put in a pane leaves the read-only view.
+        load(&mut s, Side::Left, CONFIG);
+        assert!(s.changes_view.is_none());
+        let series = Shared::Series(SharedSeries {
+            inputs: vec![("a".into(), CONFIG.to_vec()), ("b".into(), CONFIG.to_vec())],
+            original_digests: vec![None, None],
+            redacted: vec![Vec::new(), Vec::new()],
+            ..SharedSeries::default()
+        });
+        let mut s = State::default();
+        s.apply(Action::OpenFragment(format!("#{}", encode_shared(&series))));
+        let e = s.share_error.as_deref().expect("named");
+        assert!(e.contains("a series of 2 inputs"), "{e}");
+    }
+
+    #[test]
+    fn a_long_link_comes_with_the_changes_only_and_cache_only_links_and_the_bundle_size() {
+        let mut s = State::default();
+        for (side, bytes) in [
+            (
+                Side::Left,
+                &include_bytes!(
+                    "../../../tests/fixtures/real-buildkit/wide-rebuilds/2/config.json"
+                )[..],
+            ),
+            (
+                Side::Right,
+                &include_bytes!(
+                    "../../../tests/fixtures/real-buildkit/wide-rebuilds/3/config.json"
+                )[..],
+            ),
+        ] {
+            load(&mut s, side, bytes);
+        }
+        let share = s.share.as_deref().expect("a link");
+        assert!(share.link.len() > cachelens_core::share::LINK_WARN_BYTES);
+        let alt = share.alternatives.as_ref().expect("alternatives");
+        assert!(alt.changes_link.len() < cachelens_core::share::LINK_WARN_BYTES);
+        assert!(
+            alt.cache_only_link
+                .as_ref()
+                .is_some_and(|l| l.contains("#v2."))
+        );
+        assert_eq!(alt.bundle_bytes, share.bundle.len());
+        // A short link has none.
+        let mut s = State::default();
+        s.apply(Action::LoadExample("chains-vanish"));
+        assert!(s.share.as_deref().is_some_and(|o| o.alternatives.is_none()));
     }
 }

@@ -305,7 +305,7 @@ fn a_shared_link_opens_the_same_diff_with_its_options() {
     s.apply(Action::SetLayout(ViewLayout::Unified));
     let link = shared(&s).link.to_string();
     assert!(
-        link.starts_with("https://x.example/sub/path/?q=1#v1."),
+        link.starts_with("https://x.example/sub/path/?q=1#v2."),
         "{link}"
     );
     let fragment = link.split_once('#').unwrap().1.to_owned();

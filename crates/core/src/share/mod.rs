@@ -3,24 +3,38 @@
 //! fragment or a bundle file, so one link reopens the exact diff with no server in between.
 //!
 //! The wire format is specified in `docs/share-link-format.md`. In short: a fragment is
-//! `v1.` + base64url (no padding) of the raw deflate of a container, and the container is a
-//! 4-byte checksum followed by tag-length-value records. Decoders skip unknown tags, so v1 can
-//! grow new fields; an incompatible change gets a new `v<N>.` prefix and old prefixes keep
-//! decoding forever.
+//! `v<N>.` + base64url (no padding) of the raw deflate of a container, and the container is a
+//! 4-byte checksum followed by tag-length-value records. Decoders skip unknown tags, so a version
+//! can grow new fields; an incompatible change gets a new `v<N>.` prefix and old prefixes keep
+//! decoding forever. Every new link is v2 (`v2.rs`: one format for a pair, a series and a
+//! changes-only share, stored in the form that compresses); v1 links keep opening.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use miniz_oxide::inflate::TINFLStatus;
 use sha2::{Digest as _, Sha256};
 
 use crate::{Error, ErrorKind, Pointer};
 
 mod bundle;
 mod payload;
+mod v2;
 #[cfg(test)]
 use bundle::decode_bundle_with_limit;
-pub use bundle::{BUNDLE_MAGIC, decode_bundle, encode_bundle, is_bundle};
-pub use payload::{Input, Request, Settings, Share, Source};
+pub use bundle::{
+    BUNDLE_MAGIC, decode_bundle, decode_shared_bundle, encode_bundle, encode_shared_bundle,
+    is_bundle,
+};
+pub use payload::{
+    Alternatives, Input, Request, SeriesShare, Settings, Share, Source, share_series,
+};
+pub use v2::{ChangedSide, Shared, SharedChanges, SharedDiagnosis, SharedSeries};
+
+/// For the `share_v2` fuzz target: the v2 container parser behind the checksum and the
+/// compression, which a fuzzer cannot reach through a link (it cannot forge the checksum).
+#[doc(hidden)]
+pub fn fuzz_v2_records(records: &[u8], limit: usize) -> Result<Shared, Error> {
+    v2::decode_container(&seal(records), limit)
+}
 
 /// Size thresholds the UI uses to warn: chat tools cut links around 8 KB; browsers refuse around 2 MB.
 pub const LINK_WARN_BYTES: usize = 8 * 1024;
@@ -29,7 +43,7 @@ pub const LINK_MAX_BYTES: usize = 2 * 1024 * 1024;
 /// Largest decompressed container a decoder accepts (zip-bomb defence).
 pub const MAX_DECOMPRESSED_BYTES: usize = 256 * 1024 * 1024;
 /// The format version written by [`encode_fragment`] and [`encode_bundle`].
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 const COMPRESSION_LEVEL: u8 = 9;
 const CHECKSUM_LEN: usize = 4;
@@ -127,26 +141,72 @@ pub fn sha256_digest(bytes: &[u8]) -> String {
     format!("sha256:{:x}", Sha256::digest(bytes))
 }
 
-/// Encodes `payload` as fragment text (the part after `#`, without the `#`).
+/// Encodes `payload` as fragment text (the part after `#`, without the `#`), in the current
+/// format (v2).
 pub fn encode_fragment(payload: &SharePayload) -> String {
+    encode_shared(&Shared::Pair(payload.clone()))
+}
+
+/// Encodes any share (a pair, a series, the changes only) as v2 fragment text.
+pub fn encode_shared(shared: &Shared) -> String {
+    format!(
+        "v{FORMAT_VERSION}.{}",
+        URL_SAFE_NO_PAD.encode(v2::encode(shared))
+    )
+}
+
+/// Encodes `payload` as a v1 fragment, as every link was before v2. Kept to measure v2 against
+/// (`tests/share_sizes.rs`) and to test that v1 links keep opening; new links are v2.
+pub fn encode_fragment_v1(payload: &SharePayload) -> String {
     fragment_from_container(&encode_container(payload))
 }
 
 /// Decodes fragment text, with or without a leading `#`, tolerating chat-tool damage
-/// (surrounding `<...>`, trailing punctuation, whitespace, percent-encoding).
+/// (surrounding `<...>`, trailing punctuation, whitespace, percent-encoding). A v1 link or a v2
+/// pair; a v2 series or changes-only link is an [`ErrorKind::ShareKind`] (open those with
+/// [`decode_shared`]).
 pub fn decode_fragment(fragment: &str) -> Result<SharePayload, Error> {
-    decode_text(fragment, MAX_DECOMPRESSED_BYTES).map_err(Error::new)
+    into_pair(decode_shared_text(fragment, MAX_DECOMPRESSED_BYTES)?)
+}
+
+/// Decodes any share link (v1 or v2; a whole URL or just its fragment) into what it holds.
+pub fn decode_shared(link: &str) -> Result<Shared, Error> {
+    decode_shared_text(link, MAX_DECOMPRESSED_BYTES)
+}
+
+/// Opens what a user gives: a bundle file's bytes, or the text of a link.
+pub fn open_shared(bytes: &[u8]) -> Result<Shared, Error> {
+    if is_bundle(bytes) {
+        decode_shared_bundle(bytes)
+    } else {
+        decode_shared(&String::from_utf8_lossy(bytes))
+    }
 }
 
 /// Returns `base` with any existing fragment replaced by the share fragment for `payload`.
 pub fn make_link(base: &str, payload: &SharePayload) -> String {
+    make_shared_link(base, &Shared::Pair(payload.clone()))
+}
+
+/// Returns `base` with any existing fragment replaced by the share fragment for `shared`.
+pub fn make_shared_link(base: &str, shared: &Shared) -> String {
     let base = base.split_once('#').map_or(base, |(before, _)| before);
-    format!("{base}#{}", encode_fragment(payload))
+    format!("{base}#{}", encode_shared(shared))
 }
 
 /// Decodes a whole share URL or just its fragment (the text after the last `#` is used).
 pub fn payload_from_link(link: &str) -> Result<SharePayload, Error> {
     decode_fragment(link)
+}
+
+fn into_pair(shared: Shared) -> Result<SharePayload, Error> {
+    match shared {
+        Shared::Pair(p) => Ok(p),
+        other => Err(Error::new(ErrorKind::ShareKind {
+            expected: "a pair of inputs",
+            found: other.describe(),
+        })),
+    }
 }
 
 /// Classifies a link length against [`LINK_WARN_BYTES`] and [`LINK_MAX_BYTES`].
@@ -254,26 +314,40 @@ fn compress(container: &[u8]) -> Vec<u8> {
     miniz_oxide::deflate::compress_to_vec(container, COMPRESSION_LEVEL)
 }
 
+/// A v1 fragment of a v1 container.
 fn fragment_from_container(container: &[u8]) -> String {
-    format!(
-        "v{FORMAT_VERSION}.{}",
-        URL_SAFE_NO_PAD.encode(compress(container))
-    )
+    format!("v1.{}", URL_SAFE_NO_PAD.encode(compress(container)))
 }
 
 // ---------------------------------------------------------------- decoding
 
+#[cfg(test)]
 fn decode_text(text: &str, limit: usize) -> Result<SharePayload, ErrorKind> {
+    decode_shared_text(text, limit)
+        .and_then(into_pair)
+        .map_err(|e| e.kind)
+}
+
+fn decode_shared_text(text: &str, limit: usize) -> Result<Shared, Error> {
     let cleaned = clean(text);
     let (version, data) = split_version(cleaned.as_bytes()).ok_or(ErrorKind::NotAShareLink)?;
     check_version(version)?;
     let compressed = URL_SAFE_NO_PAD.decode(data).map_err(base64_error)?;
-    decode_compressed(&compressed, limit)
+    decode_versioned(version, &compressed, limit)
+}
+
+/// Decodes the compressed container of a link or bundle of a supported `version`.
+fn decode_versioned(version: u32, compressed: &[u8], limit: usize) -> Result<Shared, Error> {
+    if version == 1 {
+        return Ok(Shared::Pair(decode_compressed(compressed, limit)?));
+    }
+    let container = v2::inflate(compressed, limit)?;
+    v2::decode_container(&container, limit)
 }
 
 fn check_version(version: u32) -> Result<(), ErrorKind> {
     match version {
-        1 => Ok(()),
+        1 | 2 => Ok(()),
         version => Err(ErrorKind::ShareVersion { version }),
     }
 }
@@ -321,21 +395,7 @@ fn base64_error(err: base64::DecodeError) -> ErrorKind {
 }
 
 fn decode_compressed(compressed: &[u8], limit: usize) -> Result<SharePayload, ErrorKind> {
-    let container =
-        miniz_oxide::inflate::decompress_to_vec_with_limit(compressed, limit).map_err(|err| {
-            match err.status {
-                TINFLStatus::HasMoreOutput => ErrorKind::ShareTooLarge { limit },
-                TINFLStatus::FailedCannotMakeProgress | TINFLStatus::NeedsMoreInput => {
-                    ErrorKind::ShareDecompress {
-                        problem: "the data ends early (link cut short?)",
-                    }
-                }
-                _ => ErrorKind::ShareDecompress {
-                    problem: "invalid deflate data (link altered?)",
-                },
-            }
-        })?;
-    parse_container(&container)
+    parse_container(&v2::inflate_with(compressed, limit, &[])?)
 }
 
 fn malformed(offset: usize, field: &'static str, problem: &'static str) -> ErrorKind {
@@ -727,7 +787,7 @@ mod tests {
             #[test]
             fn fragment_and_bundle_round_trip(p in payload()) {
                 let fragment = encode_fragment(&p);
-                prop_assert!(fragment.starts_with("v1."));
+                prop_assert!(fragment.starts_with("v2."));
                 prop_assert_eq!(decode_fragment(&fragment)?, p.clone());
                 prop_assert_eq!(decode_fragment(&format!("#{fragment}"))?, p.clone());
                 let bundle = encode_bundle(&p);
@@ -987,14 +1047,14 @@ mod tests {
 
     #[test]
     fn unknown_versions_are_named() {
-        for (text, version) in [("v2.AAAA", 2), ("#v0.AA", 0), ("https://x/#v17.zz", 17)] {
+        for (text, version) in [("v3.AAAA", 3), ("#v0.AA", 0), ("https://x/#v17.zz", 17)] {
             let err = decode_fragment(text).err();
             assert_eq!(err, Some(ErrorKind::ShareVersion { version }));
             assert!(err.is_some_and(|e| e.to_string().contains("newer cachelens")));
         }
         assert_eq!(
-            decode_bundle(b"cachelens-share:v2.xyz"),
-            Err(ErrorKind::ShareVersion { version: 2 })
+            decode_bundle(b"cachelens-share:v3.xyz"),
+            Err(ErrorKind::ShareVersion { version: 3 })
         );
     }
 

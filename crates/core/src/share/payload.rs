@@ -4,8 +4,9 @@
 //! be shared as asked is an error the caller shows, never something quietly left out.
 
 use super::{
-    LinkSize, ShareArchive, ShareOptions, SharePayload, ShareSide, encode_bundle, link_size_class,
-    make_link, sha256_digest,
+    ChangedSide, LINK_WARN_BYTES, LinkSize, ShareArchive, ShareOptions, SharePayload, ShareSide,
+    Shared, SharedChanges, SharedSeries, encode_bundle, encode_shared_bundle, link_size_class,
+    make_link, make_shared_link, sha256_digest,
 };
 use crate::redact::{self, Sensitive};
 use crate::report::Report;
@@ -134,6 +135,19 @@ pub struct Share {
     pub sensitive: [Vec<Sensitive>; 2],
     /// Whether both sides have a cache to share alone.
     pub cache_only_available: bool,
+    /// When the link is over [`LINK_WARN_BYTES`] (chat tools may cut it): what fits better.
+    pub alternatives: Option<Alternatives>,
+}
+
+/// What to share instead of a link too long for a chat window, each with its size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alternatives {
+    /// The changes-only link (the change set, both digests, kinds and the diagnosis).
+    pub changes_link: String,
+    /// The link of only each side's decoded cache; `None` when a side has no cache.
+    pub cache_only_link: Option<String>,
+    /// The size in bytes of the bundle file ([`Share::bundle`]).
+    pub bundle_bytes: usize,
 }
 
 impl Request<'_> {
@@ -182,16 +196,150 @@ impl Request<'_> {
             &link,
         );
         let originals = [self.left.original(), self.right.original()];
+        let bundle = encode_bundle(&payload);
+        let alternatives = (link.len() > LINK_WARN_BYTES).then(|| Alternatives {
+            changes_link: make_shared_link(
+                base,
+                &Shared::Changes(self.changes(comparison, &payload)),
+            ),
+            cache_only_link: self.cache_only_link(base).ok(),
+            bundle_bytes: bundle.len(),
+        });
         Ok(Share {
             size: link_size_class(link.len()),
-            bundle: encode_bundle(&payload),
+            bundle,
             markdown,
             sensitive: [sensitive(&originals[0]), sensitive(&originals[1])],
             cache_only_available: originals.iter().all(|o| redact::cache_only(o).is_some()),
+            alternatives,
             link,
             payload,
         })
     }
+
+    /// The link of only each side's decoded cache (the same request with `cache_only` set).
+    pub fn cache_only_link(&self, base: &str) -> Result<String, Error> {
+        let request = Request {
+            settings: Settings {
+                cache_only: true,
+                ..self.settings
+            },
+            ..self.clone()
+        };
+        Ok(make_link(base, &request.payload()?))
+    }
+
+    /// The changes-only link of `comparison` (of the two sides' analyses): it opens read-only.
+    pub fn changes_link(&self, base: &str, comparison: &Comparison) -> Result<String, Error> {
+        let payload = self.payload()?;
+        Ok(make_shared_link(
+            base,
+            &Shared::Changes(self.changes(comparison, &payload)),
+        ))
+    }
+
+    /// What a changes-only share holds: the change set (values at redacted places replaced
+    /// when redacting, as in the Markdown report), both sides' names, kinds and digests, the
+    /// headline and the diagnoses.
+    pub fn changes(&self, comparison: &Comparison, payload: &SharePayload) -> SharedChanges {
+        let side = |input: &Input<'_>| ChangedSide {
+            name: input.name.to_owned(),
+            kind: input.analysis.kind.as_str().to_owned(),
+            digest: input.analysis.digest.to_string(),
+        };
+        let mut changes = comparison.changes.clone();
+        if self.settings.redact {
+            let found: Vec<&Pointer> = payload
+                .left
+                .redacted
+                .iter()
+                .chain(&payload.right.redacted)
+                .collect();
+            for c in &mut changes {
+                if touches_sensitive(&c.path, &found) {
+                    for v in [&mut c.value, &mut c.old].into_iter().flatten() {
+                        *v = serde_json::Value::String(redact::REDACTED.to_owned());
+                    }
+                }
+            }
+        }
+        SharedChanges {
+            verdict: comparison.verdict.as_str().to_owned(),
+            headline: crate::headline::headline(comparison),
+            left: side(&self.left),
+            right: side(&self.right),
+            changes,
+            diagnoses: comparison.diagnoses.iter().map(Into::into).collect(),
+            options: payload.options.clone(),
+        }
+    }
+}
+
+/// A series share: what the link carries, the link, its size class and the bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesShare {
+    /// What the link carries.
+    pub series: SharedSeries,
+    /// The full link.
+    pub link: String,
+    /// How its length compares with what chat tools and browsers accept.
+    pub size: LinkSize,
+    /// The same as a bundle file.
+    pub bundle: Vec<u8>,
+}
+
+/// Shares a series of inputs (`(name, bytes)`, in build order) with the options it was compared
+/// with: redacted together when `settings.redact` (equal values get equal markers across the
+/// series), or only each input's decoded cache when `settings.cache_only`.
+pub fn share_series(
+    base: &str,
+    inputs: &[(&str, &[u8])],
+    options: &Options,
+    settings: Settings,
+) -> Result<SeriesShare, Error> {
+    let mut bytes = Vec::with_capacity(inputs.len());
+    for (name, b) in inputs {
+        bytes.push(if settings.cache_only {
+            redact::cache_only(b).ok_or_else(|| {
+                Error::new(ErrorKind::NoCacheToShare).at(Pointer::root().child(*name))
+            })?
+        } else {
+            b.to_vec()
+        });
+    }
+    let redacted = if settings.redact {
+        let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+        let r = redact::redact_all(&refs);
+        let places = r.iter().map(|x| x.redacted.clone()).collect();
+        bytes = r.into_iter().map(|x| x.bytes).collect();
+        places
+    } else {
+        vec![Vec::new(); inputs.len()]
+    };
+    let series = SharedSeries {
+        original_digests: inputs.iter().map(|(_, b)| Some(sha256_digest(b))).collect(),
+        inputs: inputs
+            .iter()
+            .zip(bytes)
+            .map(|((n, _), b)| ((*n).to_owned(), b))
+            .collect(),
+        redacted,
+        options: ShareOptions {
+            ignore_timestamps: options.ignore_timestamps,
+            ignore_cache: options.ignore_cache,
+            ignore_pointers: options.ignore.clone(),
+            view: None,
+        },
+    };
+    let shared = Shared::Series(series.clone());
+    let link = make_shared_link(base, &shared);
+    let bundle = encode_shared_bundle(&shared);
+    Ok(SeriesShare {
+        size: link_size_class(link.len()),
+        series,
+        link,
+        bundle,
+    })
 }
 
 /// The bug report of the sharer's own comparison, with the digests of their inputs, ending with

@@ -33,9 +33,9 @@ use components::{
 use gloo::render::AnimationFrame;
 use gloo::timers::callback::Timeout;
 use state::{Action, Copied, State, ViewLayout};
+use yew::prelude::*;
 #[cfg(feature = "series")]
 use {components::SeriesCallbacks, state::SeriesAction};
-use yew::prelude::*;
 
 /// How long typing must pause before a pane is analysed again.
 pub const DEBOUNCE_MS: u32 = 200;
@@ -145,7 +145,26 @@ fn use_series_mode(
     state: &UseReducerHandle<State>,
     dispatch: &Callback<Action>,
     folders: bool,
+    on_copy: &Callback<CopyRequest>,
 ) -> (Html, Html) {
+    let series_share_callbacks = {
+        let share = state.series_share.clone();
+        let failed = dispatch.clone();
+        let on_download = use_callback(share, move |(), share| {
+            if let Some(Ok(out)) = share
+                && let Err(message) =
+                    browser::download_bytes(components::SERIES_BUNDLE_NAME, &out.bundle)
+            {
+                failed.emit(Action::ShareFailed(message));
+            }
+        });
+        components::SeriesShareCallbacks {
+            on_make: dispatch.reform(|()| Action::ShareSeries),
+            on_redact: dispatch.reform(Action::SetShareRedact),
+            on_download,
+            on_copy: on_copy.clone(),
+        }
+    };
     let series_callbacks = {
         let d = dispatch.clone();
         (*use_memo((), move |()| {
@@ -186,9 +205,25 @@ fn use_series_mode(
     }
     let on_mode = dispatch.reform(|on| Action::Series(SeriesAction::Show(on)));
     let s = &**state;
-    let switch = components::mode_switch(s.series.shown, s.series.items.len(), series_opened(s), &on_mode);
+    let switch = components::mode_switch(
+        s.series.shown,
+        s.series.items.len(),
+        series_opened(s),
+        &on_mode,
+    );
     let view = if s.series.shown {
-        components::series_view(&s.series, &series_callbacks, folders)
+        html! {
+            <>
+                { components::series_view(&s.series, &series_callbacks, folders) }
+                { components::series_share_view(
+                    s.series_share.as_ref(),
+                    s.series.items.len(),
+                    s.share_settings.redact,
+                    s.ui.copied.clone(),
+                    &series_share_callbacks,
+                ) }
+            </>
+        }
     } else {
         Html::default()
     };
@@ -571,7 +606,7 @@ pub fn app() -> Html {
     // The series mode, in builds with the `series` feature (off by default: it does not fit the
     // bundle budget yet; see web/Cargo.toml).
     #[cfg(feature = "series")]
-    let (series_switch, series_html) = use_series_mode(&state, &dispatch, folders);
+    let (series_switch, series_html) = use_series_mode(&state, &dispatch, folders, &on_copy);
     #[cfg(not(feature = "series"))]
     let (series_switch, series_html) = (Html::default(), Html::default());
     let series_shown = cfg!(feature = "series") && state.series.shown;

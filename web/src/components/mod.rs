@@ -11,6 +11,8 @@ mod options;
 mod pane;
 #[cfg_attr(not(feature = "series"), allow(dead_code))]
 mod series;
+#[cfg_attr(not(feature = "series"), allow(dead_code))]
+mod series_share;
 mod share;
 mod summary;
 mod verdict;
@@ -26,6 +28,8 @@ pub use options::OptionsBar;
 pub use pane::{PaneCallbacks, PaneView};
 #[cfg(feature = "series")]
 pub use series::{SeriesCallbacks, mode_switch, series_view};
+#[cfg(feature = "series")]
+pub use series_share::{SERIES_BUNDLE_NAME, SeriesShareCallbacks, series_share_view};
 pub use share::{ChangesOnlyView, OpenedBanner, SharePanel};
 pub use summary::Summary;
 pub use verdict::{NoVerdict, VerdictBanner};

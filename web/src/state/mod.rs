@@ -40,6 +40,8 @@ mod doc;
 mod pane;
 #[cfg_attr(not(feature = "series"), allow(dead_code))]
 mod series;
+#[cfg_attr(not(feature = "series"), allow(dead_code))]
+mod series_share;
 mod session;
 pub mod sharing;
 #[cfg(test)]
@@ -58,6 +60,7 @@ pub use series::{
     Computed, FileRead, FolderInput, Held, Item, Progress, SeriesAction, SeriesState, Via,
     folder_inputs, natural_cmp,
 };
+pub use series_share::SeriesShareOut;
 
 /// Rows of the document view rendered at first, and added by each "show more".
 pub const ROW_PAGE: usize = 2000;
@@ -221,6 +224,9 @@ pub struct State {
     pub computed_in: &'static str,
     /// The series mode: many inputs in build order (`series`).
     pub series: SeriesState,
+    /// The series' share link and bundle once asked for ([`Action::ShareSeries`]), or why it
+    /// cannot be made; dropped when the series, its options or the share choices change.
+    pub series_share: Option<Result<Shared<SeriesShareOut>, Rc<str>>>,
     /// The last generation given to an input ([`Pane::generation`]).
     last_generation: u64,
     /// The awaited comparison starts the change list afresh (not one asked for a view change).
@@ -372,6 +378,8 @@ pub enum Action {
     Computed(Box<Response>),
     /// Something in the series mode (`series`).
     Series(SeriesAction),
+    /// Make the series' share link and bundle (`series_share`).
+    ShareSeries,
 }
 
 #[cfg(test)]
@@ -595,12 +603,14 @@ impl State {
                 self.recompare();
             }
             Action::SetIgnoreTimestamps(on) => {
+                self.series_share = None;
                 if self.options.ignore_timestamps != on {
                     self.options.ignore_timestamps = on;
                     self.recompare();
                 }
             }
             Action::SetIgnoreCache(on) => {
+                self.series_share = None;
                 if self.options.ignore_cache != on {
                     self.options.ignore_cache = on;
                     self.recompare();
@@ -665,12 +675,14 @@ impl State {
             }
             Action::OpenShare { payload, source } => self.open_share(*payload, source),
             Action::SetShareRedact(on) => {
+                self.series_share = None;
                 if self.share_settings.redact != on {
                     self.share_settings.redact = on;
                     self.reshare(false);
                 }
             }
             Action::SetShareCacheOnly(on) => {
+                self.series_share = None;
                 if self.share_settings.cache_only != on {
                     self.share_settings.cache_only = on;
                     self.reshare(false);
@@ -700,10 +712,20 @@ impl State {
             Action::UseWorker => self.offload = true,
             Action::Computed(answer) => self.answer(*answer),
             #[cfg(feature = "series")]
-            Action::Series(action) => self.series_apply(action),
+            Action::Series(action) => {
+                if !matches!(
+                    action,
+                    SeriesAction::Show(_) | SeriesAction::Step(_) | SeriesAction::Cancel
+                ) {
+                    self.series_share = None;
+                }
+                self.series_apply(action)
+            }
+            #[cfg(feature = "series")]
+            Action::ShareSeries => self.share_series(),
             // Built without the series mode: nothing sends these.
             #[cfg(not(feature = "series"))]
-            Action::Series(_) => {}
+            Action::Series(_) | Action::ShareSeries => {}
             Action::ArchiveRead { side, result } => {
                 // (Only the answer to the archive the pane shows now: it comes in
                 // `Action::FromRead`, dropped once something else was put in the pane.)

@@ -5,7 +5,8 @@ use super::*;
 
 impl State {
     /// Opens what a link or bundle holds: a pair fills the panes; the changes only are shown
-    /// read-only; a series is named (the page opens pairs here).
+    /// read-only; a series opens in the series mode (in builds with the `series` feature; else it
+    /// is named).
     pub(super) fn open_shared(&mut self, shared: cachelens_core::share::Shared, source: Source) {
         use cachelens_core::share::Shared as Held;
         match shared {
@@ -18,6 +19,9 @@ impl State {
                 self.reveal_load_due = true;
                 self.changes_view = Some(Shared::new(changes));
             }
+            #[cfg(feature = "series")]
+            Held::Series(series) => self.open_series(series),
+            #[cfg(not(feature = "series"))]
             Held::Series(series) => {
                 self.share_error = Some(Rc::from(format!(
                     "This share link holds a series of {} inputs; this page opens pairs (open each pair, or the series in cachelens series).",

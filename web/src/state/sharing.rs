@@ -286,8 +286,15 @@ mod tests {
         });
         let mut s = State::default();
         s.apply(Action::OpenFragment(format!("#{}", encode_shared(&series))));
-        let e = s.share_error.as_deref().expect("named");
-        assert!(e.contains("a series of 2 inputs"), "{e}");
+        if cfg!(feature = "series") {
+            // It opens in the series mode, in its order (state/series_share.rs tests the rest).
+            assert!(s.series.shown && s.share_error.is_none());
+            let names: Vec<&str> = s.series.items.iter().map(|i| &*i.name).collect();
+            assert_eq!(names, ["a", "b"]);
+        } else {
+            let e = s.share_error.as_deref().expect("named");
+            assert!(e.contains("a series of 2 inputs"), "{e}");
+        }
     }
 
     #[test]
@@ -321,7 +328,7 @@ mod tests {
         assert_eq!(alt.bundle_bytes, share.bundle.len());
         // A short link has none.
         let mut s = State::default();
-        s.apply(Action::LoadExample("chains-vanish"));
+        s.apply(Action::example("chains-vanish"));
         assert!(s.share.as_deref().is_some_and(|o| o.alternatives.is_none()));
     }
 }

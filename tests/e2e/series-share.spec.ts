@@ -7,18 +7,11 @@ import type { Page } from '@playwright/test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect, screenshotPath, test, watchPage } from './helpers';
-import { REPO } from './viewer-helpers';
+import { REPO, skipWithoutSeriesMode } from './viewer-helpers';
 
-// The page is built without the series mode for now (web/Cargo.toml's `series` feature: it does
-// not fit the bundle budget yet); these tests run against a page built with it
-// (`TRUNK_BUILD_ALL_FEATURES=true cargo xtask dist`) and skip, saying why, otherwise.
-test.beforeEach(async ({ page }, info) => {
-  await page.goto('./');
-  await expect(page.getByTestId('app')).toBeVisible();
-  test.skip(
-    (await page.getByTestId('mode-series').count()) === 0,
-    'the page is built without the series mode (web feature `series`, off until the bundle has room)',
-  );
+// Each test skips, saying why, on a page built without the series mode (skipWithoutSeriesMode).
+test.beforeEach(async ({ page }) => {
+  await skipWithoutSeriesMode(page);
 });
 
 

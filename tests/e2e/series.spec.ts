@@ -12,19 +12,12 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { expect, screenshotPath, test } from './helpers';
 import { ociImage } from './image-helpers';
-import { REPO, cliBinary, expectVerdict } from './viewer-helpers';
+import { REPO, cliBinary, expectVerdict, skipWithoutSeriesMode } from './viewer-helpers';
 
-// The page is built without the series mode for now (web/Cargo.toml's `series` feature: it does
-// not fit the bundle budget yet); these tests run against a page built with it
-// (`TRUNK_BUILD_ALL_FEATURES=true cargo xtask dist`) and skip, saying why, otherwise.
+// Each test skips, saying why, on a page built without the series mode (skipWithoutSeriesMode).
 test.beforeEach(async ({ page }, info) => {
   if (info.title.startsWith('the pinned groups')) return;
-  await page.goto('./');
-  await expect(page.getByTestId('app')).toBeVisible();
-  test.skip(
-    (await page.getByTestId('mode-series').count()) === 0,
-    'the page is built without the series mode (web feature `series`, off until the bundle has room)',
-  );
+  await skipWithoutSeriesMode(page);
 });
 
 

@@ -249,19 +249,7 @@ impl Request<'_> {
         };
         let mut changes = comparison.changes.clone();
         if self.settings.redact {
-            let found: Vec<&Pointer> = payload
-                .left
-                .redacted
-                .iter()
-                .chain(&payload.right.redacted)
-                .collect();
-            for c in &mut changes {
-                if touches_sensitive(&c.path, &found) {
-                    for v in [&mut c.value, &mut c.old].into_iter().flatten() {
-                        *v = serde_json::Value::String(redact::REDACTED.to_owned());
-                    }
-                }
-            }
+            redact_changes(&mut changes, payload);
         }
         SharedChanges {
             verdict: comparison.verdict.as_str().to_owned(),
@@ -346,19 +334,7 @@ pub fn share_series(
 /// the link. When values are redacted in the link, they are in the report too.
 fn markdown(mut report: Report, payload: &SharePayload, settings: Settings, link: &str) -> String {
     if settings.redact {
-        let found: Vec<&Pointer> = payload
-            .left
-            .redacted
-            .iter()
-            .chain(&payload.right.redacted)
-            .collect();
-        for c in &mut report.changes {
-            if touches_sensitive(&c.path, &found) {
-                for v in [&mut c.value, &mut c.old].into_iter().flatten() {
-                    *v = serde_json::Value::String(redact::REDACTED.to_owned());
-                }
-            }
-        }
+        redact_changes(&mut report.changes, payload);
     }
     let mut markdown = report.to_markdown();
     if !markdown.ends_with('\n') {
@@ -384,6 +360,25 @@ fn sensitive(bytes: &[u8]) -> Vec<Sensitive> {
         .and_then(|t| json::parse(t).ok())
         .map(|v| redact::find_sensitive(&v))
         .unwrap_or_default()
+}
+
+/// Replaces the values a change shows (new and old) by `<redacted>` where the change touches a
+/// value redacted in either side of the payload: the changes-only share and the Markdown report
+/// say no more than the link.
+fn redact_changes(changes: &mut [crate::Change], payload: &SharePayload) {
+    let found: Vec<&Pointer> = payload
+        .left
+        .redacted
+        .iter()
+        .chain(&payload.right.redacted)
+        .collect();
+    for c in changes {
+        if touches_sensitive(&c.path, &found) {
+            for v in [&mut c.value, &mut c.old].into_iter().flatten() {
+                *v = serde_json::Value::String(redact::REDACTED.to_owned());
+            }
+        }
+    }
 }
 
 /// Whether a change at `path` may show a redacted value: it is under an `Env` or `Labels` key, or

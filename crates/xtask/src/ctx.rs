@@ -24,8 +24,14 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new() -> Result<Ctx> {
-        // crates/xtask -> the workspace root.
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        // crates/xtask -> the workspace root. `cargo run` sets CARGO_MANIFEST_DIR at run time
+        // too; prefer it, because the compile-time path is stale when one CARGO_TARGET_DIR
+        // serves several worktrees (cargo's fingerprints are relative to the workspace, so the
+        // binary built in one worktree is reused in another).
+        let manifest_dir = env::var_os("CARGO_MANIFEST_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+        let root = manifest_dir
             .ancestors()
             .nth(2)
             .context("cannot find the repository root from CARGO_MANIFEST_DIR")?

@@ -163,12 +163,10 @@ fn str_at<'a>(v: &'a Value, keys: &[&str]) -> Option<&'a str> {
 fn map_of(v: Option<&Value>) -> BTreeMap<String, String> {
     v.and_then(Value::as_object)
         .map(|m| {
-            m.iter()
-                .map(|(k, v)| {
-                    let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-                    (k.clone(), v)
-                })
-                .collect()
+            crate::json::string_map(m.iter().map(|(k, v)| {
+                let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                (k.clone(), v)
+            }))
         })
         .unwrap_or_default()
 }
@@ -203,10 +201,11 @@ pub fn root_of(v: &Value) -> Option<Root> {
 /// has the rest of the file.
 pub fn record(doc: &Value) -> BuildRecord {
     let frontend_attrs = map_of(doc.get("FrontendAttrs"));
-    let build_args = frontend_attrs
-        .iter()
-        .filter_map(|(k, v)| Some((k.strip_prefix("build-arg:")?.to_owned(), v.clone())))
-        .collect();
+    let build_args = crate::json::string_map(
+        frontend_attrs
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("build-arg:")?.to_owned(), v.clone()))),
+    );
     let exporters: Vec<Exporter> = doc
         .get("Exporters")
         .and_then(Value::as_array)

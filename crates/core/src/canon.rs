@@ -104,7 +104,9 @@ pub fn canonicalize(v: &Value, kind: Kind, opts: &CanonOptions) -> Canonical {
 
 fn sort_array_member(mut doc: Value, key: &str) -> Value {
     if let Some(Value::Array(a)) = doc.get_mut(key) {
-        a.sort_by_cached_key(to_compact);
+        // Bytes, not the String: the same order (str compares its bytes), and the page then links
+        // one sort for (bytes, index) keys instead of two.
+        a.sort_by_cached_key(|v| to_compact(v).into_bytes());
     }
     doc
 }
@@ -147,10 +149,8 @@ fn image_config(v: &Value, out: &mut Canonical) -> Value {
             }
         },
     );
-    let mut members: Vec<(&String, &Value)> = m.iter().collect();
-    members.sort_unstable_by(|a, b| a.0.cmp(b.0));
     Value::Object(
-        members
+        crate::json::by_key(m)
             .into_iter()
             .map(|(k, x)| {
                 let x = match decoded.take_if(|_| k == INLINE_CACHE_KEY) {
@@ -750,7 +750,7 @@ fn cache_config_graph(cfg: &CacheConfig) -> Result<CacheGraph, Error> {
     }
     for (id, mut members) in groups {
         if members.len() > 1 {
-            members.sort_by_cached_key(|&k| to_compact(&g.layer_value(&g.layers[k])));
+            members.sort_by_cached_key(|&k| to_compact(&g.layer_value(&g.layers[k])).into_bytes());
         }
         for (j, &k) in members.iter().enumerate() {
             g.layers[k].key = if j == 0 {

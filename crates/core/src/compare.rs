@@ -305,7 +305,7 @@ pub fn filtered<'a>(a: &'a Analysis, opts: &Options) -> Cow<'a, Value> {
                 for r in recs.values_mut() {
                     for f in ["layers", "chains"] {
                         if let Some(Value::Array(x)) = r.get_mut(f) {
-                            x.sort_by_cached_key(to_compact);
+                            x.sort_by_cached_key(|v| to_compact(v).into_bytes());
                         }
                     }
                 }

@@ -13,6 +13,7 @@
 //! it as a side table indexed like [`CacheGraph::layers`].
 
 use crate::json::obj;
+pub(crate) use crate::json::{sorted_indexes, sorted_members};
 use serde_json::{Map, Value};
 
 /// Which container a cache came from; it decides what layer references resolve to.
@@ -513,19 +514,6 @@ fn text_of(v: &Value, key: &str) -> String {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned()
-}
-
-/// The indexes of `keys` in bytewise order of the keys.
-pub(crate) fn sorted_indexes(keys: &[&str]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..keys.len()).collect();
-    order.sort_unstable_by(|&a, &b| keys[a].cmp(keys[b]));
-    order
-}
-
-/// An object of members whose values are already canonical: only their order is set here.
-pub(crate) fn sorted_members(mut members: Vec<(String, Value)>) -> Value {
-    members.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    Value::Object(members.into_iter().collect())
 }
 
 /// A JSON string as serde_json writes it.

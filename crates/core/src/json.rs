@@ -2,13 +2,34 @@
 
 use crate::{Error, ErrorKind, Pointer};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// Parses JSON text, keeping key order and exact number spellings. Errors carry line:column.
 ///
 /// A key given twice in one object keeps its last value (as Go and serde_json do), silently:
 /// use [`parse_checked`] to hear about it.
 pub fn parse(text: &str) -> Result<Value, Error> {
-    serde_json::from_str(text).map_err(|e| json_error(&e))
+    // In the page, from_slice: it then links one JSON reader, not two (from_str's is a second
+    // copy of the parser; same values, same errors for text that is UTF-8 already). Natively,
+    // from_str, which skips re-checking the UTF-8.
+    #[cfg(target_arch = "wasm32")]
+    let parsed = serde_json::from_slice(text.as_bytes());
+    #[cfg(not(target_arch = "wasm32"))]
+    let parsed = serde_json::from_str(text);
+    parsed.map_err(|e| json_error(&e))
+}
+
+/// Collects string pairs into a map, the last value of a key winning (as `collect` does), by
+/// inserting one by one: `collect` into a `BTreeMap` sorts first, with a sort of its own for
+/// every iterator type collected (about 3 KB of the page's wasm each; benches/RESULTS.md).
+pub(crate) fn string_map(
+    pairs: impl IntoIterator<Item = (String, String)>,
+) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    for (k, v) in pairs {
+        map.insert(k, v);
+    }
+    map
 }
 
 /// A key repeated in one object of a parsed document.
@@ -468,11 +489,42 @@ fn write_go_string(s: &str, out: &mut impl Sink) {
     out.put(b"\"");
 }
 
-/// Returns the value with every object's keys sorted bytewise (recursively):
-/// serde_json's [`Value::sort_all_objects`], by value.
-pub fn sorted(mut v: Value) -> Value {
-    v.sort_all_objects();
-    v
+/// Returns the value with every object's keys sorted bytewise (recursively), as serde_json's
+/// `Value::sort_all_objects` does, by value (through [`sorted_members`], so that the page links
+/// one sort of object members, not also indexmap's).
+pub fn sorted(v: Value) -> Value {
+    match v {
+        Value::Array(a) => Value::Array(a.into_iter().map(sorted).collect()),
+        Value::Object(m) => sorted_members(m.into_iter().map(|(k, v)| (k, sorted(v))).collect()),
+        v => v,
+    }
+}
+
+/// The indexes of `keys` in bytewise order of the keys.
+pub(crate) fn sorted_indexes(keys: &[&str]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_unstable_by(|&a, &b| keys[a].cmp(keys[b]));
+    order
+}
+
+/// An object of members (keys distinct) in bytewise key order. Sorted by index through
+/// [`sorted_indexes`], the one sort the canonical form's orders share (each sort of another
+/// element type is ~3 KB more of the page's wasm).
+pub(crate) fn sorted_members(mut members: Vec<(String, Value)>) -> Value {
+    let order = sorted_indexes(&members.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>());
+    Value::Object(
+        order
+            .into_iter()
+            .map(|i| std::mem::take(&mut members[i]))
+            .collect(),
+    )
+}
+
+/// An object's members in bytewise key order, borrowed (canonical JSON's order).
+pub(crate) fn by_key(m: &Map<String, Value>) -> Vec<(&String, &Value)> {
+    let mut members: Vec<(&String, &Value)> = m.iter().collect();
+    members.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    members
 }
 
 /// [`sorted`] of a borrowed value: builds the sorted copy in one pass, which is cheaper than
@@ -480,16 +532,12 @@ pub fn sorted(mut v: Value) -> Value {
 pub fn sorted_ref(v: &Value) -> Value {
     match v {
         Value::Array(a) => Value::Array(a.iter().map(sorted_ref).collect()),
-        Value::Object(m) => {
-            let mut entries: Vec<(&String, &Value)> = m.iter().collect();
-            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-            Value::Object(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| (k.clone(), sorted_ref(v)))
-                    .collect(),
-            )
-        }
+        Value::Object(m) => Value::Object(
+            by_key(m)
+                .into_iter()
+                .map(|(k, v)| (k.clone(), sorted_ref(v)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }

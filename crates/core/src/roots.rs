@@ -94,7 +94,9 @@ pub fn replaced_blobs(lg: &CacheGraph, rg: &CacheGraph, timed: bool) -> Vec<Root
         .iter()
         .filter(|c| c.last().is_some_and(|b| !rb.contains(b)))
         .collect();
-    left_ends.sort_by_key(|c| c.len());
+    // Shortest first, ties in order (sort_by_cached_key is stable): a byte key, so the page
+    // links the one (bytes, index) sort the canonical form uses, not one more sort.
+    left_ends.sort_by_cached_key(|c| (c.len() as u64).to_be_bytes().to_vec());
     let mut map: BTreeMap<&str, &str> = BTreeMap::new();
     for c in left_ends {
         let Some((last, prefix)) = c.split_last() else {
@@ -252,6 +254,16 @@ pub fn changed_keys(
             text,
         });
     }
-    out.sort_by(|a, b| b.records.cmp(&a.records).then(a.new.cmp(&b.new)));
+    // Most records first, then by the new id (none first), ties in order: as a byte key, so the
+    // page links the one (bytes, index) sort the canonical form uses (sort_by_cached_key is
+    // stable), not one more sort.
+    out.sort_by_cached_key(|c| {
+        let mut key = (u64::MAX - c.records as u64).to_be_bytes().to_vec();
+        if let Some(new) = &c.new {
+            key.push(1);
+            key.extend_from_slice(new.as_bytes());
+        }
+        key
+    });
     out
 }

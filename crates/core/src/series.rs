@@ -464,9 +464,7 @@ fn feed(v: &Value, h: &mut Sha256) {
                     feed(x, h);
                 }
             } else {
-                let mut members: Vec<(&String, &Value)> = m.iter().collect();
-                members.sort_unstable_by(|a, b| a.0.cmp(b.0));
-                for (k, x) in members {
+                for (k, x) in crate::json::by_key(m) {
                     text(k, h);
                     feed(x, h);
                 }

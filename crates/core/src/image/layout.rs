@@ -280,9 +280,10 @@ fn annotations_of(v: &Value) -> BTreeMap<String, String> {
     v.get("annotations")
         .and_then(Value::as_object)
         .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
-                .collect()
+            crate::json::string_map(
+                m.iter()
+                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned()))),
+            )
         })
         .unwrap_or_default()
 }

@@ -475,7 +475,9 @@ fn leaf_changes(left: &Value, right: &Value) -> Vec<Change> {
             });
         }
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
+    // By path (stable, as sort_by): through a byte key, so the page links no sort of its own
+    // for changes.
+    out.sort_by_cached_key(|c| c.path.sort_key());
     out
 }
 

@@ -32,12 +32,16 @@ pub enum Pairing {
 type Position<'a> = BTreeSet<(&'a str, &'a str)>;
 
 fn positions<'a>(g: &'a CacheGraph, r: &'a CacheRecord) -> Vec<Position<'a>> {
+    // Sets built by insert, not collect: collect into a BTreeSet sorts first, with a sort of
+    // its own for each iterator type (~3 KB of the page's wasm each).
     r.inputs
         .iter()
         .map(|alts| {
-            alts.iter()
-                .map(|a| (a.selector.as_str(), g.records[a.record].link_id()))
-                .collect()
+            let mut p = Position::new();
+            for a in alts {
+                p.insert((a.selector.as_str(), g.records[a.record].link_id()));
+            }
+            p
         })
         .collect()
 }
@@ -78,9 +82,11 @@ pub fn pair(
             let lpos: Vec<Option<Position>> = positions(lg, lv)
                 .into_iter()
                 .map(|p| {
-                    p.into_iter()
-                        .map(|(sel, t)| same.get(t).map(|m| (sel, *m)))
-                        .collect::<Option<Position>>()
+                    let mut named = Position::new();
+                    for (sel, t) in p {
+                        named.insert((sel, *same.get(t)?));
+                    }
+                    Some(named)
                 })
                 .collect();
             let mut identical = Vec::new();

@@ -390,12 +390,17 @@ fn keep_steps_of_changes(report: &mut Report) {
     let Some(c) = &mut report.cache else { return };
     let records = c.pointer.child("records");
     let depth = records.tokens().len();
-    let wanted: std::collections::BTreeSet<&str> = report
+    // Built by insert: collect into a BTreeSet would link one more sort into the page.
+    let mut wanted = std::collections::BTreeSet::new();
+    for ch in report
         .changes
         .iter()
         .filter(|ch| ch.path.starts_with(&records))
-        .filter_map(|ch| ch.path.tokens().get(depth).map(String::as_str))
-        .collect();
+    {
+        if let Some(t) = ch.path.tokens().get(depth) {
+            wanted.insert(t.as_str());
+        }
+    }
     c.steps.retain(|id, _| wanted.contains(id.as_str()));
 }
 

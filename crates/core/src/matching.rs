@@ -28,20 +28,42 @@ pub enum Pairing {
     },
 }
 
-/// One input position: its alternatives as (selector, target id) pairs.
-type Position<'a> = BTreeSet<(&'a str, &'a str)>;
+/// One input position: its alternatives as (selector, target id) pairs, a set kept as a
+/// sorted vector without repeats (the canonical form sorts such pairs already, so the page
+/// links no set type for them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Position<'a>(Vec<(&'a str, &'a str)>);
+
+impl<'a> Position<'a> {
+    fn new(mut pairs: Vec<(&'a str, &'a str)>) -> Self {
+        pairs.sort_unstable();
+        pairs.dedup();
+        Position(pairs)
+    }
+
+    fn contains(&self, pair: &(&str, &str)) -> bool {
+        self.0.binary_search(pair).is_ok()
+    }
+
+    fn is_disjoint(&self, other: &Position) -> bool {
+        !self.0.iter().any(|p| other.contains(p))
+    }
+
+    /// How many of these pairs `other` lacks.
+    fn count_not_in(&self, other: &Position) -> usize {
+        self.0.iter().filter(|p| !other.contains(p)).count()
+    }
+}
 
 fn positions<'a>(g: &'a CacheGraph, r: &'a CacheRecord) -> Vec<Position<'a>> {
-    // Sets built by insert, not collect: collect into a BTreeSet sorts first, with a sort of
-    // its own for each iterator type (~3 KB of the page's wasm each).
     r.inputs
         .iter()
         .map(|alts| {
-            let mut p = Position::new();
-            for a in alts {
-                p.insert((a.selector.as_str(), g.records[a.record].link_id()));
-            }
-            p
+            Position::new(
+                alts.iter()
+                    .map(|a| (a.selector.as_str(), g.records[a.record].link_id()))
+                    .collect(),
+            )
         })
         .collect()
 }
@@ -82,11 +104,11 @@ pub fn pair(
             let lpos: Vec<Option<Position>> = positions(lg, lv)
                 .into_iter()
                 .map(|p| {
-                    let mut named = Position::new();
-                    for (sel, t) in p {
-                        named.insert((sel, *same.get(t)?));
+                    let mut named = Vec::with_capacity(p.0.len());
+                    for (sel, t) in p.0 {
+                        named.push((sel, *same.get(t)?));
                     }
-                    Some(named)
+                    Some(Position::new(named))
                 })
                 .collect();
             let mut identical = Vec::new();
@@ -118,8 +140,8 @@ pub fn pair(
                     let (mut gained, mut lost) = (0, 0);
                     for (l, r) in lpos.iter().zip(rpos) {
                         let l = l.clone().unwrap_or_default();
-                        gained += r.difference(&l).count();
-                        lost += l.difference(r).count();
+                        gained += r.count_not_in(&l);
+                        lost += l.count_not_in(r);
                     }
                     Some((*one, Pairing::InputsChanged { gained, lost }))
                 }

@@ -128,7 +128,9 @@ impl CacheSummary {
     pub fn phrase(&self) -> String {
         let mut parts = Vec::new();
         // (singular, plural) phrasing of what happened to a record's results.
-        let mut tally: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        // Each occurrence once, then counted in key order (a sorted vector rather than a map
+        // keyed by pairs: the page links one less map type).
+        let mut tally: Vec<(&str, &str)> = Vec::new();
         for c in &self.changed {
             for (field, d) in [("layers", c.layers), ("chains", c.chains)] {
                 let key = match (d, field) {
@@ -156,7 +158,7 @@ impl CacheSummary {
                     }
                     (None, _) => continue,
                 };
-                *tally.entry(key).or_default() += 1;
+                tally.push(key);
             }
         }
         for c in &self.changed {
@@ -173,9 +175,11 @@ impl CacheSummary {
                 ),
                 None => continue,
             };
-            *tally.entry(key).or_default() += 1;
+            tally.push(key);
         }
-        for ((one, many), n) in tally {
+        tally.sort_unstable();
+        for run in tally.chunk_by(|a, b| a == b) {
+            let ((one, many), n) = (run[0], run.len());
             parts.push(if n == 1 {
                 format!("1 record{one}")
             } else {

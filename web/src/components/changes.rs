@@ -2,10 +2,9 @@
 //! values, long values shortened with an expander.
 
 use super::{CopyButton, CopyRequest, plural};
-use crate::state::{Compared, Copied, Shared};
+use crate::state::{Compared, Copied, ExpandedValues, Shared};
 use cachelens_core::{Change, json};
 use serde_json::Value;
-use std::collections::BTreeSet;
 use yew::prelude::*;
 
 /// Values longer than this (in characters) are shortened until expanded.
@@ -18,8 +17,8 @@ pub struct ChangeListProps {
     pub compared: Shared<Compared>,
     /// How many changes to list.
     pub limit: usize,
-    /// Values shown in full: (change index, old?).
-    pub expanded: BTreeSet<(usize, bool)>,
+    /// Values shown in full.
+    pub expanded: ExpandedValues,
     /// The last copy.
     pub copied: Option<Copied>,
     /// Copy buttons.
@@ -45,7 +44,7 @@ fn value(index: usize, old: bool, v: &Value, props: &ChangeListProps) -> Html {
         ("new", "value new")
     };
     let compact = json::to_compact_pub(v);
-    let expanded = props.expanded.contains(&(index, old));
+    let expanded = props.expanded.contains(index, old);
     let (shown, rest) = head(&compact, LONG_VALUE);
     let body = if rest == 0 {
         html! { <code>{ compact.clone() }</code> }

@@ -123,6 +123,33 @@ pub struct Copied {
 }
 
 /// Transient presentation state: what is expanded, how much is shown.
+/// The long values of the changes list shown in full: each a change's index and which of its
+/// values (`true`: the old one). Kept as one number each (index * 2 + old), so the page links
+/// no set of pairs beside its sets of numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExpandedValues(BTreeSet<usize>);
+
+impl ExpandedValues {
+    fn key(change: usize, old: bool) -> usize {
+        change * 2 + usize::from(old)
+    }
+
+    /// Whether this value of this change is shown in full.
+    pub fn contains(&self, change: usize, old: bool) -> bool {
+        self.0.contains(&Self::key(change, old))
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Folds them all again.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ui {
     /// Fold rows (indexes into [`DocView::rows`]) the user expanded.
@@ -131,8 +158,8 @@ pub struct Ui {
     pub row_limit: usize,
     /// How many changes to list.
     pub change_limit: usize,
-    /// Long values shown in full: (change index, `true` for the old value).
-    pub expanded_values: BTreeSet<(usize, bool)>,
+    /// Long values shown in full.
+    pub expanded_values: ExpandedValues,
     /// The last copy, for a short confirmation.
     pub copied: Option<Copied>,
     /// The pane a file is being dragged over.
@@ -147,7 +174,7 @@ impl Default for Ui {
             expanded_folds: BTreeSet::new(),
             row_limit: ROW_PAGE,
             change_limit: CHANGE_PAGE,
-            expanded_values: BTreeSet::new(),
+            expanded_values: ExpandedValues::default(),
             copied: None,
             drag: None,
             fold_focus: None,
@@ -646,8 +673,16 @@ impl State {
             Action::ShowMoreRows => self.ui.row_limit += ROW_PAGE,
             Action::ShowMoreChanges => self.ui.change_limit += CHANGE_PAGE,
             Action::ToggleValue { change, old } => {
-                if !self.ui.expanded_values.remove(&(change, old)) {
-                    self.ui.expanded_values.insert((change, old));
+                if !self
+                    .ui
+                    .expanded_values
+                    .0
+                    .remove(&ExpandedValues::key(change, old))
+                {
+                    self.ui
+                        .expanded_values
+                        .0
+                        .insert(ExpandedValues::key(change, old));
                 }
             }
             Action::Copied(copied) => self.ui.copied = copied,

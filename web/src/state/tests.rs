@@ -280,7 +280,7 @@ fn ui_state_resets_when_the_answer_changes() {
         old: true,
     });
     assert_eq!(s.ui.row_limit, 2 * ROW_PAGE);
-    assert!(s.ui.expanded_values.contains(&(0, true)));
+    assert!(s.ui.expanded_values.contains(0, true));
     s.apply(Action::ToggleValue {
         change: 0,
         old: true,

@@ -45,6 +45,11 @@ fn chains_of(g: &CacheGraph) -> Vec<Vec<&str>> {
         .collect()
 }
 
+/// The new blob an old one is mapped to, in (old, new) pairs.
+fn mapped_to<'a>(map: &[(&str, &'a str)], old: &str) -> Option<&'a str> {
+    map.iter().find(|(o, _)| *o == old).map(|&(_, n)| n)
+}
+
 /// A record's results of one kind as blob lists (none for an inline cache, whose layers are
 /// not blobs), in canonical order, or in the order they have once their times are left out.
 fn blob_lists<'a>(g: &'a CacheGraph, lists: &'a [LayerList], timed: bool) -> Vec<Vec<&'a str>> {
@@ -97,29 +102,32 @@ pub fn replaced_blobs(lg: &CacheGraph, rg: &CacheGraph, timed: bool) -> Vec<Root
     // Shortest first, ties in order (sort_by_cached_key is stable): a byte key, so the page
     // links the one (bytes, index) sort the canonical form uses, not one more sort.
     left_ends.sort_by_cached_key(|c| (c.len() as u64).to_be_bytes().to_vec());
-    let mut map: BTreeMap<&str, &str> = BTreeMap::new();
+    // Old blob → new blob, as (old, new) pairs (a few: one per replaced blob); a vector rather
+    // than a map keyed by &str, of which the page would link one more.
+    let mut map: Vec<(&str, &str)> = Vec::new();
     for c in left_ends {
         let Some((last, prefix)) = c.split_last() else {
             continue;
         };
-        if map.contains_key(last) {
+        if mapped_to(&map, last).is_some() {
             continue;
         }
         let mapped: Vec<&str> = prefix
             .iter()
-            .map(|b| map.get(b).copied().unwrap_or(b))
+            .map(|b| mapped_to(&map, b).unwrap_or(b))
             .collect();
         if let Some(cands) = right_by_prefix.get(&mapped[..])
             && cands.len() == 1
             && let Some(new) = cands.iter().next()
-            && !map.values().any(|v| v == new)
+            && !map.iter().any(|(_, v)| v == new)
         {
-            map.insert(last, new);
+            map.push((last, new));
         }
     }
     // Where a chain's place does not tell (two new base blobs share the empty prefix), the
     // records do: a record on both sides whose result held `old` at a place now holds `new`.
-    let mut votes: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
+    // One (old, new) pair per vote, counted once sorted.
+    let mut votes: Vec<(&str, &str)> = Vec::new();
     for (_, l) in lg.in_order() {
         let Some(r) = rg.get(&l.id) else { continue };
         for (ll, rl) in [(&l.results, &r.results), (&l.chains, &r.chains)] {
@@ -134,29 +142,38 @@ pub fn replaced_blobs(lg: &CacheGraph, rg: &CacheGraph, timed: bool) -> Vec<Root
                     if a != b && !rb.contains(a) && !lb.contains(b) {
                         let a = lb.get(a).copied().unwrap_or_default();
                         let b = rb.get(b).copied().unwrap_or_default();
-                        *votes.entry(a).or_default().entry(b).or_default() += 1;
+                        votes.push((a, b));
                     }
                 }
             }
         }
     }
-    for (old, cands) in votes {
-        if map.contains_key(old) || old.is_empty() {
+    votes.sort_unstable();
+    for run in votes.chunk_by(|a, b| a.0 == b.0) {
+        let old = run[0].0;
+        if mapped_to(&map, old).is_some() || old.is_empty() {
             continue;
         }
-        let best = cands.values().copied().max().unwrap_or(0);
-        let top: Vec<&&str> = cands
+        // Each new blob voted for, with its votes.
+        let cands: Vec<(&str, usize)> = run
+            .chunk_by(|a, b| a.1 == b.1)
+            .map(|c| (c[0].1, c.len()))
+            .collect();
+        let best = cands.iter().map(|&(_, n)| n).max().unwrap_or(0);
+        let top: Vec<&str> = cands
             .iter()
-            .filter(|(_, n)| **n == best)
-            .map(|(b, _)| b)
+            .filter(|&&(_, n)| n == best)
+            .map(|&(b, _)| b)
             .collect();
         if let [new] = top[..]
             && !new.is_empty()
-            && !map.values().any(|v| v == new)
+            && !map.iter().any(|&(_, v)| v == new)
         {
-            map.insert(old, new);
+            map.push((old, new));
         }
     }
+    // In the order of the old blobs (each old blob is there once).
+    map.sort_unstable();
     map.into_iter()
         .map(|(old, new)| {
             let chains = lc.iter().filter(|c| c.contains(&old)).count();

@@ -68,7 +68,13 @@ pub fn layout_files(picked: &[(String, u64)]) -> Result<LayoutFiles, String> {
         .filter(|c| ROOT_MARKERS.contains(c.last().unwrap_or(&"")))
         .map(|c| &c[1..c.len() - 1])
         .collect();
-    candidates.sort_by_key(|c| (c.len(), c.join("/")));
+    // By (depth, path), as a byte key: the same order, and the page links the core's one
+    // (bytes, index) sort instead of a sort of its own.
+    candidates.sort_by_cached_key(|c| {
+        let mut key = (c.len() as u64).to_be_bytes().to_vec();
+        key.extend_from_slice(c.join("/").as_bytes());
+        key
+    });
     candidates.dedup();
     let mut roots: Vec<&[&str]> = Vec::new();
     for c in candidates {

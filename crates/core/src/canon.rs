@@ -504,8 +504,14 @@ fn build_records(
         if members.len() < 2 {
             continue;
         }
-        // Same id: order by full key (distinct keys sharing a prefix), then content.
-        members.sort_by_cached_key(|&i| (keys[i], to_compact(&g.record_value(&g.records[i]))));
+        // Same id: order by full key (distinct keys sharing a prefix), then content: as one
+        // byte key (the key is 32 bytes, so this orders as the pair), the sort the canonical
+        // form's other cached keys share.
+        members.sort_by_cached_key(|&i| {
+            let mut key = keys[i].to_vec();
+            key.extend_from_slice(to_compact(&g.record_value(&g.records[i])).as_bytes());
+            key
+        });
         for (k, &i) in members.iter().enumerate().skip(1) {
             renamed.push((i, format!("{base}:{}", k + 1)));
         }

@@ -30,7 +30,7 @@ pub fn headline(cmp: &Comparison) -> String {
         .map(|c| set_aside_what(set_aside_name(&c.path).1))
         .collect();
     whats.dedup();
-    whats.sort_unstable();
+    crate::json::sort_strs(&mut whats);
     whats.dedup();
     match cmp.verdict {
         Verdict::Identical if f.archives => format!(

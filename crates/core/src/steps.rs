@@ -333,7 +333,7 @@ fn feeds(g: &CacheGraph, steps: &mut BTreeMap<String, Step>) {
         let Some(r) = g.get(&id) else { continue };
         inputs.clear();
         inputs.extend(g.links(r));
-        inputs.sort_unstable();
+        crate::json::sort_strs(&mut inputs);
         inputs.dedup();
         for &input in &inputs {
             if steps.contains_key(input) || named.contains_key(input) {

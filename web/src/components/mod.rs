@@ -37,6 +37,44 @@ pub use verdict::{NoVerdict, VerdictBanner};
 /// The wording helpers are the core's, shared with the CLI and the reports.
 pub use cachelens_core::words::{capitalised, plural, size_text, thousands};
 
+use yew::prelude::*;
+
+/// What a file chooser button picks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pick {
+    /// One file.
+    File,
+    /// Several files.
+    Files,
+    /// A folder (the browser lists its files).
+    Folder,
+}
+
+/// A button that opens the browser's file (or folder) chooser: a label holding a hidden input,
+/// the one markup the panes and the series share.
+pub(crate) fn chooser(
+    text: &'static str,
+    pick: Pick,
+    testid: String,
+    label: String,
+    onchange: Callback<Event>,
+) -> Html {
+    html! {
+        <label class="button file-button">
+            { text }
+            <input
+                type="file"
+                multiple={pick == Pick::Files}
+                webkitdirectory={pick == Pick::Folder}
+                class="visually-hidden"
+                data-testid={testid}
+                aria-label={label}
+                {onchange}
+            />
+        </label>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -302,28 +302,9 @@ pub fn pane_view(props: &PaneProps) -> Html {
             <div class="pane-head">
                 <h2 id={title_id}>{ title }<span class="muted">{ format!(" ({role})") }</span></h2>
                 <div class="pane-actions">
-                    <label class="button file-button">
-                        { "Choose file…" }
-                        <input
-                            type="file"
-                            class="visually-hidden"
-                            data-testid={format!("{side}-file")}
-                            aria-label={format!("Choose the {side} file")}
-                            {onchange}
-                        />
-                    </label>
+                    { super::chooser("Choose file…", super::Pick::File, format!("{side}-file"), format!("Choose the {side} file"), onchange) }
                     if folders {
-                        <label class="button file-button">
-                            { "Open folder…" }
-                            <input
-                                type="file"
-                                webkitdirectory=true
-                                class="visually-hidden"
-                                data-testid={format!("{side}-folder")}
-                                aria-label={format!("Open an OCI layout folder on the {side}")}
-                                onchange={onfolderchange}
-                            />
-                        </label>
+                        { super::chooser("Open folder…", super::Pick::Folder, format!("{side}-folder"), format!("Open an OCI layout folder on the {side}"), onfolderchange) }
                     }
                     <button
                         type="button"

@@ -1,5 +1,5 @@
-//! The series mode: the inputs in build order (chosen or dropped, reordered by keyboard or by
-//! buttons, removed), the timeline of the core's `Series` (one column per input, runs of
+//! The series mode: the inputs in build order (chosen or dropped, reordered by dragging, by
+//! keyboard or by buttons, removed), the timeline of the core's `Series` (one column per input, runs of
 //! equivalent inputs, the bar and the words where the build changed), each transition
 //! summarised and opened in the two-input view, and the switch between the two modes.
 
@@ -104,29 +104,9 @@ pub fn series_view(s: &SeriesState, cb: &SeriesCallbacks, folders: bool) -> Html
             <div class="pane-head">
                 <h2 id="series-title">{ "A series of builds" }</h2>
                 <div class="pane-actions">
-                    <label class="button file-button">
-                        { "Choose files…" }
-                        <input
-                            type="file"
-                            multiple=true
-                            class="visually-hidden"
-                            data-testid="series-files"
-                            aria-label="Choose the files of the series"
-                            onchange={onfiles}
-                        />
-                    </label>
+                    { super::chooser("Choose files…", super::Pick::Files, "series-files".into(), "Choose the files of the series".into(), onfiles) }
                     if folders {
-                        <label class="button file-button">
-                            { "Open folder…" }
-                            <input
-                                type="file"
-                                webkitdirectory=true
-                                class="visually-hidden"
-                                data-testid="series-folder"
-                                aria-label="Open a folder of builds"
-                                onchange={onfolder}
-                            />
-                        </label>
+                        { super::chooser("Open folder…", super::Pick::Folder, "series-folder".into(), "Open a folder of builds".into(), onfolder) }
                     }
                 </div>
             </div>
@@ -385,6 +365,9 @@ fn item_note(s: &SeriesState, pos: usize, item: &Item) -> String {
     }
 }
 
+/// The drag data type of an input being reordered (its id).
+const DRAG_TYPE: &str = "application/x-cachelens-input";
+
 /// The inputs in build order, each with its controls.
 fn inputs(s: &SeriesState, cb: &SeriesCallbacks) -> Html {
     let n = s.items.len();
@@ -407,6 +390,38 @@ fn inputs(s: &SeriesState, cb: &SeriesCallbacks) -> Html {
                 on_move.emit((id, to, Via::Item));
             })
         };
+        // Mouse reordering: an input dragged onto another takes its place (the others shift).
+        // The drag carries the input's id under a type of its own, so a file drag never counts.
+        let ondragstart = Callback::from(move |e: DragEvent| {
+            if let Some(dt) = e.data_transfer() {
+                let _ = dt.set_data(DRAG_TYPE, &id.to_string());
+                dt.set_effect_allowed("move");
+            }
+        });
+        let ondragover = Callback::from(|e: DragEvent| {
+            if browser::drag_has_type(&e, DRAG_TYPE) {
+                e.prevent_default();
+                if let Some(dt) = e.data_transfer() {
+                    dt.set_drop_effect("move");
+                }
+            }
+        });
+        let ondrop = {
+            let on_move = on_move.clone();
+            Callback::from(move |e: DragEvent| {
+                let dragged = e
+                    .data_transfer()
+                    .and_then(|dt| dt.get_data(DRAG_TYPE).ok())
+                    .and_then(|v| v.parse::<u64>().ok());
+                if let Some(dragged) = dragged {
+                    e.prevent_default();
+                    e.stop_propagation();
+                    if dragged != id {
+                        on_move.emit((dragged, pos, Via::Item));
+                    }
+                }
+            })
+        };
         let up = on_move.reform(move |_: MouseEvent| (id, pos.saturating_sub(1), Via::Up));
         let down = on_move.reform(move |_: MouseEvent| (id, pos + 1, Via::Down));
         let remove = cb.on_remove.reform(move |_: MouseEvent| id);
@@ -418,9 +433,14 @@ fn inputs(s: &SeriesState, cb: &SeriesCallbacks) -> Html {
                 class="series-input"
                 data-testid="series-input"
                 tabindex="0"
+                draggable="true"
                 aria-describedby="series-order-help"
                 {onkeydown}
+                {ondragstart}
+                {ondragover}
+                {ondrop}
             >
+                <span class="grip" aria-hidden="true">{ "⠿" }</span>
                 <span class="num">{ (pos + 1).to_string() }</span>
                 <span class="item-text">
                     <span class="name" data-testid="series-input-name">{ name.clone() }</span>
@@ -438,7 +458,7 @@ fn inputs(s: &SeriesState, cb: &SeriesCallbacks) -> Html {
         <div class="series-inputs-box">
             <h3 id="series-inputs-title">{ "Inputs, in build order" }</h3>
             <p id="series-order-help" class="muted">
-                { "Move an input with its ↑ ↓ buttons, or with Alt+↑ or Alt+↓ while it is focused." }
+                { "Move an input by dragging it onto another, with its ↑ ↓ buttons, or with Alt+↑ or Alt+↓ while it is focused." }
             </p>
             <ol class="series-inputs" data-testid="series-inputs" aria-labelledby="series-inputs-title">
                 { for rows }

@@ -6,15 +6,18 @@ use super::*;
 /// Results without their `createdAt`, as a sorted list of compact texts (a multiset).
 fn untimed(g: &CacheGraph, results: &[LayerList]) -> Vec<Vec<u8>> {
     let mut buf = Vec::new();
-    let mut out: Vec<Vec<u8>> = results
+    // Sorted as (text, index) pairs: the same order of texts, through the one (bytes, index)
+    // sort the canonical form's cached keys use (the page links no other sort of bytes).
+    let mut out: Vec<(Vec<u8>, usize)> = results
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
             g.list_key(r, false, &mut buf);
-            buf.clone()
+            (buf.clone(), i)
         })
         .collect();
     out.sort_unstable();
-    out
+    out.into_iter().map(|(k, _)| k).collect()
 }
 
 /// How a record's results of one kind changed. `timed`: compared with their times (both lists

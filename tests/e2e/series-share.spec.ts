@@ -7,11 +7,11 @@ import type { Page } from '@playwright/test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect, screenshotPath, test, watchPage } from './helpers';
-import { REPO, skipWithoutSeriesMode } from './viewer-helpers';
+import { REPO, expectSeriesMode } from './viewer-helpers';
 
-// Each test skips, saying why, on a page built without the series mode (skipWithoutSeriesMode).
+// Each test first checks that the page has the series mode (expectSeriesMode).
 test.beforeEach(async ({ page }) => {
-  await skipWithoutSeriesMode(page);
+  await expectSeriesMode(page);
 });
 
 

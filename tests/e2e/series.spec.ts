@@ -1,8 +1,8 @@
 // Issue 17 point 2, the page's series mode: the eight configs of the real inline-rebuilds loop
 // (moby/buildkit#3009's loop against a real BuildKit, tests/fixtures/real-buildkit/
-// inline-rebuilds/, README there) chosen at once are put in name order, grouped as
+// inline-rebuilds/, README there) dropped or chosen at once are put in name order, grouped as
 // `cachelens series` groups them, each transition is summarised and opens in the two-input view
-// (and back); the keyboard reorders them (announced); any two open side by side; image
+// (and back); the keyboard and the mouse reorder them (announced); any two open side by side; image
 // archives go through the panes' archive reader. axe-core finds nothing in the series view.
 // Saves screenshots/series-1280.png, series-390.png and series-pair-1280.png.
 import AxeBuilder from '@axe-core/playwright';
@@ -12,12 +12,12 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { expect, screenshotPath, test } from './helpers';
 import { ociImage } from './image-helpers';
-import { REPO, cliBinary, expectVerdict, skipWithoutSeriesMode } from './viewer-helpers';
+import { REPO, cliBinary, expectVerdict, expectSeriesMode } from './viewer-helpers';
 
-// Each test skips, saying why, on a page built without the series mode (skipWithoutSeriesMode).
+// Each test first checks that the page has the series mode (expectSeriesMode).
 test.beforeEach(async ({ page }, info) => {
   if (info.title.startsWith('the pinned groups')) return;
-  await skipWithoutSeriesMode(page);
+  await expectSeriesMode(page);
 });
 
 
@@ -43,16 +43,32 @@ test('the pinned groups are what cachelens series says (when the CLI is built)',
   expect(report.groups.map((g: number[]) => g.map((i) => i + 1))).toEqual(GROUPS);
 });
 
-/** Chooses the eight configs as `build-N.json`, given out of order (the page sorts by name). */
-async function chooseTheLoop(page: Page): Promise<void> {
-  await page.goto('./');
-  await page.getByTestId('mode-series').click();
-  const files = [5, 1, 8, 2, 7, 3, 6, 4].map((n) => ({
+/** The eight configs as `build-N.json`, out of order (the page sorts by name). */
+const loopFiles = () =>
+  [5, 1, 8, 2, 7, 3, 6, 4].map((n) => ({
     name: `build-${n}.json`,
     mimeType: 'application/json',
     buffer: fs.readFileSync(config(n)),
   }));
-  await page.getByTestId('series-files').setInputFiles(files);
+
+/** Chooses the eight configs with the file chooser (`drop`: drops them on the series instead). */
+async function chooseTheLoop(page: Page, how: 'choose' | 'drop' = 'choose'): Promise<void> {
+  await page.goto('./');
+  await page.getByTestId('mode-series').click();
+  if (how === 'choose') {
+    await page.getByTestId('series-files').setInputFiles(loopFiles());
+  } else {
+    // A drop of eight files at once, as from a file manager: one DataTransfer holding them all.
+    const files = loopFiles().map((f) => ({ name: f.name, type: f.mimeType, text: f.buffer.toString('utf8') }));
+    const dt = await page.evaluateHandle((fs) => {
+      const d = new DataTransfer();
+      for (const f of fs) d.items.add(new File([f.text], f.name, { type: f.type }));
+      return d;
+    }, files);
+    const target = page.getByTestId('series');
+    await target.dispatchEvent('dragover', { dataTransfer: dt });
+    await target.dispatchEvent('drop', { dataTransfer: dt });
+  }
   await expect(page.getByTestId('series-status')).toContainText('Different: 8 inputs in 3 groups');
 }
 
@@ -74,9 +90,9 @@ async function expectNoAxeViolations(page: Page, what: string): Promise<void> {
   expect(summary, `axe on ${what}`).toEqual([]);
 }
 
-test('the eight rebuilds: name order, the CLI groups, transitions, open one and come back', async ({ page }) => {
+test('the eight rebuilds dropped at once: name order, the CLI groups, transitions, open one and come back', async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 900 });
-  await chooseTheLoop(page);
+  await chooseTheLoop(page, 'drop');
   await expectNames(page, [1, 2, 3, 4, 5, 6, 7, 8]);
   // One column per input, numbered from 1, in runs of equivalent builds.
   await expectRuns(page, GROUPS.map((g) => g.join(' ')));
@@ -152,6 +168,30 @@ test('the keyboard reorders the inputs (announced) and the series is compared ag
   await expectNames(page, [2, 3, 4, 5, 6, 8, 7]);
   await expect(page.getByTestId('series-announce')).toHaveText('build-1.json removed; 7 inputs left.');
   await expectRuns(page, ['1', '2', '3 4 5 6 7']);
+});
+
+test('the mouse reorders the inputs: one dragged onto another takes its place', async ({ page }) => {
+  await chooseTheLoop(page);
+  const rows = page.getByTestId('series-input');
+  // build-3 dragged onto build-1: it becomes the first, the others shift down.
+  await rows.nth(2).dragTo(rows.nth(0));
+  await expectNames(page, [3, 1, 2, 4, 5, 6, 7, 8]);
+  await expect(page.getByTestId('series-announce')).toHaveText('build-3.json moved to position 1 of 8.');
+  await expectRuns(page, ['1', '2 3', '4 5 6 7 8']);
+  // And back down: build-3 dragged onto build-2 (now third) goes to position 3.
+  await rows.nth(0).dragTo(rows.nth(2));
+  await expectNames(page, [1, 2, 3, 4, 5, 6, 7, 8]);
+  await expectRuns(page, GROUPS.map((g) => g.join(' ')));
+  // A file dropped on an input is not a reorder: it is a new input, after the others.
+  const dt = await page.evaluateHandle((text) => {
+    const d = new DataTransfer();
+    d.items.add(new File([text], 'build-9.json', { type: 'application/json' }));
+    return d;
+  }, fs.readFileSync(config(8), 'utf8'));
+  await rows.nth(1).dispatchEvent('dragover', { dataTransfer: dt });
+  await rows.nth(1).dispatchEvent('drop', { dataTransfer: dt });
+  await expectNames(page, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  await expectRuns(page, ['1 2', '3', '4 5 6 7 8 9']);
 });
 
 test('at phone width the series fits the screen', async ({ page }) => {

@@ -107,9 +107,14 @@ fn files_of(list: &web_sys::FileList) -> Vec<File> {
 
 /// Whether a drag carries files (as opposed to text, which the textarea takes by itself).
 pub fn drag_has_files(event: &DragEvent) -> bool {
+    drag_has_type(event, "Files")
+}
+
+/// Whether a drag carries data of this type (`Files` for files).
+pub fn drag_has_type(event: &DragEvent, ty: &str) -> bool {
     event.data_transfer().is_some_and(|dt| {
         let types = dt.types();
-        (0..types.length()).any(|i| types.get(i).as_string().as_deref() == Some("Files"))
+        (0..types.length()).any(|i| types.get(i).as_string().as_deref() == Some(ty))
     })
 }
 

@@ -603,8 +603,7 @@ pub fn app() -> Html {
     let right_callbacks = use_memo((), |()| pane_callbacks(Side::Right));
     #[cfg(feature = "series")]
     let folders = *use_memo((), |()| browser::folder_upload_supported());
-    // The series mode, in builds with the `series` feature (off by default: it does not fit the
-    // bundle budget yet; see web/Cargo.toml).
+    // The series mode (the `series` feature, on by default; see web/Cargo.toml).
     #[cfg(feature = "series")]
     let (series_switch, series_html) = use_series_mode(&state, &dispatch, folders, &on_copy);
     #[cfg(not(feature = "series"))]

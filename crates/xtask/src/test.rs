@@ -48,12 +48,8 @@ impl Step {
     fn title(self) -> &'static str {
         match self {
             Step::Fmt => "cargo fmt --all --check",
-            Step::Clippy => {
-                "cargo clippy --workspace --all-targets -- -D warnings (and the web crate with --features series)"
-            }
-            Step::Test => {
-                "cargo test --workspace (and cargo test -p cachelens-web --features series)"
-            }
+            Step::Clippy => "cargo clippy --workspace --all-targets -- -D warnings",
+            Step::Test => "cargo test --workspace",
             Step::WasmTest => {
                 "cargo test --target wasm32-unknown-unknown -p cachelens-core (headless Chromium)"
             }
@@ -75,39 +71,15 @@ impl Step {
     fn run(self, ctx: &Ctx) -> Result<()> {
         match self {
             Step::Fmt => ctx::run(ctx.cmd("cargo").args(["fmt", "--all", "--check"])),
-            // The series mode is built and tested although the page leaves it out for now
-            // (web/Cargo.toml's `series` feature).
-            Step::Clippy => {
-                ctx::run(ctx.cmd("cargo").args([
-                    "clippy",
-                    "--workspace",
-                    "--all-targets",
-                    "--",
-                    "-D",
-                    "warnings",
-                ]))?;
-                ctx::run(ctx.cmd("cargo").args([
-                    "clippy",
-                    "-p",
-                    "cachelens-web",
-                    "--all-targets",
-                    "--features",
-                    "series",
-                    "--",
-                    "-D",
-                    "warnings",
-                ]))
-            }
-            Step::Test => {
-                ctx::run(ctx.cmd("cargo").args(["test", "--workspace"]))?;
-                ctx::run(ctx.cmd("cargo").args([
-                    "test",
-                    "-p",
-                    "cachelens-web",
-                    "--features",
-                    "series",
-                ]))
-            }
+            Step::Clippy => ctx::run(ctx.cmd("cargo").args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ])),
+            Step::Test => ctx::run(ctx.cmd("cargo").args(["test", "--workspace"])),
             Step::WasmTest => ctx::run(
                 ctx.cmd("cargo")
                     .args([

@@ -80,15 +80,7 @@ pub fn series_share_view(
                                 copied={copied}
                                 on_copy={cb.on_copy.clone()}
                             />
-                            <label class="visually-hidden" for="series-share-link">{ "Series share link" }</label>
-                            <input
-                                id="series-share-link"
-                                class="share-link"
-                                type="text"
-                                readonly=true
-                                data-testid="series-share-link"
-                                value={AttrValue::from(out.link.clone())}
-                            />
+                            { super::share::link_field("series-share-link", "Series share link", &out.link) }
                         </div>
                     }
                     <p data-testid="series-share-size">{ note }</p>

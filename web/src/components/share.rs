@@ -205,15 +205,7 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
             </div>
             <div class="share-link-row">
                 { copy_button("copy-link", "Copy link", &out.link, props) }
-                <label class="visually-hidden" for="share-link">{ "Share link" }</label>
-                <input
-                    id="share-link"
-                    class="share-link"
-                    type="text"
-                    readonly=true
-                    data-testid="share-link"
-                    value={AttrValue::from(out.link.clone())}
-                />
+                { link_field("share-link", "Share link", &out.link) }
             </div>
             <p data-testid="share-link-size">{ size_note }</p>
             if let Some(alt) = &out.alternatives {
@@ -441,4 +433,22 @@ pub fn opened_banner(props: &OpenedProps) -> Html {
 
 fn capital(s: &str) -> String {
     super::capitalised(s)
+}
+
+/// A share link shown read-only, labelled for screen readers (`id` is also its test id): the
+/// pair's and the series' link rows share it.
+pub(crate) fn link_field(id: &'static str, label: &'static str, link: &str) -> Html {
+    html! {
+        <>
+            <label class="visually-hidden" for={id}>{ label }</label>
+            <input
+                id={id}
+                class="share-link"
+                type="text"
+                readonly=true
+                data-testid={id}
+                value={AttrValue::from(link.to_owned())}
+            />
+        </>
+    }
 }

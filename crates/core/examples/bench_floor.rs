@@ -1,10 +1,11 @@
-//! The floor, as a program: read two files, parse each with serde_json into a `Value` and
-//! hash its bytes (sha256). Any tool that answers "what changed" must do at least this, so
-//! `cargo xtask bench-compare` times it beside `cachelens diff` and the other tools.
+//! The floor, as a program: read two files and do on each what any tool that answers "what
+//! changed in this cache" must do at least (`cachelens_core::synth::floor`: parse the JSON,
+//! decode and parse an inline cache's base64, sha256 the bytes), so `cargo xtask bench-compare`
+//! times it beside `cachelens diff` and the other tools.
 //!
 //! `cargo run --profile release-native -p cachelens-core --example bench_floor -- LEFT RIGHT`
 
-use cachelens_core::Digest;
+use cachelens_core::synth::floor;
 use serde_json::Value;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -14,9 +15,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     for path in &paths {
         let bytes = std::fs::read(path)?;
-        let value: Value = serde_json::from_slice(&bytes)?;
-        let digest = Digest::sha256(&bytes);
-        println!("{path}: {} {digest}", type_name(&value));
+        let (value, cache, digest) = floor(&bytes)?;
+        let cache = cache.map_or("no inline cache", |_| "inline cache decoded");
+        println!("{path}: {} ({cache}) {digest}", type_name(&value));
     }
     Ok(())
 }

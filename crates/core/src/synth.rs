@@ -309,9 +309,67 @@ pub fn cache_config_pair_replacing(
     (pair, swaps)
 }
 
+/// What one input's floor produced: the parsed document, its inline cache decoded and parsed
+/// (when it holds one, or is the bare base64 value as a JSON string), and the sha256 of its bytes.
+pub type FloorWork = (Value, Option<Value>, crate::Digest);
+
+/// The floor of the work on one input (issue 18): what any tool that answers "what changed in
+/// this cache" must do at least. Parse the JSON; where the input holds an inline cache
+/// (`moby.buildkit.cache.v0`, base64), decode it and parse what it holds; sha256 the bytes (the
+/// input's digest). Nothing else: no canonical form, no diff. The `bench_floor` example (timed by
+/// `cargo xtask bench-compare`) and the criterion `floor` group run this.
+pub fn floor(bytes: &[u8]) -> Result<FloorWork, String> {
+    use base64::Engine as _;
+    let doc: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    let cache = match &doc {
+        Value::Object(m) => m
+            .get(crate::detect::INLINE_CACHE_KEY)
+            .and_then(Value::as_str),
+        Value::String(s) => Some(s.as_str()),
+        _ => None,
+    };
+    let cache = cache
+        .map(|text| {
+            let raw = base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .map_err(|e| e.to_string())?;
+            serde_json::from_slice::<Value>(&raw).map_err(|e| e.to_string())
+        })
+        .transpose()?;
+    Ok((doc, cache, crate::Digest::sha256(bytes)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_floor_decodes_an_inline_cache_and_only_that() {
+        let inline = inline_config_pair(50, 1);
+        let (doc, cache, digest) = floor(&inline.left).unwrap();
+        assert!(doc.is_object());
+        let records = cache
+            .as_ref()
+            .and_then(Value::as_array) // the inline cache here is an array of records
+            .map(Vec::len);
+        assert!(records.is_some_and(|n| n >= 50), "{records:?}");
+        assert_eq!(digest, crate::Digest::sha256(&inline.left));
+        // A cache config is parsed and hashed; it holds no base64 to decode.
+        let registry = cache_config_pair(50, 1);
+        let (doc, cache, _) = floor(&registry.left).unwrap();
+        assert!(doc["records"].is_array());
+        assert!(cache.is_none());
+        // A bare value given as a JSON string is decoded.
+        let value = inline_cache_value(&inline.left);
+        let (_, cache, _) = floor(&serde_json::to_vec(&value).unwrap()).unwrap();
+        assert!(cache.is_some());
+        assert!(floor(b"{").is_err());
+    }
+
+    fn inline_cache_value(config: &[u8]) -> Value {
+        let doc: Value = serde_json::from_slice(config).unwrap();
+        doc[crate::detect::INLINE_CACHE_KEY].clone()
+    }
     use crate::{Options, analyze, compare};
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;

@@ -173,6 +173,16 @@ test('the keyboard reorders the inputs (announced) and the series is compared ag
 test('the mouse reorders the inputs: one dragged onto another takes its place', async ({ page }) => {
   await chooseTheLoop(page);
   const rows = page.getByTestId('series-input');
+  // While a reorder drag is over a row, the row is outlined (where the input would land).
+  const reorder = await page.evaluateHandle(() => {
+    const d = new DataTransfer();
+    d.setData('application/x-cachelens-input', '0');
+    return d;
+  });
+  await rows.nth(4).dispatchEvent('dragenter', { dataTransfer: reorder });
+  await expect(rows.nth(4)).toHaveAttribute('data-drop-target', '');
+  await rows.nth(4).dispatchEvent('dragleave', { dataTransfer: reorder });
+  await expect(rows.nth(4)).not.toHaveAttribute('data-drop-target');
   // build-3 dragged onto build-1: it becomes the first, the others shift down.
   await rows.nth(2).dragTo(rows.nth(0));
   await expectNames(page, [3, 1, 2, 4, 5, 6, 7, 8]);
@@ -182,6 +192,7 @@ test('the mouse reorders the inputs: one dragged onto another takes its place', 
   await rows.nth(0).dragTo(rows.nth(2));
   await expectNames(page, [1, 2, 3, 4, 5, 6, 7, 8]);
   await expectRuns(page, GROUPS.map((g) => g.join(' ')));
+  await expect(page.locator('[data-drop-target]')).toHaveCount(0);
   // A file dropped on an input is not a reorder: it is a new input, after the others.
   const dt = await page.evaluateHandle((text) => {
     const d = new DataTransfer();

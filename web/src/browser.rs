@@ -110,6 +110,32 @@ pub fn drag_has_files(event: &DragEvent) -> bool {
     drag_has_type(event, "Files")
 }
 
+/// Marks (or unmarks) the element matching `selector` around an event's target as where a
+/// drag would drop, with a `data-drop-target` attribute the style sheet outlines (no state of
+/// the page changes). (Yew delegates events, so the current target is its root, not the
+/// element the listener is on.) Unmarking on a `dragleave` that only moves onto a child of the
+/// element is skipped.
+pub fn mark_drop_target(event: &DragEvent, selector: &str, on: bool) {
+    let Some(el) = event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|t| t.closest(selector).ok().flatten())
+    else {
+        return;
+    };
+    if on {
+        let _ = el.set_attribute("data-drop-target", "");
+        return;
+    }
+    let to = event
+        .related_target()
+        .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+    if event.type_() == "dragleave" && to.as_ref().is_some_and(|t| el.contains(Some(t))) {
+        return;
+    }
+    let _ = el.remove_attribute("data-drop-target");
+}
+
 /// Whether a drag carries data of this type (`Files` for files).
 pub fn drag_has_type(event: &DragEvent, ty: &str) -> bool {
     event.data_transfer().is_some_and(|dt| {

@@ -365,6 +365,9 @@ fn item_note(s: &SeriesState, pos: usize, item: &Item) -> String {
     }
 }
 
+/// An input's row, where a reorder drag lands.
+const ROW: &str = ".series-input";
+
 /// The drag data type of an input being reordered (its id).
 const DRAG_TYPE: &str = "application/x-cachelens-input";
 
@@ -406,6 +409,13 @@ fn inputs(s: &SeriesState, cb: &SeriesCallbacks) -> Html {
                 }
             }
         });
+        // Where the input would land is outlined while a reorder drag is over it.
+        let ondragenter = Callback::from(|e: DragEvent| {
+            if browser::drag_has_type(&e, DRAG_TYPE) {
+                browser::mark_drop_target(&e, ROW, true);
+            }
+        });
+        let ondragleave = Callback::from(|e: DragEvent| browser::mark_drop_target(&e, ROW, false));
         let ondrop = {
             let on_move = on_move.clone();
             Callback::from(move |e: DragEvent| {
@@ -413,6 +423,7 @@ fn inputs(s: &SeriesState, cb: &SeriesCallbacks) -> Html {
                     .data_transfer()
                     .and_then(|dt| dt.get_data(DRAG_TYPE).ok())
                     .and_then(|v| v.parse::<u64>().ok());
+                browser::mark_drop_target(&e, ROW, false);
                 if let Some(dragged) = dragged {
                     e.prevent_default();
                     e.stop_propagation();
@@ -437,7 +448,9 @@ fn inputs(s: &SeriesState, cb: &SeriesCallbacks) -> Html {
                 aria-describedby="series-order-help"
                 {onkeydown}
                 {ondragstart}
+                {ondragenter}
                 {ondragover}
+                {ondragleave}
                 {ondrop}
             >
                 <span class="grip" aria-hidden="true">{ "⠿" }</span>

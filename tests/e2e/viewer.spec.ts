@@ -273,6 +273,30 @@ test.describe('drag and drop', () => {
     await expect(page.getByTestId('right-kind')).toHaveText('an image config');
   });
 
+  test('a file dragged off a pane onto the rest of the page is no longer shown as over it', async ({ page }) => {
+    await page.goto('./');
+    const pane = page.locator('.pane').nth(0);
+    const dt = await page.evaluateHandle(() => {
+      const d = new DataTransfer();
+      d.items.add(new File(['{}'], 'x.json', { type: 'application/json' }));
+      return d;
+    });
+    await pane.dispatchEvent('dragover', { dataTransfer: dt });
+    await expect(pane).toHaveClass(/dragging/);
+    // Onto a child of the pane: still over it.
+    await pane.evaluate((el, d) => {
+      const child = el.querySelector('textarea');
+      el.dispatchEvent(new DragEvent('dragleave', { bubbles: true, dataTransfer: d, relatedTarget: child }));
+    }, dt);
+    await expect(pane).toHaveClass(/dragging/);
+    // Onto the page's heading, outside the pane but inside the app.
+    await pane.evaluate((el, d) => {
+      const heading = document.querySelector('h1');
+      el.dispatchEvent(new DragEvent('dragleave', { bubbles: true, dataTransfer: d, relatedTarget: heading }));
+    }, dt);
+    await expect(pane).not.toHaveClass(/dragging/);
+  });
+
   test('the same bytes on both sides are identical', async ({ page }) => {
     await page.goto('./');
     const [s] = scenarios().filter((x) => x.name === 'env-change');

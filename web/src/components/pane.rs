@@ -112,8 +112,13 @@ pub fn pane_view(props: &PaneProps) -> Html {
     let ondragleave = {
         let on_drag = cb.on_drag.clone();
         Callback::from(move |e: DragEvent| {
-            // Moving onto a child fires dragleave too: only a real exit counts.
-            let pane = e.current_target().and_then(|t| t.dyn_into::<Node>().ok());
+            // Moving onto a child fires dragleave too: only a real exit counts. The pane is found
+            // from the event's target: yew delegates events, so the current target is its root.
+            let pane = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|t| t.closest(".pane").ok().flatten())
+                .map(Node::from);
             let to = e.related_target().and_then(|t| t.dyn_into::<Node>().ok());
             let inside = matches!((&pane, &to), (Some(p), Some(t)) if p.contains(Some(t)));
             if !inside {

@@ -29,8 +29,8 @@ pub enum Pairing {
 }
 
 /// One input position: its alternatives as (selector, target id) pairs, a set kept as a
-/// sorted vector without repeats (the canonical form sorts such pairs already, so the page
-/// links no set type for them).
+/// sorted vector without repeats (pairs of `&str` are sorted elsewhere in the core already, so
+/// the page links no set type for them).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Position<'a>(Vec<(&'a str, &'a str)>);
 

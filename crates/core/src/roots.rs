@@ -45,9 +45,32 @@ fn chains_of(g: &CacheGraph) -> Vec<Vec<&str>> {
         .collect()
 }
 
-/// The new blob an old one is mapped to, in (old, new) pairs.
-fn mapped_to<'a>(map: &[(&str, &'a str)], old: &str) -> Option<&'a str> {
-    map.iter().find(|(o, _)| *o == old).map(|&(_, n)| n)
+/// Old blob → new blob, with the new blobs taken (hash types the page links already; a map
+/// keyed by `&str` in order would be one more).
+#[derive(Default)]
+struct BlobMap<'a> {
+    to: HashMap<&'a str, &'a str>,
+    taken: HashSet<&'a str>,
+}
+
+impl<'a> BlobMap<'a> {
+    fn get(&self, old: &str) -> Option<&'a str> {
+        self.to.get(old).copied()
+    }
+
+    /// Maps `old` to `new` unless `new` is taken already.
+    fn insert_untaken(&mut self, old: &'a str, new: &'a str) {
+        if self.taken.insert(new) {
+            self.to.insert(old, new);
+        }
+    }
+
+    /// The pairs in the order of the old blobs.
+    fn into_sorted(self) -> Vec<(&'a str, &'a str)> {
+        let mut pairs: Vec<(&str, &str)> = self.to.into_iter().collect();
+        pairs.sort_unstable();
+        pairs
+    }
 }
 
 /// A record's results of one kind as blob lists (none for an inline cache, whose layers are
@@ -102,26 +125,20 @@ pub fn replaced_blobs(lg: &CacheGraph, rg: &CacheGraph, timed: bool) -> Vec<Root
     // Shortest first, ties in order (sort_by_cached_key is stable): a byte key, so the page
     // links the one (bytes, index) sort the canonical form uses, not one more sort.
     left_ends.sort_by_cached_key(|c| (c.len() as u64).to_be_bytes().to_vec());
-    // Old blob → new blob, as (old, new) pairs (a few: one per replaced blob); a vector rather
-    // than a map keyed by &str, of which the page would link one more.
-    let mut map: Vec<(&str, &str)> = Vec::new();
+    let mut map = BlobMap::default();
     for c in left_ends {
         let Some((last, prefix)) = c.split_last() else {
             continue;
         };
-        if mapped_to(&map, last).is_some() {
+        if map.get(last).is_some() {
             continue;
         }
-        let mapped: Vec<&str> = prefix
-            .iter()
-            .map(|b| mapped_to(&map, b).unwrap_or(b))
-            .collect();
+        let mapped: Vec<&str> = prefix.iter().map(|b| map.get(b).unwrap_or(b)).collect();
         if let Some(cands) = right_by_prefix.get(&mapped[..])
             && cands.len() == 1
             && let Some(new) = cands.iter().next()
-            && !map.iter().any(|(_, v)| v == new)
         {
-            map.push((last, new));
+            map.insert_untaken(last, new);
         }
     }
     // Where a chain's place does not tell (two new base blobs share the empty prefix), the
@@ -151,7 +168,7 @@ pub fn replaced_blobs(lg: &CacheGraph, rg: &CacheGraph, timed: bool) -> Vec<Root
     votes.sort_unstable();
     for run in votes.chunk_by(|a, b| a.0 == b.0) {
         let old = run[0].0;
-        if mapped_to(&map, old).is_some() || old.is_empty() {
+        if map.get(old).is_some() || old.is_empty() {
             continue;
         }
         // Each new blob voted for, with its votes.
@@ -167,14 +184,12 @@ pub fn replaced_blobs(lg: &CacheGraph, rg: &CacheGraph, timed: bool) -> Vec<Root
             .collect();
         if let [new] = top[..]
             && !new.is_empty()
-            && !map.iter().any(|&(_, v)| v == new)
         {
-            map.push((old, new));
+            map.insert_untaken(old, new);
         }
     }
-    // In the order of the old blobs (each old blob is there once).
-    map.sort_unstable();
-    map.into_iter()
+    map.into_sorted()
+        .into_iter()
         .map(|(old, new)| {
             let chains = lc.iter().filter(|c| c.contains(&old)).count();
             let records = lg

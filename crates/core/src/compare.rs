@@ -2,6 +2,7 @@
 //! cache summary in words.
 
 mod cache;
+mod times;
 
 use crate::canon::CacheInfo;
 use crate::detect::{INLINE_CACHE_KEY, Kind};
@@ -282,6 +283,20 @@ fn get_at_mut<'v>(doc: &'v mut Value, p: &Pointer) -> Option<&'v mut Value> {
     })
 }
 
+/// Whether the documents [`compare`] diffs are the same once timestamps are also ignored. With
+/// no other option the borrowed documents are walked ([`times::same_without_times`]); with
+/// some, the filtered copies are diffed.
+fn same_without_times(left: &Analysis, right: &Analysis, opts: &Options) -> bool {
+    if !opts.ignore_cache && opts.ignore.is_empty() {
+        return times::same_without_times(left, right);
+    }
+    let t = Options {
+        ignore_timestamps: true,
+        ..opts.clone()
+    };
+    diff(&filtered(left, &t), &filtered(right, &t)).is_empty()
+}
+
 /// The canonical document of an input with the options applied: the documents [`compare`]
 /// diffs (`changes` is a JSON Patch from the left one to the right one). Borrowed when no
 /// option changes it, so comparing never copies a document it does not have to.
@@ -383,13 +398,8 @@ pub fn compare(left: &Analysis, right: &Analysis, opts: &Options) -> Comparison 
     if let Some(k) = &kinds {
         notes.push(k.message.clone());
     }
-    let times_only = !changes.is_empty() && !opts.ignore_timestamps && {
-        let t = Options {
-            ignore_timestamps: true,
-            ..opts.clone()
-        };
-        diff(&filtered(left, &t), &filtered(right, &t)).is_empty()
-    };
+    let times_only =
+        !changes.is_empty() && !opts.ignore_timestamps && same_without_times(left, right, opts);
     if times_only {
         notes.push(TIMES_NOTE.into());
     }

@@ -122,7 +122,7 @@ fn bench(c: &mut Criterion) {
         let mut g = c.benchmark_group("diff");
         tune(&mut g, both);
         g.bench_function(BenchmarkId::from_parameter(name), |b| {
-            b.iter(|| black_box(diff(&l.canonical, &r.canonical)))
+            b.iter(|| black_box(diff(l.canonical(), r.canonical())))
         });
         g.finish();
 
@@ -141,7 +141,10 @@ fn bench(c: &mut Criterion) {
         tune(&mut g, both);
         g.bench_function(BenchmarkId::from_parameter(name), |b| {
             b.iter(|| {
-                let (lt, rt) = (json::to_pretty(&l.canonical), json::to_pretty(&r.canonical));
+                let (lt, rt) = (
+                    json::to_pretty(l.canonical()),
+                    json::to_pretty(r.canonical()),
+                );
                 black_box(view::side_by_side(&lt, &rt, 3).len())
             })
         });

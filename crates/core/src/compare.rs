@@ -2,7 +2,7 @@
 //! cache summary in words.
 
 mod cache;
-mod times;
+mod graphs;
 
 use crate::canon::CacheInfo;
 use crate::detect::{INLINE_CACHE_KEY, Kind};
@@ -283,12 +283,17 @@ fn get_at_mut<'v>(doc: &'v mut Value, p: &Pointer) -> Option<&'v mut Value> {
     })
 }
 
-/// Whether the documents [`compare`] diffs are the same once timestamps are also ignored. With
-/// no other option the borrowed documents are walked ([`times::same_without_times`]); with
-/// some, the filtered copies are diffed.
-fn same_without_times(left: &Analysis, right: &Analysis, opts: &Options) -> bool {
-    if !opts.ignore_cache && opts.ignore.is_empty() {
-        return times::same_without_times(left, right);
+/// Whether the documents [`compare`] diffs are the same once timestamps are also ignored:
+/// from the outlines and graphs when they stand for the documents ([`graphs::holes`]), else
+/// by diffing the filtered copies.
+fn same_without_times(
+    left: &Analysis,
+    right: &Analysis,
+    holes: Option<&[graphs::Hole]>,
+    opts: &Options,
+) -> bool {
+    if let Some(h) = holes {
+        return graphs::same_without_times(left.outline(), right.outline(), h);
     }
     let t = Options {
         ignore_timestamps: true,
@@ -302,9 +307,9 @@ fn same_without_times(left: &Analysis, right: &Analysis, opts: &Options) -> bool
 /// option changes it, so comparing never copies a document it does not have to.
 pub fn filtered<'a>(a: &'a Analysis, opts: &Options) -> Cow<'a, Value> {
     if !opts.ignore_cache && !opts.ignore_timestamps && opts.ignore.is_empty() {
-        return Cow::Borrowed(&a.canonical);
+        return Cow::Borrowed(a.canonical());
     }
-    let mut doc = a.canonical.clone();
+    let mut doc = a.canonical().clone();
     if opts.ignore_cache {
         if a.kind.is_cache_only() {
             doc = Value::Null;
@@ -335,9 +340,24 @@ pub fn filtered<'a>(a: &'a Analysis, opts: &Options) -> Cow<'a, Value> {
 
 /// Compares two analysed inputs.
 pub fn compare(left: &Analysis, right: &Analysis, opts: &Options) -> Comparison {
-    let left_doc = filtered(left, opts);
-    let right_doc = filtered(right, opts);
-    let changes = diff(&left_doc, &right_doc);
+    // The outlines and the caches' graphs when they can stand for the documents (no option
+    // changes them); the filtered documents otherwise.
+    let holes = graphs::holes(left, right, opts);
+    let (left_doc, right_doc, changes) = match &holes {
+        Some(h) => {
+            let (l, r) = (left.outline(), right.outline());
+            (
+                Cow::Borrowed(l),
+                Cow::Borrowed(r),
+                graphs::diff_outlines(l, r, h),
+            )
+        }
+        None => {
+            let (l, r) = (filtered(left, opts), filtered(right, opts));
+            let changes = diff(&l, &r);
+            (l, r, changes)
+        }
+    };
     let set_aside = match (&left.export_metadata, &right.export_metadata) {
         (Some(l), Some(r)) => leaf_changes(l, r),
         _ => Vec::new(),
@@ -398,8 +418,9 @@ pub fn compare(left: &Analysis, right: &Analysis, opts: &Options) -> Comparison 
     if let Some(k) = &kinds {
         notes.push(k.message.clone());
     }
-    let times_only =
-        !changes.is_empty() && !opts.ignore_timestamps && same_without_times(left, right, opts);
+    let times_only = !changes.is_empty()
+        && !opts.ignore_timestamps
+        && same_without_times(left, right, holes.as_deref(), opts);
     if times_only {
         notes.push(TIMES_NOTE.into());
     }

@@ -50,7 +50,7 @@ pub fn diff(left: &Value, right: &Value) -> Vec<Change> {
     out
 }
 
-fn diff_at(path: &Pointer, l: &Value, r: &Value, out: &mut Vec<Change>) {
+pub(crate) fn diff_at(path: &Pointer, l: &Value, r: &Value, out: &mut Vec<Change>) {
     match (l, r) {
         (Value::Object(a), Value::Object(b)) => {
             // Each member is compared once, and a path is built only for members that differ.

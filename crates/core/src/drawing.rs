@@ -512,7 +512,7 @@ pub fn of_input(a: &Analysis, view: &View) -> Option<Drawing> {
         crate::CacheForm::Inline => c
             .pointer
             .split_last()
-            .and_then(|(parent, _)| get_at(&a.canonical, &parent))
+            .and_then(|(parent, _)| get_at(a.outline(), &parent))
             .and_then(crate::steps::ImageFacts::from_doc)
             .filter(|f| !f.layers.is_empty()),
         crate::CacheForm::Registry => None,

@@ -165,6 +165,14 @@ impl CacheGraph {
             .map(|k| self.order[k])
     }
 
+    /// The index of the registry layer of a canonical `layers` key.
+    pub(crate) fn layer_index(&self, key: &str) -> Option<usize> {
+        self.layer_order
+            .binary_search_by(|&i| self.layers[i].key.as_str().cmp(key))
+            .ok()
+            .map(|k| self.layer_order[k])
+    }
+
     /// The ids a record links to, every input position and alternative, in order (an
     /// alternative whose `link` was left out from a document read back links to nothing).
     pub fn links<'a>(&'a self, r: &'a CacheRecord) -> impl Iterator<Item = &'a str> + 'a {
@@ -257,8 +265,12 @@ impl CacheGraph {
 
     /// Whether two results (of this graph and `other`) are the same, with or without times.
     pub(crate) fn same_list(&self, a: &LayerList, other: &CacheGraph, b: &LayerList) -> bool {
-        a.created_at == b.created_at
-            && a.layers.len() == b.layers.len()
+        a.created_at == b.created_at && self.same_layers(a, other, b)
+    }
+
+    /// Whether two results hold the same layers (their times aside).
+    pub(crate) fn same_layers(&self, a: &LayerList, other: &CacheGraph, b: &LayerList) -> bool {
+        a.layers.len() == b.layers.len()
             && a.layers
                 .iter()
                 .zip(&b.layers)
@@ -542,7 +554,7 @@ mod tests {
         let c = canonicalize(&crate::json::parse(text).unwrap(), kind, opts);
         assert!(c.warnings.is_empty(), "{:?}", c.warnings);
         assert_eq!(c.caches.len(), 1);
-        (c.doc, (*c.caches[0].graph).clone())
+        (c.document(), (*c.caches[0].graph).clone())
     }
 
     #[test]

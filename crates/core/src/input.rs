@@ -5,6 +5,7 @@ use crate::detect::{INLINE_CACHE_KEY, Kind, detect};
 use crate::{Digest, Error, ErrorKind, Side, json};
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
+use std::cell::OnceCell;
 
 /// The largest input accepted (100 MiB); larger inputs are refused with a message naming it.
 pub const MAX_INPUT_BYTES: usize = 100 * 1024 * 1024;
@@ -35,8 +36,9 @@ pub struct Analysis {
     pub export_metadata: Option<Value>,
     /// The parsed input, key order and number spellings as given.
     pub original: Value,
-    /// The canonical document.
-    pub canonical: Value,
+    /// The canonical document, rendered from the caches' graphs when first asked for: read it
+    /// with [`Analysis::canonical`].
+    pub canonical: Document,
     /// Decoded caches inside it.
     pub caches: Vec<CacheInfo>,
     /// Problems that did not stop the analysis.
@@ -60,10 +62,62 @@ pub struct ImageKeys {
     pub chain_id: Option<Digest>,
 }
 
+/// The canonical document of an input, as an outline and the caches' graphs.
+///
+/// The outline is the canonical document with each decoded cache (each of
+/// [`Analysis::caches`]) left as a stub (`{"records": {}}`, with `"layers": {}` for a cache
+/// config): the graph holds the cache, and the whole document is rendered from the two the
+/// first time it is asked for. A comparison reads the outline and the graphs
+/// ([`crate::compare()`]), so the canonical form of a large cache is built only to be shown or
+/// printed.
+#[derive(Debug, Clone, Default)]
+pub struct Document {
+    outline: Value,
+    /// The outline has stubs to render (false: the outline is the whole document).
+    stubs: bool,
+    full: OnceCell<Value>,
+}
+
+impl Document {
+    /// A document known whole (no cache left to render).
+    pub fn new(doc: Value) -> Self {
+        Document {
+            outline: doc,
+            stubs: false,
+            full: OnceCell::new(),
+        }
+    }
+
+    /// An outline whose caches' stubs are rendered from the graphs when asked for.
+    pub(crate) fn outlined(outline: Value, caches: &[CacheInfo]) -> Self {
+        Document {
+            outline,
+            stubs: !caches.is_empty(),
+            full: OnceCell::new(),
+        }
+    }
+}
+
 impl Analysis {
+    /// The canonical document (rendered from [`Analysis::caches`] the first time).
+    pub fn canonical(&self) -> &Value {
+        let d = &self.canonical;
+        if !d.stubs {
+            return &d.outline;
+        }
+        d.full
+            .get_or_init(|| crate::canon::render(&d.outline, &self.caches))
+    }
+
+    /// The canonical document with each cache of [`Analysis::caches`] as a stub
+    /// ([`Document`]): everything outside the caches, without rendering them.
+    pub(crate) fn outline(&self) -> &Value {
+        &self.canonical.outline
+    }
+
     /// The canonical document as pretty JSON text (what `cachelens canon` prints).
     pub fn canonical_text(&self) -> String {
-        json::to_pretty(&self.canonical)
+        json::to_pretty(self.canonical())
     }
 }
 
@@ -188,7 +242,7 @@ pub fn analyze_with(
         is_json,
         export_metadata: None,
         original,
-        canonical: canon.doc,
+        canonical: Document::outlined(canon.doc, &canon.caches),
         caches: canon.caches,
         warnings: warnings.into_iter().map(|w| w.on(side)).collect(),
         image_keys: None,

@@ -205,7 +205,7 @@ pub(crate) fn overview_parts(a: &Analysis) -> Overview {
                     parent
                         .tokens()
                         .iter()
-                        .try_fold(&a.canonical, |cur, t| cur.get(t))
+                        .try_fold(a.outline(), |cur, t| cur.get(t))
                 })
                 .and_then(crate::steps::ImageFacts::from_doc)
                 .or_else(|| a.image_facts.clone());

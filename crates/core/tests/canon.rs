@@ -99,7 +99,7 @@ fn renumbered_gitlab_config_gives_identical_canonical_bytes() {
     assert_ne!(a.digest, b.digest);
     assert_eq!(a.canonical_text(), b.canonical_text());
     // Nothing dropped: 6 layers (three of them the same blob with different parents), 10 records.
-    let layers = a.canonical["layers"].as_object().unwrap();
+    let layers = a.canonical()["layers"].as_object().unwrap();
     assert_eq!(layers.len(), 6);
     assert_eq!(
         layers
@@ -109,13 +109,13 @@ fn renumbered_gitlab_config_gives_identical_canonical_bytes() {
             .count(),
         3
     );
-    assert_eq!(a.canonical["records"].as_object().unwrap().len(), 9);
+    assert_eq!(a.canonical()["records"].as_object().unwrap().len(), 9);
 }
 
 #[test]
 fn registry_results_resolve_to_blob_chains() {
     let a = analyze(GITLAB_CONFIG, None).unwrap();
-    let recs = a.canonical["records"].as_object().unwrap();
+    let recs = a.canonical()["records"].as_object().unwrap();
     // Record sha256:3854d4… has `layer: 5`: layer 5 is de9fe7… with parent 1 (5843af…, a root).
     let r = recs
         .values()
@@ -159,7 +159,7 @@ fn ctf_inline_sample_resolves_layer_1_to_the_second_diff_id() {
     };
     let a = analyze_with(CTF_B64, None, &opts).unwrap();
     assert_eq!(a.kind, Kind::InlineCache);
-    let recs = a.canonical["records"].as_object().unwrap();
+    let recs = a.canonical()["records"].as_object().unwrap();
     let r = recs.values().find(|r| r.get("layers").is_some()).unwrap();
     let layers = &r["layers"][0]["layers"];
     assert_eq!(layers[1]["diffID"], CTF_DIFF_IDS[1]);
@@ -168,7 +168,7 @@ fn ctf_inline_sample_resolves_layer_1_to_the_second_diff_id() {
     assert_eq!(layers.as_array().unwrap().len(), 2);
     // Without diff_ids the position alone is kept.
     let bare = analyze(CTF_B64, None).unwrap();
-    let r = bare.canonical["records"]
+    let r = bare.canonical()["records"]
         .as_object()
         .unwrap()
         .values()
@@ -194,14 +194,14 @@ fn tied_records_renumbered_give_identical_canonical_bytes() {
     assert_ne!(l.digest, r.digest);
     assert_eq!(l.canonical_text(), r.canonical_text());
     assert_eq!(l.kind, Kind::ImageConfig);
-    assert!(l.canonical["moby.buildkit.cache.v0"]["records"].is_object());
+    assert!(l.canonical()["moby.buildkit.cache.v0"]["records"].is_object());
 }
 
 #[test]
 fn inline_cache_in_config_resolves_to_rootfs_diff_ids() {
     let a = analyze(scenario!("chains-vanish", "left"), None).unwrap();
     let diff_ids = a.original["rootfs"]["diff_ids"].clone();
-    let recs = a.canonical["moby.buildkit.cache.v0"]["records"]
+    let recs = a.canonical()["moby.buildkit.cache.v0"]["records"]
         .as_object()
         .unwrap();
     let chained = recs.values().find(|r| r.get("chains").is_some()).unwrap();
@@ -215,7 +215,7 @@ fn broken_cache_in_a_config_is_a_warning_not_an_error() {
     let a = analyze(scenario!("bad-base64", "right"), Some(Side::Right)).unwrap();
     assert_eq!(a.kind, Kind::ImageConfig);
     assert!(
-        a.canonical["moby.buildkit.cache.v0"].is_string(),
+        a.canonical()["moby.buildkit.cache.v0"].is_string(),
         "kept as given"
     );
     let w = &a.warnings[0];
@@ -348,7 +348,11 @@ fn timezones_normalise_to_utc() {
 fn exact_duplicates_stay_visible() {
     let text = br#"[{"digest":"sha256:aaaaaaaaaaaaaaaa"},{"digest":"sha256:aaaaaaaaaaaaaaaa"},{"digest":"sha256:aaaaaaaaaaaaaaaa","layers":[{"layer":0,"createdAt":"2020-01-01T00:00:00Z"}]}]"#;
     let a = analyze(text, None).unwrap();
-    let ids: Vec<&String> = a.canonical["records"].as_object().unwrap().keys().collect();
+    let ids: Vec<&String> = a.canonical()["records"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
     assert_eq!(ids.len(), 3);
     assert!(ids[1].ends_with(":2") && ids[2].ends_with(":3"), "{ids:?}");
 }

@@ -232,7 +232,7 @@ fn docker_save_images_compare_by_config() {
 fn one_archive_as_a_document() {
     let img = Img::new(&Spec::default());
     let a = document(&read(&single_oci(&img, "latest")));
-    let doc = &a.canonical;
+    let doc = a.canonical();
     assert_eq!(doc["layers"][2]["digest"], sha256(&img.layers[2]));
     assert_eq!(doc["manifest"]["config"]["mediaType"], OCI_CONFIG);
     assert!(doc["manifest"]["config"].get("digest").is_none());
@@ -353,7 +353,7 @@ fn docker_save_tags_are_the_exports_too() {
     );
     assert_eq!(json["setAside"][0]["path"], "/repoTags");
     // What `cachelens canon` prints keeps them.
-    assert_eq!(document(&left).canonical["repoTags"][0], "app:1");
+    assert_eq!(document(&left).canonical()["repoTags"][0], "app:1");
 }
 
 #[test]

@@ -127,7 +127,7 @@ fn registry_caches_of_v0_25_name_steps_through_their_images() {
             .iter()
             .map(|l| l["digest"].as_str().unwrap())
             .collect();
-        let records = a.canonical["records"].as_object().unwrap();
+        let records = a.canonical()["records"].as_object().unwrap();
         let (steps, warnings) = name_records(records, CacheForm::Registry, Some(&facts));
         assert!(warnings.is_empty(), "{dir}: {warnings:?}");
         let mut matched = 0;

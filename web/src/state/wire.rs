@@ -221,7 +221,7 @@ pub fn analysis_of(wire: AnalysisWire) -> Result<Analysis, Error> {
         is_json: a.is_json,
         export_metadata: None,
         original: a.original.unwrap_or(serde_json::Value::Null),
-        canonical: serde_json::Value::Null,
+        canonical: cachelens_core::Document::new(serde_json::Value::Null),
         caches: Vec::new(),
         warnings: a.warnings.into_iter().map(ErrorText::into_error).collect(),
         image_keys: a.image_keys,

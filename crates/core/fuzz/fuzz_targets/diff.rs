@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = report.to_text(true);
         let _ = report.to_markdown();
     }
-    let (lt, rt) = (json::to_pretty(&left.canonical), json::to_pretty(&right.canonical));
+    let (lt, rt) = (json::to_pretty(left.canonical()), json::to_pretty(right.canonical()));
     let _ = view::unified(&lt, &rt, 3);
     let _ = view::side_by_side(&lt, &rt, 3);
 });

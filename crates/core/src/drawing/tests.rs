@@ -49,7 +49,7 @@ fn analyse(l: &[u8], r: &[u8]) -> (Analysis, Analysis, Comparison) {
 
 /// The canonical `records` object of a side's cache.
 fn canonical_records<'a>(a: &'a Analysis, at: &Pointer) -> &'a serde_json::Map<String, Value> {
-    get_at(&a.canonical, &at.child("records"))
+    get_at(a.canonical(), &at.child("records"))
         .and_then(Value::as_object)
         .unwrap()
 }

@@ -86,7 +86,7 @@ pub fn comparable(left: &ImageSet, right: &ImageSet, opts: &Options) -> (Analysi
     // when the manifests agree apart from the config descriptor.
     let same_image_parts = ["layers", "manifest"]
         .iter()
-        .all(|k| l.canonical.get(k) == r.canonical.get(k));
+        .all(|k| l.outline().get(k) == r.outline().get(k));
     if flat && same_image_parts {
         let wc = |s: &ImageSet| {
             s.images[0]
@@ -176,8 +176,8 @@ fn side(set: &ImageSet, side: Option<Side>, flat: bool, opts: &Options, split: b
         without_cache_digest: None,
         is_json: true,
         export_metadata: split.then(|| sorted(Value::Object(export))),
-        original: doc.clone(),
-        canonical: doc,
+        original: crate::canon::render(&doc, &caches),
+        canonical: crate::Document::outlined(doc, &caches),
         caches,
         warnings: warnings.into_iter().map(|w| w.on(side)).collect(),
         image_keys: (flat && set.builds.is_empty()).then(|| crate::ImageKeys {
@@ -237,7 +237,7 @@ fn image_doc(
                 );
                 w
             }));
-            let doc = match &a.canonical {
+            let doc = match a.outline() {
                 Value::Object(m) => m.clone(),
                 _ => Map::new(),
             };

@@ -64,7 +64,7 @@ impl Input<'_> {
     pub fn original(&self) -> Cow<'_, [u8]> {
         match self.source {
             Source::Bytes { bytes, .. } => Cow::Borrowed(bytes),
-            Source::Image => Cow::Owned(json::to_compact(&self.analysis.canonical).into_bytes()),
+            Source::Image => Cow::Owned(json::to_compact(self.analysis.canonical()).into_bytes()),
         }
     }
 

@@ -502,8 +502,7 @@ fn run(cli: Cli) -> Result<u8> {
             left.image_facts = image_facts(&args.left_image)?;
             right.image_facts = image_facts(&args.right_image)?;
             let cmp = compare(&left, &right, &opts);
-            let report =
-                Report::new(&left, &right, &cmp, &opts, (&ln, &rn)).with_graph(&left, &right, &cmp);
+            let report = report_of(&left, &right, &cmp, &opts, (&ln, &rn), args.format);
             render_diff(&report, &args, &mut out)?;
             let code = cmp.verdict.exit_code();
             // The process ends next: freeing the documents (millions of small allocations for a
@@ -680,6 +679,23 @@ fn color_of(c: Color) -> bool {
 }
 
 /// Renders a diff report in the chosen format.
+/// The report of a comparison; with the Mermaid graph only for the Markdown report, the one
+/// that shows it (laying it out is a twentieth of a 10k-record comparison).
+fn report_of(
+    left: &Analysis,
+    right: &Analysis,
+    cmp: &cachelens_core::Comparison,
+    opts: &Options,
+    names: (&str, &str),
+    format: Format,
+) -> Report {
+    let report = Report::new(left, right, cmp, opts, names);
+    match format {
+        Format::Markdown => report.with_graph(left, right, cmp),
+        Format::Text | Format::Json => report,
+    }
+}
+
 fn render_diff(report: &Report, args: &DiffArgs, out: &mut impl std::io::Write) -> Result<()> {
     let text = match args.format {
         Format::Text => report.to_text(color_of(args.color)),
@@ -707,7 +723,7 @@ fn diff_images(
 ) -> Result<u8> {
     let (l, r) = image::comparable(left, right, opts);
     let cmp = compare(&l, &r, opts);
-    let report = Report::new(&l, &r, &cmp, opts, names).with_graph(&l, &r, &cmp);
+    let report = report_of(&l, &r, &cmp, opts, names, args.format);
     render_diff(&report, args, out)?;
     let mut damaged = false;
     for (name, set) in [(names.0, left), (names.1, right)] {

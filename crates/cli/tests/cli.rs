@@ -146,7 +146,9 @@ fn markdown_and_json_formats() {
         .stdout(
             predicate::str::contains("### cachelens: different")
                 .and(predicate::str::contains("| sha256:").not())
-                .and(predicate::str::contains("`sha256:")),
+                .and(predicate::str::contains("`sha256:"))
+                // The graph of what changed is drawn for the Markdown report (only).
+                .and(predicate::str::contains("```mermaid")),
         );
     let out = cachelens()
         .args(["diff", "--format", "json"])

@@ -185,10 +185,17 @@ pub(crate) fn diff_graphs(path: &Pointer, l: &CacheGraph, r: &CacheGraph, out: &
     }
 }
 
+/// The records' changes: both graphs list their records in id order, so they are matched in
+/// one merge; removed and changed records in the left order, then the added ones.
 fn diff_records(path: &Pointer, l: &CacheGraph, r: &CacheGraph, out: &mut Vec<Change>) {
     let mut scratch = Scratch::default();
+    let mut right = r.in_order().map(|(_, b)| b).peekable();
+    let mut added_ones = Vec::new();
     for (_, a) in l.in_order() {
-        match r.get(&a.id) {
+        while let Some(b) = right.next_if(|b| b.id < a.id) {
+            added_ones.push(b);
+        }
+        match right.next_if(|b| b.id == a.id) {
             Some(b) => {
                 if !same_record(l, a, r, b, &mut scratch) {
                     diff_at(
@@ -202,10 +209,9 @@ fn diff_records(path: &Pointer, l: &CacheGraph, r: &CacheGraph, out: &mut Vec<Ch
             None => out.push(removed(path.child(a.id.as_str()), l.record_value(a))),
         }
     }
-    for (_, b) in r.in_order() {
-        if l.index_of(&b.id).is_none() {
-            out.push(added(path.child(b.id.as_str()), r.record_value(b)));
-        }
+    added_ones.extend(right);
+    for b in added_ones {
+        out.push(added(path.child(b.id.as_str()), r.record_value(b)));
     }
 }
 

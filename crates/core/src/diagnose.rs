@@ -127,8 +127,8 @@ fn next_build_after_losses(c: &CacheSummary) -> String {
         ));
     }
     let mut s = parts.join("; ");
-    if let Some(first) = s.get(..1) {
-        s = format!("{}{}", first.to_uppercase(), &s[1..]);
+    if let Some(first) = s.get_mut(..1) {
+        first.make_ascii_uppercase();
     }
     s.push('.');
     s

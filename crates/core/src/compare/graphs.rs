@@ -56,15 +56,8 @@ pub(super) fn holes<'a>(
             .iter()
             .find(|r| r.pointer == l.pointer && r.form == l.form)?;
         let p = l.pointer.tokens();
+        // (A cache inside another's place would not be reached: the outer one is a stub.)
         if !(reached(left.outline(), p) && reached(right.outline(), p)) {
-            return None;
-        }
-        // One cache inside another's place is never made; compared whole if it were.
-        if left
-            .caches
-            .iter()
-            .any(|o| o.pointer != l.pointer && o.pointer.starts_with(&l.pointer))
-        {
             return None;
         }
         holes.push(Hole {
@@ -157,30 +150,30 @@ pub(crate) fn diff_graphs(path: &Pointer, l: &CacheGraph, r: &CacheGraph, out: &
         return diff_records(&path.child("records"), l, r, out);
     }
     // The canonical members in key order: the unknown fields, `layers` and `records`.
-    let keys = |g: &CacheGraph| -> Vec<String> {
+    fn keys(g: &CacheGraph) -> Vec<&str> {
         let mut k: Vec<&str> = g.extra.keys().map(String::as_str).collect();
         k.extend(["layers", "records"]);
         sort_strs(&mut k);
-        k.into_iter().map(str::to_owned).collect()
-    };
+        k
+    }
     for k in keys(l) {
-        match k.as_str() {
+        match k {
             "layers" => diff_layers(&path.child("layers"), l, r, out),
             "records" => diff_records(&path.child("records"), l, r, out),
-            _ => match r.extra.get(&k) {
+            _ => match r.extra.get(k) {
                 Some(vb) => {
-                    let va = &l.extra[&k];
+                    let va = &l.extra[k];
                     if !same(va, vb) {
                         diff_at(&path.child(k), va, vb, out);
                     }
                 }
-                None => out.push(removed(path.child(k.as_str()), l.extra[&k].clone())),
+                None => out.push(removed(path.child(k), l.extra[k].clone())),
             },
         }
     }
     for k in keys(r) {
-        if !matches!(k.as_str(), "layers" | "records") && !l.extra.contains_key(&k) {
-            out.push(added(path.child(k.as_str()), r.extra[&k].clone()));
+        if !matches!(k, "layers" | "records") && !l.extra.contains_key(k) {
+            out.push(added(path.child(k), r.extra[k].clone()));
         }
     }
 }
@@ -189,28 +182,33 @@ pub(crate) fn diff_graphs(path: &Pointer, l: &CacheGraph, r: &CacheGraph, out: &
 /// one merge; removed and changed records in the left order, then the added ones.
 fn diff_records(path: &Pointer, l: &CacheGraph, r: &CacheGraph, out: &mut Vec<Change>) {
     let mut scratch = Scratch::default();
-    let mut right = r.in_order().map(|(_, b)| b).peekable();
+    let (lo, ro) = (&l.order, &r.order);
     let mut added_ones = Vec::new();
-    for (_, a) in l.in_order() {
-        while let Some(b) = right.next_if(|b| b.id < a.id) {
-            added_ones.push(b);
+    let mut j = 0;
+    for &i in lo {
+        let a = &l.records[i];
+        while j < ro.len() && r.records[ro[j]].id < a.id {
+            added_ones.push(ro[j]);
+            j += 1;
         }
-        match right.next_if(|b| b.id == a.id) {
-            Some(b) => {
-                if !same_record(l, a, r, b, &mut scratch) {
-                    diff_at(
-                        &path.child(a.id.as_str()),
-                        &l.record_value(a),
-                        &r.record_value(b),
-                        out,
-                    );
-                }
+        if j < ro.len() && r.records[ro[j]].id == a.id {
+            let b = &r.records[ro[j]];
+            j += 1;
+            if !same_record(l, a, r, b, &mut scratch) {
+                diff_at(
+                    &path.child(a.id.as_str()),
+                    &l.record_value(a),
+                    &r.record_value(b),
+                    out,
+                );
             }
-            None => out.push(removed(path.child(a.id.as_str()), l.record_value(a))),
+        } else {
+            out.push(removed(path.child(a.id.as_str()), l.record_value(a)));
         }
     }
-    added_ones.extend(right);
+    added_ones.extend_from_slice(&ro[j..]);
     for b in added_ones {
+        let b = &r.records[b];
         out.push(added(path.child(b.id.as_str()), r.record_value(b)));
     }
 }

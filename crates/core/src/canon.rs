@@ -75,16 +75,7 @@ pub(crate) fn stub(form: crate::CacheForm) -> Value {
 pub(crate) fn render(outline: &Value, caches: &[CacheInfo]) -> Value {
     let mut doc = outline.clone();
     for c in caches {
-        let at = c
-            .pointer
-            .tokens()
-            .iter()
-            .try_fold(&mut doc, |cur, t| match cur {
-                Value::Object(m) => m.get_mut(t),
-                Value::Array(a) => t.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
-                _ => None,
-            });
-        if let Some(at) = at {
+        if let Some(at) = c.pointer.get_mut(&mut doc) {
             *at = c.graph.to_canonical();
         }
     }

@@ -267,22 +267,6 @@ fn remove_at(doc: &mut Value, p: &Pointer) {
     }
 }
 
-fn get_at<'v>(doc: &'v Value, p: &Pointer) -> Option<&'v Value> {
-    p.tokens().iter().try_fold(doc, |cur, t| match cur {
-        Value::Object(m) => m.get(t),
-        Value::Array(a) => t.parse::<usize>().ok().and_then(|i| a.get(i)),
-        _ => None,
-    })
-}
-
-fn get_at_mut<'v>(doc: &'v mut Value, p: &Pointer) -> Option<&'v mut Value> {
-    p.tokens().iter().try_fold(doc, |cur, t| match cur {
-        Value::Object(m) => m.get_mut(t),
-        Value::Array(a) => t.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
-        _ => None,
-    })
-}
-
 /// Whether the documents [`compare`] diffs are the same once timestamps are also ignored:
 /// from the outlines and graphs when they stand for the documents ([`graphs::holes`]), else
 /// by diffing the filtered copies.
@@ -321,7 +305,7 @@ pub fn filtered<'a>(a: &'a Analysis, opts: &Options) -> Cow<'a, Value> {
         strip_times(&mut doc);
         // Results that differed only by time may now sort differently: re-sort them.
         for c in &a.caches {
-            if let Some(Value::Object(recs)) = get_at_mut(&mut doc, &c.pointer.child("records")) {
+            if let Some(Value::Object(recs)) = c.pointer.child("records").get_mut(&mut doc) {
                 for r in recs.values_mut() {
                     for f in ["layers", "chains"] {
                         if let Some(Value::Array(x)) = r.get_mut(f) {

@@ -17,11 +17,11 @@
 //! per connected part of what is left out. A group opens on demand: the selection is a function
 //! of the graphs and [`View::opened`], the group keys in the order they were opened.
 
+use crate::Analysis;
 use crate::compare::{CacheSummary, Comparison, ResultDelta};
 use crate::graph::CacheGraph;
 use crate::layout::{Rect, Spacing};
 use crate::steps::{Found, Step};
-use crate::{Analysis, Pointer};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -512,7 +512,7 @@ pub fn of_input(a: &Analysis, view: &View) -> Option<Drawing> {
         crate::CacheForm::Inline => c
             .pointer
             .split_last()
-            .and_then(|(parent, _)| get_at(a.outline(), &parent))
+            .and_then(|(parent, _)| parent.get(a.outline()))
             .and_then(crate::steps::ImageFacts::from_doc)
             .filter(|f| !f.layers.is_empty()),
         crate::CacheForm::Registry => None,
@@ -539,14 +539,6 @@ pub fn of_comparison(
     };
     let (lg, rg) = (find(left)?, find(right)?);
     Some(overlay(&lg, &rg, summary, view))
-}
-
-fn get_at<'v>(doc: &'v serde_json::Value, p: &Pointer) -> Option<&'v serde_json::Value> {
-    p.tokens().iter().try_fold(doc, |cur, t| match cur {
-        serde_json::Value::Object(m) => m.get(t),
-        serde_json::Value::Array(a) => t.parse::<usize>().ok().and_then(|i| a.get(i)),
-        _ => None,
-    })
 }
 
 /// What is drawn: records in priority order, and the groups of the rest.

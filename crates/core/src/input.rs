@@ -73,26 +73,15 @@ pub struct ImageKeys {
 #[derive(Debug, Clone, Default)]
 pub struct Document {
     outline: Value,
-    /// The outline has stubs to render (false: the outline is the whole document).
-    stubs: bool,
     full: OnceCell<Value>,
 }
 
 impl Document {
-    /// A document known whole (no cache left to render).
-    pub fn new(doc: Value) -> Self {
-        Document {
-            outline: doc,
-            stubs: false,
-            full: OnceCell::new(),
-        }
-    }
-
-    /// An outline whose caches' stubs are rendered from the graphs when asked for.
-    pub(crate) fn outlined(outline: Value, caches: &[CacheInfo]) -> Self {
+    /// The document of an input from its outline (the whole document when the input has no
+    /// decoded cache).
+    pub fn new(outline: Value) -> Self {
         Document {
             outline,
-            stubs: !caches.is_empty(),
             full: OnceCell::new(),
         }
     }
@@ -102,7 +91,7 @@ impl Analysis {
     /// The canonical document (rendered from [`Analysis::caches`] the first time).
     pub fn canonical(&self) -> &Value {
         let d = &self.canonical;
-        if !d.stubs {
+        if self.caches.is_empty() {
             return &d.outline;
         }
         d.full
@@ -242,7 +231,7 @@ pub fn analyze_with(
         is_json,
         export_metadata: None,
         original,
-        canonical: Document::outlined(canon.doc, &canon.caches),
+        canonical: Document::new(canon.doc),
         caches: canon.caches,
         warnings: warnings.into_iter().map(|w| w.on(side)).collect(),
         image_keys: None,

@@ -69,6 +69,26 @@ impl Pointer {
         &self.0
     }
 
+    /// The value this points at in `doc` (array elements by their decimal index).
+    pub fn get<'v>(&self, doc: &'v serde_json::Value) -> Option<&'v serde_json::Value> {
+        use serde_json::Value;
+        self.0.iter().try_fold(doc, |cur, t| match cur {
+            Value::Object(m) => m.get(t),
+            Value::Array(a) => t.parse::<usize>().ok().and_then(|i| a.get(i)),
+            _ => None,
+        })
+    }
+
+    /// The value this points at in `doc`, to change it.
+    pub fn get_mut<'v>(&self, doc: &'v mut serde_json::Value) -> Option<&'v mut serde_json::Value> {
+        use serde_json::Value;
+        self.0.iter().try_fold(doc, |cur, t| match cur {
+            Value::Object(m) => m.get_mut(t),
+            Value::Array(a) => t.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
+            _ => None,
+        })
+    }
+
     /// Whether `self` equals `prefix` or lies under it.
     pub fn starts_with(&self, prefix: &Pointer) -> bool {
         self.0.starts_with(&prefix.0)

@@ -105,13 +105,21 @@ fn compared_graph<'a>(
     doc: &Value,
     opts: &Options,
 ) -> Option<Cow<'a, CacheGraph>> {
-    let records = get_at(doc, &c.pointer.child("records")).and_then(Value::as_object)?;
+    let records = c
+        .pointer
+        .child("records")
+        .get(doc)
+        .and_then(Value::as_object)?;
     if opts
         .ignore
         .iter()
         .any(|p| p.starts_with(&c.pointer) && *p != c.pointer)
     {
-        let layers = get_at(doc, &c.pointer.child("layers")).and_then(Value::as_object);
+        let layers = c
+            .pointer
+            .child("layers")
+            .get(doc)
+            .and_then(Value::as_object);
         return Some(Cow::Owned(CacheGraph::from_canonical(
             records, layers, c.form,
         )));
@@ -146,7 +154,7 @@ pub(super) fn cache_summary(
             crate::CacheForm::Inline => c
                 .pointer
                 .split_last()
-                .and_then(|(parent, _)| get_at(doc, &parent))
+                .and_then(|(parent, _)| parent.get(doc))
                 .and_then(crate::steps::ImageFacts::from_doc)
                 .filter(|f| !f.layers.is_empty()),
             crate::CacheForm::Registry => None,

@@ -1,6 +1,7 @@
 //! The drawing against the canonical form of real BuildKit caches, and on the 10k pairs.
 
 use super::*;
+use crate::Pointer;
 use crate::compare::{Options, compare};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashSet};
@@ -49,7 +50,8 @@ fn analyse(l: &[u8], r: &[u8]) -> (Analysis, Analysis, Comparison) {
 
 /// The canonical `records` object of a side's cache.
 fn canonical_records<'a>(a: &'a Analysis, at: &Pointer) -> &'a serde_json::Map<String, Value> {
-    get_at(a.canonical(), &at.child("records"))
+    at.child("records")
+        .get(a.canonical())
         .and_then(Value::as_object)
         .unwrap()
 }

@@ -177,7 +177,7 @@ fn side(set: &ImageSet, side: Option<Side>, flat: bool, opts: &Options, split: b
         is_json: true,
         export_metadata: split.then(|| sorted(Value::Object(export))),
         original: crate::canon::render(&doc, &caches),
-        canonical: crate::Document::outlined(doc, &caches),
+        canonical: crate::Document::new(doc),
         caches,
         warnings: warnings.into_iter().map(|w| w.on(side)).collect(),
         image_keys: (flat && set.builds.is_empty()).then(|| crate::ImageKeys {

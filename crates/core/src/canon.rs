@@ -721,6 +721,14 @@ fn layer_chains(cfg: &CacheConfig) -> Result<Vec<Vec<usize>>, Error> {
     Ok(chains.into_iter().map(Option::unwrap_or_default).collect())
 }
 
+/// The canonical document (a stub) and the cache of a whole document that is a cache config,
+/// decoded without a parsed document ([`crate::decode::cache_config_from_json`]): what
+/// [`canonicalize`] gives for it, when the graph can be built.
+pub(crate) fn cache_config_document(cfg: &CacheConfig) -> Result<(Value, CacheInfo), Error> {
+    let graph = cache_config_graph(cfg)?;
+    Ok((stub(graph.form), CacheInfo::new(Pointer::root(), graph)))
+}
+
 /// The graph of a cache config.
 fn cache_config_graph(cfg: &CacheConfig) -> Result<CacheGraph, Error> {
     let chains = layer_chains(cfg)?;

@@ -547,10 +547,26 @@ pub(crate) fn records_from_json(bytes: &[u8]) -> Option<Vec<Record>> {
         .map(|r| r.0)
 }
 
+/// Decodes a cache config (the registry form: `{"layers": [...], "records": [...]}`) straight
+/// from the bytes of a whole document, without building a `Value` of it: the fast path for a
+/// registry cache's megabytes.
+///
+/// Gives `None` wherever the parsed document must decide, as [`records_from_json`] does, and
+/// also for any document [`crate::detect::detect`] might not call a cache config: a top-level
+/// member other than `layers` and `records` (each spelled so, once), `records` missing or not an
+/// array, a record that is not an object with a `digest` member, a layer that is not an object
+/// with a `blob` or `parent` member, or `layers` that is not an array. So whenever it answers,
+/// the document is a cache config without a repeated key, and the answer is [`cache_config`]'s.
+pub(crate) fn cache_config_from_json(bytes: &[u8]) -> Option<CacheConfig> {
+    serde_json::from_slice::<fast::Config>(bytes)
+        .ok()
+        .map(|c| c.0)
+}
+
 /// serde visitors implementing Go's decoding rules for [`records_from_json`]: keys matched
 /// exactly then case-insensitively, `null` as the zero value, unknown record fields kept.
 mod fast {
-    use super::{ChainResult, Input, LayerResult, Record, field};
+    use super::{CacheConfig, ChainResult, Input, Layer, LayerResult, Record, field};
     use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
     use std::borrow::Cow;
     use std::fmt;
@@ -754,6 +770,129 @@ mod fast {
         Input: "selector" => selector: String, "link" => link: i64;
         LayerResult: "layer" => layer: i64, "createdAt" => created_at: String;
         ChainResult: "layers" => layers: Vec<i64>, "createdAt" => created_at: String;
+    }
+
+    /// A whole cache config, held to [`super::cache_config_from_json`]'s terms.
+    pub(super) struct Config(pub(super) CacheConfig);
+
+    impl<'de> Deserialize<'de> for Config {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Config;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a cache config")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Config, A::Error> {
+                    let mut cfg = CacheConfig::default();
+                    let (mut layers, mut records) = (false, false);
+                    while let Some(Key(key)) = map.next_key()? {
+                        match &*key {
+                            "layers" if !layers => {
+                                layers = true;
+                                cfg.layers = map.next_value::<Strict<Layer>>()?.0;
+                            }
+                            "records" if !records => {
+                                records = true;
+                                cfg.records = map.next_value::<Strict<Record>>()?.0;
+                            }
+                            _ => return Err(de::Error::custom("left to the parsed document")),
+                        }
+                    }
+                    if !records {
+                        return Err(de::Error::custom("no records"));
+                    }
+                    Ok(Config(cfg))
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+
+    /// An array (never `null`) of objects (never `null`), each with one of `T::MUST` spelled
+    /// so: what detection reads as a cache config's records or layers.
+    struct Strict<T>(Vec<T>);
+
+    trait MustHave: GoObject {
+        const MUST: &'static [&'static str];
+    }
+
+    impl MustHave for Record {
+        const MUST: &'static [&'static str] = &["digest"];
+    }
+
+    impl MustHave for Layer {
+        const MUST: &'static [&'static str] = &["blob", "parent"];
+    }
+
+    /// One object of a [`Strict`] list.
+    struct StrictObject<T>(T);
+
+    impl<'de, T: MustHave> Deserialize<'de> for StrictObject<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V<T>(PhantomData<T>);
+            impl<'de, T: MustHave> Visitor<'de> for V<T> {
+                type Value = StrictObject<T>;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("an object")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                    let mut out = T::default();
+                    let (mut seen, mut has) = (0, false);
+                    while let Some(Key(key)) = map.next_key()? {
+                        has |= T::MUST.contains(&&*key);
+                        let i = field_index::<A::Error>(&key, T::KNOWN, &mut seen)?;
+                        out.fill(i, &key, &mut map)?;
+                    }
+                    if !has {
+                        return Err(de::Error::custom("a member detection needs is missing"));
+                    }
+                    Ok(StrictObject(out))
+                }
+            }
+            d.deserialize_map(V(PhantomData))
+        }
+    }
+
+    impl<'de, T: MustHave> Deserialize<'de> for Strict<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let v = d.deserialize_seq(ListVisitor::<StrictObject<T>>(PhantomData))?;
+            Ok(Strict(v.into_iter().map(|x| x.0).collect()))
+        }
+    }
+
+    impl GoObject for Layer {
+        // As in `super::layer`.
+        const KNOWN: &'static [&'static str] = &["blob", "parent", "annotations"];
+        fn fill<'de, A: MapAccess<'de>>(
+            &mut self,
+            field: Option<usize>,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match field {
+                Some(0) => self.blob = next::<String, _>(map)?,
+                Some(1) => self.parent = next::<i64, _>(map)?,
+                _ => {
+                    // Annotations and unknown members as the parsed document has them; a key
+                    // repeated in them is for the `Value` path to report.
+                    let (v, repeats) = crate::json::next_value_checked(map)?;
+                    if repeats {
+                        return Err(de::Error::custom("a key given twice"));
+                    }
+                    if field == Some(2) {
+                        self.annotations = match v {
+                            serde_json::Value::Null => None,
+                            v @ serde_json::Value::Object(_) => Some(v),
+                            _ => return Err(de::Error::custom("annotations not an object")),
+                        };
+                    } else if self.extra.insert(key.to_owned(), v).is_some() {
+                        return Err(de::Error::custom("a key given twice"));
+                    }
+                }
+            }
+            Ok(())
+        }
     }
 }
 

@@ -382,6 +382,74 @@ pub(crate) fn is_go_compact_of(v: &Value, bytes: &[u8]) -> bool {
     same.finish()
 }
 
+/// What [`write_go`] writes for the document of a JSON `text`, streamed from the text without
+/// parsing it into a `Value`: insignificant whitespace dropped, strings escaped the way Go
+/// escapes them, literals as written, and numbers as a parsed `Value` keeps them (digits as
+/// written, the exponent as `e+N` or `e-N`).
+///
+/// `text` must be valid JSON in which no object repeats a key (a parsed document keeps one
+/// of each); `false` when a string in it cannot be decoded, and then `out` is incomplete.
+pub(crate) fn write_go_text(text: &str, out: &mut impl Sink) -> bool {
+    let b = text.as_bytes();
+    let (mut i, mut run) = (0, 0);
+    while let Some(&c) = b.get(i) {
+        match c {
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                out.put(&b[run..i]);
+                i += 1;
+                run = i;
+            }
+            b'"' => {
+                out.put(&b[run..i]);
+                let (mut j, mut escaped) = (i + 1, false);
+                while let Some(&d) = b.get(j) {
+                    match d {
+                        b'"' => break,
+                        b'\\' => {
+                            escaped = true;
+                            j += 2;
+                        }
+                        _ => j += 1,
+                    }
+                }
+                let Some(quoted) = text.get(i..=j) else {
+                    return false;
+                };
+                if escaped {
+                    let Ok(s) = serde_json::from_str::<String>(quoted) else {
+                        return false;
+                    };
+                    write_go_string(&s, out);
+                } else {
+                    write_go_string(&quoted[1..quoted.len() - 1], out);
+                }
+                i = j + 1;
+                run = i;
+            }
+            b'-' | b'0'..=b'9' => {
+                let end = b[i..]
+                    .iter()
+                    .position(|d| !matches!(d, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                    .map_or(b.len(), |n| i + n);
+                // A parsed number keeps its digits, with its exponent written `e+3`, `e-3`.
+                if let Some(e) = b[i..end].iter().position(|d| matches!(d, b'e' | b'E')) {
+                    let e = i + e;
+                    out.put(&b[run..e]);
+                    out.put(match b.get(e + 1) {
+                        Some(b'+' | b'-') => b"e",
+                        _ => b"e+",
+                    });
+                    run = e + 1;
+                }
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    out.put(&b[run..]);
+    true
+}
+
 pub(crate) fn write_go(v: &Value, out: &mut impl Sink) {
     match v {
         Value::Null => out.put(b"null"),
@@ -721,5 +789,99 @@ mod tests {
     fn sorting() {
         let v = sorted(parse(r#"{"b":{"z":1,"a":2},"a":[{"y":1,"x":2}]}"#).unwrap());
         assert_eq!(to_compact(&v), r#"{"a":[{"x":2,"y":1}],"b":{"a":2,"z":1}}"#);
+    }
+
+    fn go_of_text(text: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        assert!(write_go_text(text, &mut out), "{text}");
+        out
+    }
+
+    #[test]
+    fn go_encoding_from_the_text_is_that_of_the_parsed_document() {
+        for text in [
+            r#"{"a":[1,2.50,-0,1E5,2e-3,3E+7,0.1e1],"b":true,"c":null,"d":false}"#,
+            " { \"a\" :\t[ 1 ,\n 2 ] ,\r\n \"b\" : { } , \"c\" : [ ] }\n",
+            r#"["<&>","\u003c\u0026","\/\b\f\n\r\t\"\\","\u00e9\u2028\u2029","x","\ud83d\ude00",""]"#,
+            "[\"é\u{2028}\u{2029}x\u{7f}\"]",
+            r#"{"k\"ey":"v","\u006b":"\u0000\u001f"}"#,
+            r#""just a string""#,
+            "12345678901234567890123456789",
+            "-1.5E-10",
+            r#"[true,false,null,{"e":"E"}]"#,
+        ] {
+            let mut want = Vec::new();
+            write_go(&parse(text).unwrap(), &mut want);
+            assert_eq!(
+                String::from_utf8(go_of_text(text)).unwrap(),
+                String::from_utf8(want).unwrap(),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_string_that_does_not_decode_is_said_so() {
+        // A lone surrogate: serde_json refuses it as a Rust string.
+        assert!(!write_go_text(r#"["\ud800"]"#, &mut Vec::new()));
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// JSON text in any spelling a parser accepts: numbers with or without a fraction and
+        /// an exponent, strings escaped or not, whitespace anywhere between tokens.
+        fn text() -> impl Strategy<Value = String> {
+            let ws = "[ \t\n\r]{0,2}";
+            let number = "-?(0|[1-9][0-9]{0,3})(\\.[0-9]{1,3})?([eE][+-]?[0-9]{1,2})?";
+            let string = (any::<String>(), any::<bool>()).prop_map(|(s, all)| {
+                if all {
+                    let mut t = String::from("\"");
+                    for u in s.encode_utf16() {
+                        t.push_str(&format!("\\u{u:04x}"));
+                    }
+                    t + "\""
+                } else {
+                    serde_json::to_string(&s).unwrap()
+                }
+            });
+            let leaf = prop_oneof![
+                number.prop_map(String::from),
+                string,
+                Just("true".to_owned()),
+                Just("null".to_owned()),
+            ];
+            leaf.prop_recursive(4, 40, 6, move |inner| {
+                prop_oneof![
+                    prop::collection::vec((inner.clone(), ws, ws), 0..6).prop_map(|xs| {
+                        let items: Vec<String> = xs
+                            .into_iter()
+                            .map(|(x, a, b)| format!("{a}{x}{b}"))
+                            .collect();
+                        format!("[{}]", items.join(","))
+                    }),
+                    prop::collection::btree_map("[a-z<&]{0,3}", (inner, ws), 0..6).prop_map(|m| {
+                        let items: Vec<String> = m
+                            .into_iter()
+                            .map(|(k, (v, w))| {
+                                format!("{w}{}{w}:{w}{v}", serde_json::to_string(&k).unwrap())
+                            })
+                            .collect();
+                        format!("{{{}}}", items.join(","))
+                    },),
+                ]
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn go_encoding_from_the_text_is_that_of_the_parsed_document(t in text()) {
+                let mut want = Vec::new();
+                write_go(&parse(&t).unwrap(), &mut want);
+                prop_assert_eq!(go_of_text(&t), want);
+            }
+        }
     }
 }

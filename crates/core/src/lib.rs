@@ -123,7 +123,7 @@ pub use diff::{Change, Op, apply, diff};
 pub use digest::Digest;
 pub use error::{Error, ErrorKind, Side};
 pub use graph::CacheGraph;
-pub use input::{Analysis, Document, ImageKeys, MAX_INPUT_BYTES, analyze, analyze_with};
+pub use input::{Analysis, Document, ImageKeys, MAX_INPUT_BYTES, Original, analyze, analyze_with};
 pub use pointer::{InvalidPointer, Pointer};
 
 #[cfg(all(test, target_arch = "wasm32"))]

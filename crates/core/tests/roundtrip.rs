@@ -295,7 +295,7 @@ fn check(name: &str, bytes: &[u8], opts: &CanonOptions) -> usize {
     let a = analyze_with(bytes, None, opts).unwrap_or_else(|e| panic!("{name}: {e}"));
     assert!(a.warnings.is_empty(), "{name}: {:?}", a.warnings);
     assert!(!a.caches.is_empty(), "{name}: no cache found");
-    let mut original = a.original.clone();
+    let mut original = a.original.clone().into_value();
     let mut canonical = a.canonical().clone();
     let mut records = 0;
     for c in &a.caches {
@@ -437,7 +437,8 @@ fn documents_without_a_cache_come_back() {
     for (name, bytes) in inputs {
         let a = analyze_with(bytes, None, &CanonOptions::default()).unwrap();
         assert!(a.caches.is_empty(), "{name}");
-        let (mut original, mut canonical) = (a.original.clone(), a.canonical().clone());
+        let (mut original, mut canonical) =
+            (a.original.clone().into_value(), a.canonical().clone());
         for doc in [&mut original, &mut canonical] {
             for key in ["manifests", "layers"] {
                 if let Some(Value::Array(items)) = doc.get_mut(key) {

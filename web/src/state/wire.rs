@@ -204,7 +204,7 @@ fn light(a: &Result<Analysis, Error>) -> AnalysisWire {
         is_json: a.is_json,
         warnings: a.warnings.iter().map(ErrorText::of).collect(),
         image_keys: a.image_keys.clone(),
-        original: (a.kind == Kind::BuildxMetadata).then(|| a.original.clone()),
+        original: (a.kind == Kind::BuildxMetadata).then(|| (*a.original).clone()),
     })
 }
 
@@ -220,7 +220,7 @@ pub fn analysis_of(wire: AnalysisWire) -> Result<Analysis, Error> {
         without_cache_digest: a.without_cache_digest,
         is_json: a.is_json,
         export_metadata: None,
-        original: a.original.unwrap_or(serde_json::Value::Null),
+        original: a.original.unwrap_or(serde_json::Value::Null).into(),
         canonical: cachelens_core::Document::new(serde_json::Value::Null),
         caches: Vec::new(),
         warnings: a.warnings.into_iter().map(ErrorText::into_error).collect(),

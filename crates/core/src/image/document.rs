@@ -176,7 +176,7 @@ fn side(set: &ImageSet, side: Option<Side>, flat: bool, opts: &Options, split: b
         without_cache_digest: None,
         is_json: true,
         export_metadata: split.then(|| sorted(Value::Object(export))),
-        original: crate::canon::render(&doc, &caches),
+        original: crate::canon::render(&doc, &caches).into(),
         canonical: crate::Document::new(doc),
         caches,
         warnings: warnings.into_iter().map(|w| w.on(side)).collect(),

@@ -253,11 +253,12 @@ pub fn name_graph(
     g: &CacheGraph,
     facts: Option<&ImageFacts>,
 ) -> (BTreeMap<String, Step>, Vec<String>) {
-    let mut steps = BTreeMap::new();
     let mut warnings: Vec<String> = facts.map(|f| f.warnings.clone()).unwrap_or_default();
     let made = layer_steps(g, facts);
     let mut past_end: Vec<&str> = Vec::new();
-    for (_, r) in g.in_order() {
+    // The step of each record, by its index (the map by id is built once, at the end).
+    let mut names: Names = Names::new(g);
+    for (i, r) in g.in_order() {
         // The first result that names a layer: prefix results first, then chains.
         let end = r
             .results
@@ -291,9 +292,7 @@ pub fn name_graph(
             }),
             (CacheForm::Inline, None) => None,
         };
-        if let Some(s) = step {
-            steps.insert(r.id.clone(), s);
-        }
+        names.steps[i] = step;
     }
     if !past_end.is_empty() {
         let shown: Vec<&str> = past_end.iter().take(5).copied().collect();
@@ -313,44 +312,106 @@ pub fn name_graph(
             }
         ));
     }
-    feeds(g, &mut steps);
-    (steps, warnings)
+    names.feeds(g);
+    (names.into_map(g), warnings)
 }
 
-/// Records without a step are named by the nearest record they feed that has one: one
-/// breadth-first pass from every named record back along its inputs (linear in the graph).
-fn feeds(g: &CacheGraph, steps: &mut BTreeMap<String, Step>) {
-    // Sources: records named by a result's step (positions in a chain name nothing here),
-    // in id order so that ties go to the smallest id.
-    let mut queue: VecDeque<(String, Step)> = steps
-        .iter()
-        .filter(|(_, s)| s.found != Found::ChainPosition)
-        .map(|(id, s)| (id.clone(), s.clone()))
-        .collect();
-    let mut named: BTreeMap<String, Step> = BTreeMap::new();
-    let mut inputs: Vec<&str> = Vec::new();
-    while let Some((id, source)) = queue.pop_front() {
-        let Some(r) = g.get(&id) else { continue };
-        inputs.clear();
-        inputs.extend(g.links(r));
-        crate::json::sort_strs(&mut inputs);
-        inputs.dedup();
-        for &input in &inputs {
-            if steps.contains_key(input) || named.contains_key(input) {
-                continue;
-            }
-            let step = Step {
-                text: format!("an input of `{}`", source.text),
-                layer: source.layer,
-                diff_id: None,
-                blob: None,
-                found: Found::Feeds,
-            };
-            named.insert(input.to_owned(), step);
-            queue.push_back((input.to_owned(), source.clone()));
+/// The steps of a graph's records while they are found, by name slot: slot `i` is record `i`
+/// (named by its id); a link names its target by [`crate::graph::CacheRecord::link_id`], so a
+/// target whose link id is another record's id (a `:2` duplicate) shares that record's slot,
+/// and a link id no record has (a dangling target) gets a slot of its own past the records.
+struct Names<'g> {
+    steps: Vec<Option<Step>>,
+    /// The link ids of the slots past the records.
+    extra: Vec<&'g str>,
+}
+
+impl<'g> Names<'g> {
+    fn new(g: &CacheGraph) -> Self {
+        Names {
+            steps: vec![None; g.records.len()],
+            extra: Vec::new(),
         }
     }
-    steps.extend(named);
+
+    /// Records without a step are named by the nearest record they feed that has one: one
+    /// breadth-first pass from every named record back along its inputs (linear in the graph).
+    fn feeds(&mut self, g: &'g CacheGraph) {
+        let n = g.records.len();
+        // Each record's slot as a link target: itself when its link id is its id and it is a
+        // record of the graph; else the slot of that link id.
+        let mut by_id: HashMap<&str, usize> = HashMap::new();
+        let slot: Vec<usize> = (0..n)
+            .map(|t| {
+                let r = &g.records[t];
+                let id = r.link_id();
+                if !r.dangling && id.len() == r.id.len() {
+                    return t;
+                }
+                g.index_of(id).unwrap_or_else(|| {
+                    *by_id.entry(id).or_insert_with(|| {
+                        self.extra.push(id);
+                        n + self.extra.len() - 1
+                    })
+                })
+            })
+            .collect();
+        self.steps.resize(n + self.extra.len(), None);
+        // Sources: records named by a result's step (positions in a chain name nothing here),
+        // in id order so that ties go to the smallest id. Each queued slot carries its source.
+        let mut queue: VecDeque<(usize, usize)> = g
+            .order
+            .iter()
+            .filter(|&&i| {
+                self.steps[i]
+                    .as_ref()
+                    .is_some_and(|s| s.found != Found::ChainPosition)
+            })
+            .map(|&i| (i, i))
+            .collect();
+        while let Some((at, source)) = queue.pop_front() {
+            // Only a record of the graph has inputs to follow.
+            let Some(r) = g.records.get(at).filter(|r| !r.dangling) else {
+                continue;
+            };
+            // In any order: every slot named from here gets the same source's step.
+            for x in r.inputs.iter().flatten() {
+                let t = &g.records[x.record];
+                if t.dangling && t.id.is_empty() {
+                    continue;
+                }
+                let input = slot[x.record];
+                if self.steps[input].is_some() {
+                    continue;
+                }
+                let from = self.steps[source].as_ref();
+                self.steps[input] = from.map(|s| Step {
+                    text: format!("an input of `{}`", s.text),
+                    layer: s.layer,
+                    diff_id: None,
+                    blob: None,
+                    found: Found::Feeds,
+                });
+                queue.push_back((input, source));
+            }
+        }
+    }
+
+    /// The steps by id.
+    fn into_map(self, g: &'g CacheGraph) -> BTreeMap<String, Step> {
+        let Names { steps, extra } = self;
+        let mut out = BTreeMap::new();
+        for (slot, step) in steps.into_iter().enumerate() {
+            if let Some(s) = step {
+                let key = g
+                    .records
+                    .get(slot)
+                    .map_or_else(|| extra[slot - g.records.len()], |r| r.id.as_str());
+                out.insert(key.to_owned(), s);
+            }
+        }
+        out
+    }
 }
 
 /// The record id a line of a pretty-printed canonical document opens (`  "f4b773b655af-718677ddaccc": {`),
@@ -606,5 +667,105 @@ mod tests {
             ),
             "{warnings:?}"
         );
+    }
+
+    /// The naming by id as it was written before it went by index (a reference for the test
+    /// below): a link names its target by the target's link id, looked up by string.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn feeds_by_id(g: &CacheGraph, steps: &mut BTreeMap<String, Step>) {
+        let mut queue: VecDeque<(String, Step)> = steps
+            .iter()
+            .filter(|(_, s)| s.found != Found::ChainPosition)
+            .map(|(id, s)| (id.clone(), s.clone()))
+            .collect();
+        let mut named: BTreeMap<String, Step> = BTreeMap::new();
+        let mut inputs: Vec<&str> = Vec::new();
+        while let Some((id, source)) = queue.pop_front() {
+            let Some(r) = g.get(&id) else { continue };
+            inputs.clear();
+            inputs.extend(g.links(r));
+            inputs.sort();
+            inputs.dedup();
+            for &input in &inputs {
+                if steps.contains_key(input) || named.contains_key(input) {
+                    continue;
+                }
+                let step = Step {
+                    text: format!("an input of `{}`", source.text),
+                    layer: source.layer,
+                    diff_id: None,
+                    blob: None,
+                    found: Found::Feeds,
+                };
+                named.insert(input.to_owned(), step);
+                queue.push_back((input.to_owned(), source.clone()));
+            }
+        }
+        steps.extend(named);
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        const IDS: &[&str] = &["a", "b", "c", "d", "a:2", "b:2", "b:3", "e:2"];
+        // Links to ids no record has (a dangling target), to a duplicate's own id, and none.
+        const LINKS: &[&str] = &["a", "b", "c", "d", "e", "zz", "b:2", ""];
+
+        proptest! {
+            #[test]
+            fn records_are_named_as_by_their_ids(
+                records in prop::collection::btree_map(
+                    prop::sample::select(IDS),
+                    (
+                        prop::collection::vec(
+                            prop::collection::vec(prop::sample::select(LINKS), 0..3),
+                            0..3,
+                        ),
+                        0usize..4,
+                    ),
+                    0..8,
+                ),
+            ) {
+                let facts = ImageFacts::from_doc(&crate::json::parse(
+                    r#"{"rootfs":{"diff_ids":["sha256:a","sha256:b"]},"history":[{"created_by":"FROM x"},{"created_by":"COPY app /app"}]}"#,
+                ).unwrap()).unwrap_or_default();
+                let mut doc = Map::new();
+                for (id, (inputs, result)) in &records {
+                    let inputs: Vec<Value> = inputs
+                        .iter()
+                        .map(|alts| {
+                            Value::Array(
+                                alts.iter()
+                                    .map(|l| if l.is_empty() {
+                                        serde_json::json!({"selector": "s"})
+                                    } else {
+                                        serde_json::json!({"link": l})
+                                    })
+                                    .collect(),
+                            )
+                        })
+                        .collect();
+                    let mut r = serde_json::json!({"digest": format!("sha256:{id}"), "inputs": inputs});
+                    // A result ending with layer 0 or 1 (or past the image, or none).
+                    if *result < 3 {
+                        r["layers"] = serde_json::json!([{"layers": [{"diffID": "sha256:a", "index": result}]}]);
+                    }
+                    doc.insert((*id).to_owned(), r);
+                }
+                for form in [CacheForm::Inline, CacheForm::Registry] {
+                    let g = CacheGraph::from_canonical(&doc, None, form);
+                    let (steps, _) = name_graph(&g, Some(&facts));
+                    let mut want: BTreeMap<String, Step> = steps
+                        .iter()
+                        .filter(|(_, s)| s.found != Found::Feeds)
+                        .map(|(k, s)| (k.clone(), s.clone()))
+                        .collect();
+                    feeds_by_id(&g, &mut want);
+                    prop_assert_eq!(&steps, &want);
+                }
+            }
+        }
     }
 }

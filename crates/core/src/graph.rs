@@ -165,6 +165,26 @@ impl CacheGraph {
             .map(|k| self.order[k])
     }
 
+    /// For each record of `self` (by index), the record of `other` with the same id: one merge
+    /// of the two id orders (no lookup per record). Dangling targets have none.
+    pub(crate) fn counterparts(&self, other: &CacheGraph) -> Vec<Option<usize>> {
+        let mut out = vec![None; self.records.len()];
+        let mut theirs = other.order.iter().peekable();
+        for &i in &self.order {
+            let id = self.records[i].id.as_str();
+            while theirs
+                .next_if(|&&j| other.records[j].id.as_str() < id)
+                .is_some()
+            {}
+            if let Some(&&j) = theirs.peek()
+                && other.records[j].id == id
+            {
+                out[i] = Some(j);
+            }
+        }
+        out
+    }
+
     /// The index of the registry layer of a canonical `layers` key.
     pub(crate) fn layer_index(&self, key: &str) -> Option<usize> {
         self.layer_order
@@ -541,6 +561,31 @@ mod tests {
     use crate::detect::Kind;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn counterparts_are_the_records_of_the_same_id() {
+        let read = |s: &str| {
+            let v: Value = serde_json::from_str(s).unwrap();
+            CacheGraph::from_canonical(v.as_object().unwrap(), None, CacheForm::Inline)
+        };
+        // Ids on both sides, on one side, duplicates, and a link to a record left out (a
+        // dangling target on each side, of the same id).
+        let l = read(
+            r#"{"a":{"digest":"A"},"b":{"digest":"B","inputs":[[{"link":"gone"}]]},"b:2":{"digest":"B"},"d":{"digest":"D"}}"#,
+        );
+        let r = read(
+            r#"{"0":{"digest":"Z","inputs":[[{"link":"gone"}]]},"b:2":{"digest":"B"},"c":{"digest":"C"},"d":{"digest":"D"},"e":{"digest":"E"}}"#,
+        );
+        let want: Vec<Option<usize>> = l
+            .records
+            .iter()
+            .map(|x| (!x.dangling).then(|| r.index_of(&x.id)).flatten())
+            .collect();
+        assert_eq!(l.counterparts(&r), want);
+        let found = want.iter().flatten().count();
+        assert_eq!(found, 2, "b:2 and d: {want:?}");
+        assert_eq!(r.counterparts(&l).iter().flatten().count(), 2);
+    }
 
     /// A real BuildKit v0.25 registry cache (37 records, 14 layers).
     const REGISTRY: &str = include_str!(

@@ -228,10 +228,13 @@ pub fn changed_keys(
         .map(|(_, r)| r.digest.as_str())
         .collect();
     let added: HashSet<&str> = added.iter().map(String::as_str).collect();
+    // What each record is an input of, among the added records (the only ones followed).
     let mut consumers: HashMap<&str, Vec<&str>> = HashMap::new();
-    for (_, r) in rg.in_order() {
-        for t in rg.links(r) {
-            consumers.entry(t).or_default().push(r.id.as_str());
+    for id in &added {
+        if let Some(r) = rg.get(id) {
+            for t in rg.links(r) {
+                consumers.entry(t).or_default().push(r.id.as_str());
+            }
         }
     }
     let mut out = Vec::new();

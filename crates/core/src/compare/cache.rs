@@ -179,14 +179,19 @@ pub(super) fn cache_summary(
     let digest_of =
         |g: &CacheGraph, id: &str| g.get(id).map(|r| r.digest.clone()).unwrap_or_default();
     // Records on one side only, paired by digest and inputs where they are the same record.
+    let counterpart = lg.counterparts(rg);
+    let mut on_left = vec![false; rg.records.len()];
+    for &j in counterpart.iter().flatten() {
+        on_left[j] = true;
+    }
     let left_only: Vec<String> = lg
         .in_order()
-        .filter(|(_, r)| rg.get(&r.id).is_none())
+        .filter(|&(i, _)| counterpart[i].is_none())
         .map(|(_, r)| r.id.clone())
         .collect();
     let right_only: Vec<String> = rg
         .in_order()
-        .filter(|(_, r)| lg.get(&r.id).is_none())
+        .filter(|&(j, _)| !on_left[j])
         .map(|(_, r)| r.id.clone())
         .collect();
     let paired = crate::matching::pair(lg, rg, &left_only, &right_only);
@@ -220,13 +225,12 @@ pub(super) fn cache_summary(
     let mut renamed = 0;
     let changed = lg
         .in_order()
-        .filter_map(|(_, l)| {
+        .filter_map(|(i, l)| {
             let k = &l.id;
-            let (rid, how) = match paired.get(k) {
-                Some((rid, how)) => (rid.as_str(), Some(*how)),
-                None => (k.as_str(), None),
+            let (rid, how, r) = match paired.get(k) {
+                Some((rid, how)) => (rid.as_str(), Some(*how), rg.get(rid)?),
+                None => (k.as_str(), None, &rg.records[counterpart[i]?]),
             };
-            let r = rg.get(rid)?;
             let layers = delta(lg, &l.results, rg, &r.results, timed);
             let chains = delta(lg, &l.chains, rg, &r.chains, timed);
             let times_only = (layers.is_some() || chains.is_some())
@@ -282,8 +286,13 @@ pub(super) fn cache_summary(
     let mut links_renumbered = 0;
     let mut records_moved = 0;
     let (mut taken, mut lbuf, mut rbuf) = (Vec::new(), Vec::new(), Vec::new());
+    let given_counterpart = if std::ptr::eq(lgiven, lg) && std::ptr::eq(rgiven, rg) {
+        counterpart
+    } else {
+        lgiven.counterparts(rgiven)
+    };
     for (i, l) in lgiven.records.iter().enumerate() {
-        let Some(j) = rgiven.index_of(&l.id) else {
+        let Some(j) = given_counterpart[i] else {
             continue;
         };
         if i != j {
@@ -307,8 +316,9 @@ pub(super) fn cache_summary(
         coverage,
         roots,
         steps: {
-            let mut all = rsteps;
-            all.extend(lsteps);
+            // One merge of the two sorted maps; the left side's name wins.
+            let (mut all, mut lsteps) = (rsteps, lsteps);
+            all.append(&mut lsteps);
             all
         },
     })

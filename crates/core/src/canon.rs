@@ -522,33 +522,47 @@ fn build_records(
             no_digest: false,
         });
     }
-    // 4. Records sharing a base id are told apart by content: `id`, `id:2`, ...
-    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, r) in g.records.iter().enumerate() {
-        groups.entry(r.id.as_str()).or_default().push(i);
-    }
+    // 4. Records sharing a base id are told apart by content: `id`, `id:2`, ... In id order
+    // the records of one base id are next to each other.
+    let ids = |g: &CacheGraph| {
+        sorted_indexes(&g.records.iter().map(|r| r.id.as_str()).collect::<Vec<_>>())
+    };
+    let mut order = ids(g);
     let mut renamed: Vec<(usize, String)> = Vec::new();
-    for (base, mut members) in groups {
-        if members.len() < 2 {
-            continue;
+    let mut start = 0;
+    while let Some(&first) = order.get(start) {
+        let base = g.records[first].id.as_str();
+        let end = start
+            + order[start..]
+                .iter()
+                .take_while(|&&i| g.records[i].id == base)
+                .count();
+        if end - start > 1 {
+            // Same id: order by full key (distinct keys sharing a prefix), then content: as
+            // one byte key (the key is 32 bytes, so this orders as the pair), the sort the
+            // canonical form's other cached keys share.
+            // (In input order first: records alike in all of it keep their order.)
+            let mut members = order[start..end].to_vec();
+            members.sort_unstable();
+            members.sort_by_cached_key(|&i| {
+                let mut key = keys[i].to_vec();
+                key.extend_from_slice(to_compact(&g.record_value(&g.records[i])).as_bytes());
+                key
+            });
+            for (k, &i) in members.iter().enumerate().skip(1) {
+                renamed.push((i, format!("{base}:{}", k + 1)));
+            }
         }
-        // Same id: order by full key (distinct keys sharing a prefix), then content: as one
-        // byte key (the key is 32 bytes, so this orders as the pair), the sort the canonical
-        // form's other cached keys share.
-        members.sort_by_cached_key(|&i| {
-            let mut key = keys[i].to_vec();
-            key.extend_from_slice(to_compact(&g.record_value(&g.records[i])).as_bytes());
-            key
-        });
-        for (k, &i) in members.iter().enumerate().skip(1) {
-            renamed.push((i, format!("{base}:{}", k + 1)));
-        }
+        start = end;
     }
-    for (i, id) in renamed {
-        g.records[i].id = id;
+    if !renamed.is_empty() {
+        for (i, id) in renamed {
+            g.records[i].id = id;
+        }
+        order = ids(g);
     }
     // Keys in bytewise order, as everywhere in the canonical form (`:10` before `:2`).
-    g.order = sorted_indexes(&g.records.iter().map(|r| r.id.as_str()).collect::<Vec<_>>());
+    g.order = order;
     Ok(())
 }
 
@@ -570,25 +584,29 @@ fn record_keys(records: &[Record]) -> Result<Vec<[u8; 32]>, Error> {
     let mut state = vec![NEW; n];
     let mut keys = vec![[0u8; 32]; n];
     let mut buf = Vec::new();
-    let children = |i: usize| -> Vec<(usize, usize)> {
-        records[i]
-            .inputs
-            .iter()
-            .enumerate()
-            .flat_map(|(p, pos)| pos.iter().map(move |x| (p, x.link as usize)))
-            .collect()
+    // A record's next (input, link) child after the cursor (input position, alternative).
+    let next_child = |node: usize, p: &mut usize, a: &mut usize| -> Option<(usize, usize)> {
+        let inputs = &records[node].inputs;
+        while let Some(pos) = inputs.get(*p) {
+            if let Some(x) = pos.get(*a) {
+                *a += 1;
+                return Some((*p, x.link as usize));
+            }
+            *p += 1;
+            *a = 0;
+        }
+        None
     };
+    // (record, cursor over its children: input position, alternative)
+    let mut stack: Vec<(usize, usize, usize)> = Vec::new();
     for start in 0..n {
         if state[start] == DONE {
             continue;
         }
-        // (record, its (input, link) children, next child to visit)
-        type Frame = (usize, Vec<(usize, usize)>, usize);
-        let mut stack: Vec<Frame> = vec![(start, children(start), 0)];
+        stack.push((start, 0, 0));
         state[start] = OPEN;
-        while let Some((node, kids, cursor)) = stack.last_mut() {
-            if let Some(&(p, child)) = kids.get(*cursor) {
-                *cursor += 1;
+        while let Some((node, p, a)) = stack.last_mut() {
+            if let Some((p, child)) = next_child(*node, p, a) {
                 match state[child] {
                     DONE => {}
                     OPEN => {
@@ -608,8 +626,7 @@ fn record_keys(records: &[Record]) -> Result<Vec<[u8; 32]>, Error> {
                     }
                     _ => {
                         state[child] = OPEN;
-                        let k = children(child);
-                        stack.push((child, k, 0));
+                        stack.push((child, 0, 0));
                     }
                 }
             } else {
@@ -663,8 +680,7 @@ fn record_key(r: &Record, keys: &[[u8; 32]], buf: &mut Vec<u8>) -> [u8; 32] {
 fn push_hex(buf: &mut Vec<u8>, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     for b in bytes {
-        buf.push(HEX[usize::from(b >> 4)]);
-        buf.push(HEX[usize::from(b & 15)]);
+        buf.extend_from_slice(&[HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
     }
 }
 
@@ -848,6 +864,37 @@ mod tests {
             crate::json::to_pretty(&again.document()),
             crate::json::to_pretty(&doc)
         );
+    }
+
+    #[test]
+    fn records_alike_in_everything_are_numbered_in_input_order() {
+        // Enough of them that a sort which is not stable would reorder them.
+        let rec = r#"{"digest":"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}"#;
+        let other = r#"{"digest":"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"}"#;
+        let records: Vec<&str> = (0..60)
+            .map(|i| if i % 3 == 0 { other } else { rec })
+            .collect();
+        let text = format!(r#"{{"layers":[],"records":[{}]}}"#, records.join(","));
+        let c = canonicalize(
+            &crate::json::parse(&text).unwrap(),
+            Kind::CacheConfig,
+            &CanonOptions::default(),
+        );
+        let g = &c.caches[0].graph;
+        for letter in ["a", "c"] {
+            let ids: Vec<&str> = g
+                .records
+                .iter()
+                .filter(|r| r.digest.ends_with(letter))
+                .map(|r| r.id.as_str())
+                .collect();
+            assert_eq!(ids.len(), if letter == "a" { 40 } else { 20 });
+            let base = ids[0];
+            assert!(!base.contains(':'), "{base}");
+            for (k, id) in ids.iter().enumerate().skip(1) {
+                assert_eq!(*id, format!("{base}:{}", k + 1), "record {k} of {letter}");
+            }
+        }
     }
 
     #[test]

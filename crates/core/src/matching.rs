@@ -76,12 +76,20 @@ pub fn pair(
     left_only: &[String],
     right_only: &[String],
 ) -> BTreeMap<String, (String, Pairing)> {
-    // Left id → right id for every record known to be the same (common ids first).
-    let mut same: HashMap<&str, &str> = lg
-        .in_order()
-        .filter(|(_, r)| rg.get(&r.id).is_some())
-        .map(|(_, r)| (r.id.as_str(), r.id.as_str()))
-        .collect();
+    // Left id → right id for every record known to be the same: a common id names the same
+    // record on both sides (looked up when asked: only left-only records ask), and the pairs
+    // found here are added.
+    let mut paired_ids: HashMap<&str, &str> = HashMap::new();
+    fn same<'a>(
+        (lg, rg): (&CacheGraph, &CacheGraph),
+        paired_ids: &HashMap<&str, &'a str>,
+        t: &'a str,
+    ) -> Option<&'a str> {
+        if lg.get(t).is_some() && rg.get(t).is_some() {
+            return Some(t);
+        }
+        paired_ids.get(t).copied()
+    }
     let mut right_paired: BTreeSet<&str> = BTreeSet::new();
     let mut out: BTreeMap<String, (String, Pairing)> = BTreeMap::new();
     let mut by_digest: HashMap<&str, Vec<(&str, &CacheRecord)>> = HashMap::new();
@@ -106,7 +114,7 @@ pub fn pair(
                 .map(|p| {
                     let mut named = Vec::with_capacity(p.0.len());
                     for (sel, t) in p.0 {
-                        named.push((sel, *same.get(t)?));
+                        named.push((sel, same((lg, rg), &paired_ids, t)?));
                     }
                     Some(Position::new(named))
                 })
@@ -148,7 +156,7 @@ pub fn pair(
                 _ => None,
             };
             if let Some((r, how)) = chosen {
-                same.insert(l.as_str(), r);
+                paired_ids.insert(l.as_str(), r);
                 right_paired.insert(r);
                 out.insert(l.clone(), (r.to_owned(), how));
                 progress = true;

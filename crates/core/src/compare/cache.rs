@@ -62,6 +62,27 @@ fn links_as_given<'a>(g: &'a CacheGraph, r: &'a CacheRecord, out: &mut Vec<Given
     }
 }
 
+/// Whether a record's links are the same on both sides, place by place (target, selector and
+/// `link` index), with no link given twice: then none is renumbered (what
+/// [`renumbered_links`] would count, without building the lists).
+fn same_links_as_given(lg: &CacheGraph, l: &CacheRecord, rg: &CacheGraph, r: &CacheRecord) -> bool {
+    l.inputs.len() == r.inputs.len()
+        && l.inputs.iter().zip(&r.inputs).all(|(a, b)| {
+            a.len() == b.len()
+                && a.iter().zip(b).all(|(x, y)| {
+                    x.record == y.record
+                        && x.selector == y.selector
+                        && lg.records[x.record].link_id() == rg.records[y.record].link_id()
+                })
+                && a.iter().enumerate().all(|(k, x)| {
+                    a[..k].iter().all(|y| {
+                        y.selector != x.selector
+                            || lg.records[y.record].link_id() != lg.records[x.record].link_id()
+                    })
+                })
+        })
+}
+
 /// How many of a record's links point at the same record (same input, target and selector) on
 /// both sides with a different index. Each left link is matched with the last unmatched right
 /// link of the same key.
@@ -298,6 +319,9 @@ pub(super) fn cache_summary(
         if i != j {
             records_moved += 1;
         }
+        if same_links_as_given(lgiven, l, rgiven, &rgiven.records[j]) {
+            continue;
+        }
         links_as_given(lgiven, l, &mut lbuf);
         links_as_given(rgiven, &rgiven.records[j], &mut rbuf);
         links_renumbered += renumbered_links(&lbuf, &rbuf, &mut taken);
@@ -322,4 +346,76 @@ pub(super) fn cache_summary(
             all
         },
     })
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::graph::InputRef;
+    use proptest::prelude::*;
+
+    /// A graph of `ids` (a `:2` id shares its link id with the one before it) whose record 0
+    /// has these inputs (target index, selector).
+    fn graph(ids: &[&str], inputs: &[Vec<(usize, &str)>]) -> CacheGraph {
+        let mut g = CacheGraph::new(crate::CacheForm::Inline);
+        for id in ids {
+            g.records.push(CacheRecord {
+                id: (*id).to_owned(),
+                ..CacheRecord::default()
+            });
+        }
+        g.records[0].inputs = inputs
+            .iter()
+            .map(|pos| {
+                pos.iter()
+                    .map(|&(record, selector)| InputRef {
+                        record,
+                        selector: selector.to_owned(),
+                    })
+                    .collect()
+            })
+            .collect();
+        g
+    }
+
+    fn position() -> impl Strategy<Value = Vec<(usize, &'static str)>> {
+        prop::collection::vec((0usize..4, prop::sample::select(vec!["", "s"])), 0..4)
+    }
+
+    proptest! {
+        /// The shortcut answers only where counting finds no renumbered link.
+        #[test]
+        fn links_the_same_place_by_place_are_none_renumbered(
+            left in prop::collection::vec(position(), 0..3),
+            right in prop::collection::vec(position(), 0..3),
+            copy in any::<bool>(),
+        ) {
+            let ids = ["r", "x", "x:2", "y"];
+            let l = graph(&ids, &left);
+            let r = graph(&ids, if copy { &left } else { &right });
+            let (mut lbuf, mut rbuf, mut taken) = (Vec::new(), Vec::new(), Vec::new());
+            links_as_given(&l, &l.records[0], &mut lbuf);
+            links_as_given(&r, &r.records[0], &mut rbuf);
+            let counted = renumbered_links(&lbuf, &rbuf, &mut taken);
+            if same_links_as_given(&l, &l.records[0], &r, &r.records[0]) {
+                prop_assert_eq!(counted, 0);
+            }
+        }
+    }
+
+    #[test]
+    fn a_link_given_twice_is_counted_not_taken_for_the_same() {
+        // Both sides link x and x:2 (one link id) with the same selector: counting pairs the
+        // first with the last, a renumbering the shortcut must not hide.
+        let inputs = vec![vec![(1, "s"), (2, "s")]];
+        let (l, r) = (
+            graph(&["r", "x", "x:2"], &inputs),
+            graph(&["r", "x", "x:2"], &inputs),
+        );
+        assert!(!same_links_as_given(&l, &l.records[0], &r, &r.records[0]));
+        let (mut lbuf, mut rbuf, mut taken) = (Vec::new(), Vec::new(), Vec::new());
+        links_as_given(&l, &l.records[0], &mut lbuf);
+        links_as_given(&r, &r.records[0], &mut rbuf);
+        assert_eq!(renumbered_links(&lbuf, &rbuf, &mut taken), 2);
+    }
 }

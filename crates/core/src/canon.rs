@@ -541,12 +541,13 @@ fn build_records(
             // Same id: order by full key (distinct keys sharing a prefix), then content: as
             // one byte key (the key is 32 bytes, so this orders as the pair), the sort the
             // canonical form's other cached keys share.
-            // (In input order first: records alike in all of it keep their order.)
+            // Records alike in all of it keep their input order (the index ends the key).
             let mut members = order[start..end].to_vec();
-            members.sort_unstable();
             members.sort_by_cached_key(|&i| {
                 let mut key = keys[i].to_vec();
                 key.extend_from_slice(to_compact(&g.record_value(&g.records[i])).as_bytes());
+                key.push(0);
+                key.extend_from_slice(&(i as u64).to_be_bytes());
                 key
             });
             for (k, &i) in members.iter().enumerate().skip(1) {

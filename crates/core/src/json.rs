@@ -416,7 +416,7 @@ pub(crate) fn write_go_text(text: &str, out: &mut impl Sink) -> bool {
                     return false;
                 };
                 if escaped {
-                    let Ok(s) = serde_json::from_str::<String>(quoted) else {
+                    let Ok(s) = serde_json::from_slice::<String>(quoted.as_bytes()) else {
                         return false;
                     };
                     write_go_string(&s, out);

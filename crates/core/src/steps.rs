@@ -340,8 +340,8 @@ impl<'g> Names<'g> {
         let n = g.records.len();
         // Each record's slot as a link target: itself when its link id is its id and it is a
         // record of the graph; else the slot of that link id.
-        let mut by_id: HashMap<&str, usize> = HashMap::new();
-        let slot: Vec<usize> = (0..n)
+        let mut unresolved: Vec<usize> = Vec::new();
+        let mut slot: Vec<usize> = (0..n)
             .map(|t| {
                 let r = &g.records[t];
                 let id = r.link_id();
@@ -349,13 +349,20 @@ impl<'g> Names<'g> {
                     return t;
                 }
                 g.index_of(id).unwrap_or_else(|| {
-                    *by_id.entry(id).or_insert_with(|| {
-                        self.extra.push(id);
-                        n + self.extra.len() - 1
-                    })
+                    unresolved.push(t);
+                    usize::MAX
                 })
             })
             .collect();
+        // Link ids no record has: one slot each, shared by the targets of that id.
+        unresolved.sort_by_cached_key(|&t| g.records[t].link_id().as_bytes().to_vec());
+        for &t in &unresolved {
+            let id = g.records[t].link_id();
+            if self.extra.last() != Some(&id) {
+                self.extra.push(id);
+            }
+            slot[t] = n + self.extra.len() - 1;
+        }
         self.steps.resize(n + self.extra.len(), None);
         // Sources: records named by a result's step (positions in a chain name nothing here),
         // in id order so that ties go to the smallest id. Each queued slot carries its source.

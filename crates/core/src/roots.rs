@@ -145,9 +145,27 @@ pub fn replaced_blobs(lg: &CacheGraph, rg: &CacheGraph, timed: bool) -> Vec<Root
     // records do: a record on both sides whose result held `old` at a place now holds `new`.
     // One (old, new) pair per vote, counted once sorted.
     let mut votes: Vec<(&str, &str)> = Vec::new();
-    for (_, l) in lg.in_order() {
-        let Some(r) = rg.get(&l.id) else { continue };
+    // A vote needs a left-only blob and a right-only one.
+    let voting = lb.iter().any(|a| !rb.contains(a)) && rb.iter().any(|b| !lb.contains(b));
+    let counterpart = if voting {
+        lg.counterparts(rg)
+    } else {
+        Vec::new()
+    };
+    for (i, l) in lg.in_order() {
+        let Some(r) = counterpart
+            .get(i)
+            .copied()
+            .flatten()
+            .map(|j| &rg.records[j])
+        else {
+            continue;
+        };
         for (ll, rl) in [(&l.results, &r.results), (&l.chains, &r.chains)] {
+            // The same layers place by place give no vote, in any order of their times.
+            if ll.len() == rl.len() && ll.iter().zip(rl).all(|(a, b)| lg.same_layers(a, rg, b)) {
+                continue;
+            }
             for (lc, rc) in blob_lists(lg, ll, timed)
                 .iter()
                 .zip(blob_lists(rg, rl, timed).iter())

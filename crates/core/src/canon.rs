@@ -211,7 +211,7 @@ fn cache_value(
             // anything to report) through a parsed value below.
             if let Some(records) = decode::records_from_json(&bytes) {
                 drop(bytes);
-                return inline_records(&records, diff_ids, pointer);
+                return inline_records(records, diff_ids, pointer);
             }
             let (decoded, repeats) = crate::json::parse_checked_slice(&bytes).map_err(|e| {
                 Error::new(ErrorKind::DecodedNotJson {
@@ -231,10 +231,10 @@ fn cache_value(
             }
             cache_value(&decoded, diff_ids, pointer, warnings)
         }
-        Value::Array(_) => inline_records(&decode::records(v)?, diff_ids, pointer),
+        Value::Array(_) => inline_records(decode::records(v)?, diff_ids, pointer),
         Value::Object(_) => {
             let cfg = decode::cache_config(v)?;
-            let graph = cache_config_graph(&cfg)?;
+            let graph = cache_config_graph(cfg)?;
             Ok((stub(graph.form), CacheInfo::new(pointer, graph)))
         }
         other => Err(Error::new(ErrorKind::Shape {
@@ -246,7 +246,7 @@ fn cache_value(
 }
 /// The graph and canonical document of an inline cache's records.
 fn inline_records(
-    records: &[Record],
+    records: Vec<Record>,
     diff_ids: Option<&[String]>,
     pointer: Pointer,
 ) -> Result<(Value, CacheInfo), Error> {
@@ -443,7 +443,7 @@ fn is_canonical_utc(s: &str) -> bool {
 /// Fills a graph's records: links checked, content keys, results resolved and sorted, ids.
 fn build_records(
     g: &mut CacheGraph,
-    records: &[Record],
+    records: Vec<Record>,
     resolver: &mut Resolver,
 ) -> Result<(), Error> {
     let n = records.len();
@@ -469,11 +469,11 @@ fn build_records(
         }
     }
     // 2. Content keys, bottom-up, iteratively (chains can be deep), rejecting cycles.
-    let keys = record_keys(records)?;
+    let keys = record_keys(&records)?;
     // 3. Records with their base ids (digest prefix + key prefix) and sorted results.
     let mut buf = Vec::new();
     g.records.reserve(n);
-    for (i, (r, k)) in records.iter().zip(&keys).enumerate() {
+    for (i, (r, k)) in records.into_iter().zip(&keys).enumerate() {
         let mut chains = Vec::with_capacity(r.chains.len());
         for (j, c) in r.chains.iter().enumerate() {
             chains.push(LayerList {
@@ -498,15 +498,15 @@ fn build_records(
         }
         g.records.push(CacheRecord {
             id: format!("{}-{}", digest_prefix(&r.digest), &hex(k)[..12]),
-            digest: r.digest.clone(),
+            digest: r.digest,
             inputs: r
                 .inputs
-                .iter()
+                .into_iter()
                 .map(|pos| {
-                    pos.iter()
+                    pos.into_iter()
                         .map(|x| InputRef {
                             record: x.link as usize,
-                            selector: x.selector.clone(),
+                            selector: x.selector,
                         })
                         .collect()
                 })
@@ -741,27 +741,26 @@ fn layer_chains(cfg: &CacheConfig) -> Result<Vec<Vec<usize>>, Error> {
 /// The canonical document (a stub) and the cache of a whole document that is a cache config,
 /// decoded without a parsed document ([`crate::decode::cache_config_from_json`]): what
 /// [`canonicalize`] gives for it, when the graph can be built.
-pub(crate) fn cache_config_document(cfg: &CacheConfig) -> Result<(Value, CacheInfo), Error> {
+pub(crate) fn cache_config_document(cfg: CacheConfig) -> Result<(Value, CacheInfo), Error> {
     let graph = cache_config_graph(cfg)?;
     Ok((stub(graph.form), CacheInfo::new(Pointer::root(), graph)))
 }
 
 /// The graph of a cache config.
-fn cache_config_graph(cfg: &CacheConfig) -> Result<CacheGraph, Error> {
-    let chains = layer_chains(cfg)?;
+fn cache_config_graph(cfg: CacheConfig) -> Result<CacheGraph, Error> {
+    let chains = layer_chains(&cfg)?;
     let mut g = CacheGraph::new(CacheForm::Registry);
     g.layer_count = cfg.layers.len();
     g.layers = cfg
         .layers
-        .iter()
+        .into_iter()
         .zip(&chains)
         .map(|(l, chain)| CacheLayer {
-            blob: Some(l.blob.clone()),
+            blob: Some(l.blob),
             parent: usize::try_from(l.parent).ok(),
             chain: chain.clone(),
-            annotations: match &l.annotations {
-                Some(Value::Object(a)) => {
-                    let mut a = a.clone();
+            annotations: match l.annotations {
+                Some(Value::Object(mut a)) => {
                     for (k, v) in a.iter_mut() {
                         if k.eq_ignore_ascii_case("createdAt")
                             && let Value::String(s) = v
@@ -786,7 +785,7 @@ fn cache_config_graph(cfg: &CacheConfig) -> Result<CacheGraph, Error> {
         .collect();
     build_records(
         &mut g,
-        &cfg.records,
+        cfg.records,
         &mut Resolver::Registry { chains: &chains },
     )?;
     // Layers keyed by blob prefix + chain hash; identical entries told apart by a suffix.

@@ -325,8 +325,7 @@ fn cache_config_from_text(
     warnings: &mut Vec<Error>,
 ) -> Option<Analysis> {
     let cfg = crate::decode::cache_config_from_json(text.as_bytes())?;
-    let (outline, info) = crate::canon::cache_config_document(&cfg).ok()?;
-    drop(cfg);
+    let (outline, info) = crate::canon::cache_config_document(cfg).ok()?;
     // As for a parsed document: compared with the bytes, hashed only when they differ.
     let mut same = json::SameAs::new(bytes);
     if !json::write_go_text(text, &mut same) {

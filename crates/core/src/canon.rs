@@ -399,15 +399,20 @@ fn inline_layer(
 }
 
 fn canon_time(s: &str) -> String {
+    canon_time_owned(s.to_owned())
+}
+
+/// [`canon_time`] of a time the caller owns: kept, not copied, when it is canonical already.
+fn canon_time_owned(s: String) -> String {
     if s.is_empty() {
         return ZERO_TIME.to_owned();
     }
-    if is_canonical_utc(s) {
+    if is_canonical_utc(&s) {
         // Already what normalising gives (and an impossible date, which normalising cannot
         // parse, is kept as given either way).
-        return s.to_owned();
+        return s;
     }
-    decode::normalize_time(s).unwrap_or_else(|| s.to_owned())
+    decode::normalize_time(&s).unwrap_or(s)
 }
 
 /// Whether a time is spelled as [`decode::normalize_time`] writes it: UTC, zero-padded,
@@ -475,17 +480,17 @@ fn build_records(
     g.records.reserve(n);
     for (i, (r, k)) in records.into_iter().zip(&keys).enumerate() {
         let mut chains = Vec::with_capacity(r.chains.len());
-        for (j, c) in r.chains.iter().enumerate() {
+        for (j, c) in r.chains.into_iter().enumerate() {
             chains.push(LayerList {
-                created_at: canon_time(&c.created_at),
                 layers: resolver.chain(&mut g.layers, i, j, &c.layers)?,
+                created_at: canon_time_owned(c.created_at),
             });
         }
         let mut results = Vec::with_capacity(r.results.len());
-        for (j, res) in r.results.iter().enumerate() {
+        for (j, res) in r.results.into_iter().enumerate() {
             results.push(LayerList {
-                created_at: canon_time(&res.created_at),
                 layers: resolver.result(&mut g.layers, i, j, res.layer)?,
+                created_at: canon_time_owned(res.created_at),
             });
         }
         for lists in [&mut chains, &mut results] {
@@ -497,7 +502,7 @@ fn build_records(
             }
         }
         g.records.push(CacheRecord {
-            id: format!("{}-{}", digest_prefix(&r.digest), &hex(k)[..12]),
+            id: record_id(&r.digest, k),
             digest: r.digest,
             inputs: r
                 .inputs
@@ -565,6 +570,22 @@ fn build_records(
     // Keys in bytewise order, as everywhere in the canonical form (`:10` before `:2`).
     g.order = order;
     Ok(())
+}
+
+/// A record's base id: `<digest prefix>-<key prefix>`, 12 hex digits each, in one string.
+fn record_id(digest: &str, key: &[u8; 32]) -> String {
+    let mut id = String::with_capacity(25);
+    match digest.strip_prefix("sha256:") {
+        Some(h) if h.len() >= 12 && h.bytes().take(12).all(|b| b.is_ascii_hexdigit()) => {
+            id.extend(h[..12].chars().map(|c| c.to_ascii_lowercase()));
+        }
+        _ => id.push_str(&digest_prefix(digest)),
+    }
+    id.push('-');
+    let mut buf = Vec::with_capacity(12);
+    push_hex(&mut buf, &key[..6]);
+    id.extend(buf.iter().map(|&b| char::from(b)));
+    id
 }
 
 fn digest_prefix(d: &str) -> String {

@@ -534,6 +534,7 @@ fn build_records(
     };
     let mut order = ids(g);
     let mut renamed: Vec<(usize, String)> = Vec::new();
+    let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut start = 0;
     while let Some(&first) = order.get(start) {
         let base = g.records[first].id.as_str();
@@ -558,14 +559,25 @@ fn build_records(
             for (k, &i) in members.iter().enumerate().skip(1) {
                 renamed.push((i, format!("{base}:{}", k + 1)));
             }
+            runs.push((start, end));
         }
         start = end;
     }
-    if !renamed.is_empty() {
-        for (i, id) in renamed {
-            g.records[i].id = id;
-        }
-        order = ids(g);
+    for (i, id) in renamed {
+        g.records[i].id = id;
+    }
+    // Only the order inside each run changes: every base id is 25 bytes long, so a `:N` suffix
+    // keeps a record between the ids around its run.
+    for (start, end) in runs {
+        let run: Vec<&str> = order[start..end]
+            .iter()
+            .map(|&i| g.records[i].id.as_str())
+            .collect();
+        let sorted: Vec<usize> = sorted_indexes(&run)
+            .into_iter()
+            .map(|k| order[start + k])
+            .collect();
+        order[start..end].copy_from_slice(&sorted);
     }
     // Keys in bytewise order, as everywhere in the canonical form (`:10` before `:2`).
     g.order = order;
@@ -902,6 +914,12 @@ mod tests {
             &CanonOptions::default(),
         );
         let g = &c.caches[0].graph;
+        // The id order, fixed inside each run of one base id only, is the whole sort's.
+        let all: Vec<&str> = g.records.iter().map(|r| r.id.as_str()).collect();
+        let order: Vec<&str> = g.order.iter().map(|&i| all[i]).collect();
+        let mut sorted = all.clone();
+        sorted.sort();
+        assert_eq!(order, sorted);
         for letter in ["a", "c"] {
             let ids: Vec<&str> = g
                 .records

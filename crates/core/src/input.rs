@@ -534,6 +534,46 @@ mod tests {
         }
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// A cache config with a few characters changed (JSON's own, mostly): whatever it
+            /// has become, both ways give the same analysis or the same error.
+            #[test]
+            fn an_edited_cache_config_is_analysed_alike_both_ways(
+                edits in prop::collection::vec(
+                    (any::<prop::sample::Index>(), 0u8..3, prop::sample::select(
+                        &[
+                            "{", "}", "[", "]", ",", ":", "\"", "\\", " ", "0", "-1", "1.5",
+                            "null", "e", "E", "a", "<", "\\u00e9", "\"digest\":\"x\"",
+                            "\"layers\"", "\"Records\"", "\"blob\":1",
+                        ][..],
+                    )),
+                    1..4,
+                ),
+            ) {
+                let mut text = SMALL.to_owned();
+                for (at, op, piece) in edits {
+                    let at = at.index(text.len() + 1);
+                    if !text.is_char_boundary(at) {
+                        continue;
+                    }
+                    match op {
+                        0 => text.insert_str(at, piece),
+                        1 if at < text.len() => {
+                            text.remove(at);
+                        }
+                        _ => text.replace_range(at..(at + piece.len()).min(text.len()), piece),
+                    }
+                }
+                same_both_ways("edited", text.as_bytes());
+            }
+        }
+    }
+
     /// Every JSON file of the project's fixtures, and each pretty-printed: the same analysis both
     /// ways, and every cache config among them read directly.
     #[cfg(not(target_arch = "wasm32"))]

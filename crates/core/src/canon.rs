@@ -587,25 +587,25 @@ fn build_records(
 /// A record's base id: `<digest prefix>-<key prefix>`, 12 hex digits each, in one string.
 fn record_id(digest: &str, key: &[u8; 32]) -> String {
     let mut id = String::with_capacity(25);
-    match digest.strip_prefix("sha256:") {
-        Some(h) if h.len() >= 12 && h.bytes().take(12).all(|b| b.is_ascii_hexdigit()) => {
-            id.extend(h[..12].chars().map(|c| c.to_ascii_lowercase()));
-        }
-        _ => id.push_str(&digest_prefix(digest)),
-    }
+    push_digest_prefix(&mut id, digest);
     id.push('-');
-    let mut buf = Vec::with_capacity(12);
-    push_hex(&mut buf, &key[..6]);
-    id.extend(buf.iter().map(|&b| char::from(b)));
+    id.push_str(&hex(&key[..6]));
     id
 }
 
 fn digest_prefix(d: &str) -> String {
-    let h = d.strip_prefix("sha256:").unwrap_or("");
-    if h.len() >= 12 && h.bytes().take(12).all(|b| b.is_ascii_hexdigit()) {
-        h[..12].to_ascii_lowercase()
-    } else {
-        hex(&sha256_raw(d.as_bytes()))[..12].to_owned()
+    let mut out = String::with_capacity(12);
+    push_digest_prefix(&mut out, d);
+    out
+}
+
+/// The first 12 hex digits of a sha256 digest, lowercased; of any other digest, of its sha256.
+fn push_digest_prefix(out: &mut String, d: &str) {
+    match d.strip_prefix("sha256:") {
+        Some(h) if h.len() >= 12 && h.bytes().take(12).all(|b| b.is_ascii_hexdigit()) => {
+            out.extend(h[..12].chars().map(|c| c.to_ascii_lowercase()));
+        }
+        _ => out.push_str(&hex(&sha256_raw(d.as_bytes()))[..12]),
     }
 }
 
